@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: run serve setup test test-sqlite test-postgres lint format ci migrations-check bench clean
+
+$(VENV)/bin/python:
+	@python=$$(bin/find-python) || exit 1; echo "Making $(VENV) with $$python"; "$$python" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-runtime
+
+## Set up the database, demo content and admin login, then serve the site and its task worker.
+run: setup serve
+
+setup: $(VENV)/.installed-runtime
+	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py load_demo
+	@$(PY) manage.py ensure_admin
+
+serve: $(VENV)/.installed-runtime
+	@PORT=$(PORT) bin/serve-dev $(PY)
+
+## The whole suite: once on SQLite, once on a throwaway PostgreSQL server.
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed-dev
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest
+
+test-postgres: $(VENV)/.installed-dev
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bin/with-postgres $(PY) -m pytest -m "not browser"
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(VENV)/.installed-dev
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/article_page.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,158 @@
+"""Articles and how they are filed: posts, hierarchical categories and tags."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from .markup import clean_post_html
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the category's address.")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="Optional. Categories nest like WordPress's: a child's address includes its parent's.",
+    )
+    description = models.TextField(blank=True, help_text="Shown at the top of the category's archive.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def ancestors(self):
+        """This category's parents, outermost first (one query per level; trees are shallow)."""
+        chain, node = [], self.parent
+        while node is not None:
+            chain.insert(0, node)
+            node = node.parent
+        return chain
+
+    @property
+    def path(self):
+        return "/".join([c.slug for c in self.ancestors()] + [self.slug])
+
+    def descendant_ids(self):
+        """Ids of this category and every category below it."""
+        ids, frontier = {self.pk}, [self.pk]
+        while frontier:
+            frontier = list(Category.objects.filter(parent__in=frontier).values_list("pk", flat=True))
+            ids.update(frontier)
+        return ids
+
+    def get_absolute_url(self):
+        return reverse("blog:category", kwargs={"path": self.path})
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the tag's address.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("blog:tag", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self):
+        """Posts a reader may see: published, and not scheduled for later."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def in_category(self, category):
+        return self.filter(categories__in=category.descendant_ids()).distinct()
+
+    def tagged(self, tag):
+        return self.filter(tags=tag)
+
+    def by_author(self, user):
+        return self.filter(author=user)
+
+    def search(self, terms):
+        query = Q()
+        for word in terms.split()[:10]:
+            query &= Q(title__icontains=word) | Q(body__icontains=word) | Q(excerpt__icontains=word)
+        return self.filter(query)
+
+    def for_listing(self):
+        """Everything a list of post summaries shows, in a fixed number of queries."""
+        return self.select_related("author").prefetch_related("categories", "tags")
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The last part of the post's address, /YYYY/MM/DD/slug/."
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    body = models.TextField(
+        help_text="HTML: headings, paragraphs, lists, quotes, links, images with alt text, figures and code. "
+        "Scripts, styles and event handlers are removed when the post is saved."
+    )
+    body_html = models.TextField(editable=False, default="")
+    excerpt = models.TextField(
+        blank=True, help_text="Plain-text summary for lists, feeds and link previews. Empty: the body's start."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(
+        default=timezone.now,
+        db_index=True,
+        help_text="A time in the future schedules the post: it stays invisible until then.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    comments_open = models.BooleanField(default=True, help_text="Readers may leave replies under this post.")
+    categories = models.ManyToManyField(Category, blank=True, related_name="posts")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        get_latest_by = "published_at"
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = clean_post_html(self.body)
+        super().save(*args, **kwargs)
+
+    @property
+    def local_published_at(self):
+        return timezone.localtime(self.published_at)
+
+    def get_absolute_url(self):
+        day = self.local_published_at
+        return reverse(
+            "blog:post",
+            kwargs={"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}", "slug": self.slug},
+        )
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    @property
+    def summary(self):
+        """The excerpt, or the first words of the body as plain text."""
+        return self.excerpt or Truncator(strip_tags(self.body_html)).words(55, truncate="…").strip()
