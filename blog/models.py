@@ -2,13 +2,26 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from .markup import clean_post_html
+
+
+class CategoryQuerySet(models.QuerySet):
+    def with_ancestors(self):
+        """Load three levels of parents along, so `path` and `get_absolute_url` need no more queries."""
+        return self.select_related("parent__parent__parent")
+
+    def get_by_path(self, path):
+        """The category whose full path ("parent/child") is `path`; DoesNotExist for any other path."""
+        category = self.with_ancestors().get(slug=path.rpartition("/")[2])
+        if category.path != path:
+            raise self.model.DoesNotExist(f"No category at {path!r}.")
+        return category
 
 
 class Category(models.Model):
@@ -23,6 +36,8 @@ class Category(models.Model):
         help_text="Optional. Categories nest like WordPress's: a child's address includes its parent's.",
     )
     description = models.TextField(blank=True, help_text="Shown at the top of the category's archive.")
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -55,9 +70,17 @@ class Category(models.Model):
         return reverse("blog:category", kwargs={"path": self.path})
 
 
+class TagQuerySet(models.QuerySet):
+    def in_use(self):
+        """Tags on at least one post a reader may see."""
+        return self.filter(posts__in=Post.objects.published()).distinct()
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True, help_text="Used in the tag's address.")
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -91,7 +114,9 @@ class PostQuerySet(models.QuerySet):
 
     def for_listing(self):
         """Everything a list of post summaries shows, in a fixed number of queries."""
-        return self.select_related("author").prefetch_related("categories", "tags")
+        return self.select_related("author").prefetch_related(
+            Prefetch("categories", queryset=Category.objects.with_ancestors()), "tags"
+        )
 
 
 class Post(models.Model):
@@ -147,6 +172,16 @@ class Post(models.Model):
             "blog:post",
             kwargs={"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}", "slug": self.slug},
         )
+
+    def get_previous_published(self):
+        """The published post just before this one, or None."""
+        earlier = Q(published_at__lt=self.published_at) | Q(published_at=self.published_at, pk__lt=self.pk)
+        return Post.objects.published().filter(earlier).order_by("-published_at", "-pk").first()
+
+    def get_next_published(self):
+        """The published post just after this one, or None."""
+        later = Q(published_at__gt=self.published_at) | Q(published_at=self.published_at, pk__gt=self.pk)
+        return Post.objects.published().filter(later).order_by("published_at", "pk").first()
 
     @property
     def is_public(self):
