@@ -1,4 +1,4 @@
-"""The one place that turns author-written HTML into HTML that is safe to show.
+"""The one place that turns what people write into HTML that is safe to show.
 
 Post bodies are written as HTML in the admin. They are cleaned with nh3 (an allow-list
 sanitizer) when saved, keeping what authors need for articles - headings, lists, quotes,
@@ -6,7 +6,10 @@ links, images with alt text, figures, code - and dropping scripts, event handler
 and `javascript:`/`data:` URLs.
 """
 
+import re
+
 import nh3
+from django.utils.html import escape, linebreaks, urlize
 
 POST_TAGS = {
     "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "cite", "q",
@@ -39,3 +42,45 @@ def clean_post_html(html: str) -> str:
         link_rel="noopener",
         strip_comments=True,
     )
+
+
+# Comments are plain text with WordPress's small allow-list of inline tags.
+COMMENT_TAGS = {"a", "b", "strong", "i", "em", "code", "blockquote", "q", "del", "s", "p", "br"}
+COMMENT_TAG_PATTERN = re.compile(r"<(/?)(a|b|strong|i|em|code|blockquote|q|del|s)(\s[^<>]*)?>", re.IGNORECASE)
+HREF_PATTERN = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+
+
+def _comment_tag(match):
+    """Re-emit an allowed tag in canonical form; an `a` keeps only its href."""
+    closing, name = match.group(1), match.group(2).lower()
+    if closing or name != "a":
+        return f"<{closing}{name}>"
+    href = HREF_PATTERN.search(match.group(3) or "")
+    url = next((g for g in href.groups() if g is not None), "") if href else ""
+    return f'<a href="{escape(url.strip())}">'
+
+
+def render_comment(text: str) -> str:
+    """Turn a reader's plain text into safe HTML, as WordPress does for comments.
+
+    Paragraphs and line breaks from blank lines and newlines; bare URLs become links; the
+    allowed tags (a, b, strong, i, em, code, blockquote, q, del, s) work; anything else is
+    shown as the text the reader typed. nh3 has the last word, so whatever the steps before
+    it produce, only allowed tags, http(s)/mailto links and rel="nofollow ugc" come out.
+    """
+    pieces, position = [], 0
+    for match in COMMENT_TAG_PATTERN.finditer(text):
+        pieces.append(urlize(text[position : match.start()], nofollow=True, autoescape=True))
+        pieces.append(_comment_tag(match))
+        position = match.end()
+    pieces.append(urlize(text[position:], nofollow=True, autoescape=True))
+    html = linebreaks("".join(pieces).replace("\r\n", "\n"), autoescape=False)
+    safe = nh3.clean(
+        html,
+        tags=COMMENT_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+        strip_comments=True,
+    )
+    return safe.replace("<p></p>", "").strip()

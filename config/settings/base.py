@@ -4,6 +4,7 @@ Safe for production as they stand: DEBUG is off unless asked for, SECRET_KEY mus
 cookies are secure and HSTS is on. `dev.py` (used by `make run`) and `test.py` relax them.
 """
 
+import shutil
 from pathlib import Path
 
 import environ
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.sites",
+    "django.forms",
+    "captcha",
     "django_tasks_db",
 ]
 SITE_ID = 1
@@ -158,3 +161,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Comments ("Leave a Reply"). Defaults follow WordPress's Discussion settings.
+COMMENTS_MAX_DEPTH = env.int("COMMENTS_MAX_DEPTH", default=5)
+COMMENTS_FLOOD_SECONDS = env.int("COMMENTS_FLOOD_SECONDS", default=15)
+COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)
+COMMENTS_MODERATION_WORDS = env.list("COMMENTS_MODERATION_WORDS", default=[])
+COMMENTS_DISALLOWED_WORDS = env.list("COMMENTS_DISALLOWED_WORDS", default=[])
+COMMENTS_HOLD_ALL = env.bool("COMMENTS_HOLD_ALL", default=False)
+COMMENTS_REQUIRE_KNOWN_AUTHOR = env.bool("COMMENTS_REQUIRE_KNOWN_AUTHOR", default=True)
+COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
+COMMENTS_MIN_SECONDS = env.int("COMMENTS_MIN_SECONDS", default=3)
+COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=6 * 3600)
+COMMENTS_HONEYPOT_FIELD = "address2"
+
+# Akismet: no key, no spam service - comments are then held for a moderator.
+AKISMET_API_KEY = env("AKISMET_API_KEY", default="")
+AKISMET_API_URL = env("AKISMET_API_URL", default="https://rest.akismet.com")
+AKISMET_TIMEOUT = env.float("AKISMET_TIMEOUT", default=3.0)
+AKISMET_IS_TEST = env.bool("AKISMET_IS_TEST", default=False)
+AKISMET_RETRY_SECONDS = env.int("AKISMET_RETRY_SECONDS", default=30)
+AKISMET_RETRY_MAX_SECONDS = env.int("AKISMET_RETRY_MAX_SECONDS", default=3600)
+
+# Captcha for guests (django-simple-captcha); the audio version is spoken by Debian's flite.
+CAPTCHA_TIMEOUT = 30
+CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", default=shutil.which("flite"))
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_IMAGE_SIZE = (120, 44)
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"

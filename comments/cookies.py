@@ -1,0 +1,51 @@
+"""What a reader's browser remembers about their comments, in cookies set by the POST.
+
+- `comments_own`: signed list of the reader's own held comments, so they (and nobody else)
+  see them "awaiting moderation". Signed so that ids cannot be forged.
+- `comment_author*`: name, email and website, only when the reader ticks "Save my name...".
+
+The article page is the same for every reader without these cookies, so a page cache can
+keep it; a reader who has them gets a page of their own.
+"""
+
+from django.conf import settings
+
+OWN_COMMENTS = "comments_own"
+OWN_COMMENTS_SALT = "comments.own"
+OWN_COMMENTS_KEPT = 20
+DETAILS = {"name": "comment_author", "email": "comment_author_email", "url": "comment_author_url"}
+YEAR = 365 * 24 * 3600
+
+
+def _cookie_options():
+    return {"httponly": True, "samesite": "Lax", "secure": settings.SESSION_COOKIE_SECURE}
+
+
+def own_comment_ids(request) -> list[int]:
+    value = request.get_signed_cookie(OWN_COMMENTS, default="", salt=OWN_COMMENTS_SALT)
+    return [int(part) for part in value.split(",") if part.isdigit()]
+
+
+def remember_own_comment(request, response, comment):
+    ids = [*own_comment_ids(request), comment.pk][-OWN_COMMENTS_KEPT:]
+    response.set_signed_cookie(
+        OWN_COMMENTS, ",".join(map(str, ids)), salt=OWN_COMMENTS_SALT, max_age=30 * 24 * 3600, **_cookie_options()
+    )
+
+
+def remembered_details(request) -> dict:
+    return {field: request.COOKIES.get(name, "") for field, name in DETAILS.items()}
+
+
+def save_details(response, *, remember: bool, name="", email="", url=""):
+    """Store the reader's details when they agreed, forget them when they did not."""
+    values = {"name": name, "email": email, "url": url}
+    for field, cookie in DETAILS.items():
+        if remember and values[field]:
+            response.set_cookie(cookie, values[field], max_age=YEAR, **_cookie_options())
+        else:
+            response.delete_cookie(cookie, samesite="Lax")
+
+
+def has_reader_cookies(request) -> bool:
+    return any(name in request.COOKIES for name in (OWN_COMMENTS, *DETAILS.values()))

@@ -1,0 +1,143 @@
+"""The "Leave a Reply" form: input validation and anti-spoofing, nothing else.
+
+It never decides a comment's status and never calls the network. What it checks: the
+fields (WordPress's sizes), the post accepts comments, the parent is an approved comment
+of this post and not too deep, the captcha (guests only), and a signed timestamp that ties
+the form to its post and says when it was handed out: too old is refused (the text is kept),
+implausibly fast is let through but flagged (`sent_too_fast`) so the pipeline holds it.
+A hidden honeypot field is kept, not refused: a filled one marks the comment as spam.
+"""
+
+import re
+import time
+
+from captcha.fields import CaptchaField
+from django import forms
+from django.conf import settings
+from django.core import signing
+
+from . import rules
+from .models import Comment
+
+TIMESTAMP_SALT = "comments.form-timestamp"
+CONTROL_CHARACTERS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def issue_timestamp(post) -> str:
+    """A signed token saying which post the form is for and when it was handed out."""
+    return signing.dumps({"post": post.pk, "at": time.time()}, salt=TIMESTAMP_SALT, compress=True)
+
+
+class PlainTextField(forms.CharField):
+    """Text with control characters removed (NUL is refused by Django with a clear message)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n")) if value else value
+
+
+class HttpUrlField(forms.URLField):
+    default_error_messages = {"invalid": "Enter a website address starting with http:// or https://."}
+
+    def __init__(self, **kwargs):
+        super().__init__(assume_scheme="https", **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
+class CommentForm(forms.Form):
+    comment = PlainTextField(max_length=65525, widget=forms.Textarea(attrs={"rows": 8, "cols": 45}))
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    timestamp = forms.CharField(widget=forms.HiddenInput)
+
+    error_messages = {
+        "closed": "Comments are closed on this article.",
+        "parent": "The comment you are replying to is not available any more.",
+        "depth": "Replies can't be nested that deep; please reply further up the thread.",
+        "expired": "This form was open too long. Please check your comment and send it again.",
+        "tampered": "This form could not be verified. Please check your comment and send it again.",
+    }
+
+    def __init__(self, post, user, *args, **kwargs):
+        self.post, self.user = post, user
+        self.sent_too_fast = False
+        super().__init__(*args, **kwargs)
+        self.fields[settings.COMMENTS_HONEYPOT_FIELD] = forms.CharField(
+            required=False, max_length=200, label="Leave this field empty", widget=forms.TextInput
+        )
+
+    def clean_parent(self):
+        parent_id = self.cleaned_data.get("parent")
+        if not parent_id:
+            return None
+        parent = Comment.objects.approved().filter(pk=parent_id, post=self.post).first()
+        if parent is None:
+            raise forms.ValidationError(self.error_messages["parent"], code="parent")
+        if parent.depth >= settings.COMMENTS_MAX_DEPTH:
+            raise forms.ValidationError(self.error_messages["depth"], code="depth")
+        return parent
+
+    def clean_timestamp(self):
+        try:
+            issued = signing.loads(
+                self.cleaned_data["timestamp"], salt=TIMESTAMP_SALT, max_age=settings.COMMENTS_FORM_MAX_AGE
+            )
+        except signing.SignatureExpired:
+            raise forms.ValidationError(self.error_messages["expired"], code="expired") from None
+        except signing.BadSignature:
+            raise forms.ValidationError(self.error_messages["tampered"], code="tampered") from None
+        if issued.get("post") != self.post.pk:
+            raise forms.ValidationError(self.error_messages["tampered"], code="tampered")
+        self.sent_too_fast = time.time() - issued["at"] < settings.COMMENTS_MIN_SECONDS
+        return self.cleaned_data["timestamp"]
+
+    def clean(self):
+        if rules.comments_closed(self.post):
+            raise forms.ValidationError(self.error_messages["closed"], code="closed")
+        return super().clean()
+
+    def build_comment(self, *, post) -> Comment:
+        """An unsaved comment from the cleaned data."""
+        data = self.cleaned_data
+        parent = data.get("parent")
+        return Comment(
+            post=post,
+            parent=parent,
+            depth=parent.depth + 1 if parent else 1,
+            body=data["comment"],
+            honeypot_value=data.get(settings.COMMENTS_HONEYPOT_FIELD, ""),
+            **self.author_fields(),
+        )
+
+    def author_fields(self) -> dict:
+        """A logged-in reader writes as their account."""
+        user = self.user
+        return {"user": user, "author_name": user.get_full_name() or user.get_username(), "author_email": user.email}
+
+
+class GuestCommentForm(CommentForm):
+    """For readers who are not logged in: their details and a captcha."""
+
+    email = forms.EmailField(max_length=100, help_text="Your email address will not be published.")
+    name = PlainTextField(max_length=245)
+    url = HttpUrlField(label="Website", max_length=200, required=False)
+    remember = forms.BooleanField(
+        required=False, label="Save my name, email, and website in this browser for the next time I comment."
+    )
+    captcha = CaptchaField(
+        label="Type the characters in the picture",
+        error_messages={"invalid": "The characters you typed don't match the picture. Please try the new one."},
+    )
+
+    def author_fields(self) -> dict:
+        data = self.cleaned_data
+        return {"author_name": data["name"].strip(), "author_email": data["email"], "author_url": data.get("url", "")}
+
+
+def comment_form_for(user, post, *args, **kwargs) -> CommentForm:
+    form_class = CommentForm if user.is_authenticated else GuestCommentForm
+    return form_class(post, user, *args, **kwargs)

@@ -1,0 +1,151 @@
+"""Readers' comments on posts, and the history of every change of their status.
+
+A comment's status is one field (`Comment.Status`); `reason` says why it is where it is
+(a rule, Akismet's verdict, Akismet being unreachable, a moderator). Only the pipeline (at
+intake) and `moderation.change_status` write them, and every change writes a `CommentEvent`.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    SPAM = "spam", "Spam"
+    TRASH = "trash", "Trash"
+
+
+class Reason(models.TextChoices):
+    """Why a comment has its status; shown to moderators and filterable in the admin."""
+
+    SPAM_CHECK = "spam-check", "Waiting for the spam check"
+    AKISMET_UNREACHABLE = "akismet-unreachable", "Akismet unreachable, will retry"
+    NO_AKISMET_KEY = "no-akismet-key", "No Akismet key configured"
+    AKISMET_SPAM = "akismet-spam", "Akismet: spam"
+    AKISMET_DISCARD = "akismet-discard", "Akismet: blatant spam (discard)"
+    AKISMET_HAM = "akismet-ham", "Akismet: not spam"
+    HONEYPOT = "honeypot", "Hidden honeypot field filled in"
+    TOO_FAST = "too-fast", "Submitted implausibly fast"
+    DISALLOWED_WORDS = "disallowed-words", "Contains a disallowed word"
+    MODERATION_WORDS = "moderation-words", "Contains a moderation word"
+    TOO_MANY_LINKS = "too-many-links", "Too many links"
+    HOLD_ALL = "hold-all", "Every comment is held for moderation"
+    FIRST_COMMENT = "first-comment", "Author has no approved comment yet"
+    KNOWN_AUTHOR = "known-author", "Author has an approved comment"
+    RULES_PASSED = "rules-passed", "Passed the local rules"
+    MODERATOR = "moderator", "Moderator's decision"
+
+
+class Actor(models.TextChoices):
+    """Who or what changed a comment's status."""
+
+    AUTHOR = "author", "Comment author"
+    RULE = "rule", "Local rule"
+    AKISMET = "akismet", "Akismet"
+    MODERATOR = "moderator", "Moderator"
+    SYSTEM = "system", "System"
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=Status.PENDING)
+
+    def spam(self):
+        return self.filter(status=Status.SPAM)
+
+    def trashed(self):
+        return self.filter(status=Status.TRASH)
+
+    def for_post(self, post):
+        return self.filter(post=post)
+
+    def visible_to(self, own_ids):
+        """Approved comments, plus the reader's own held ones (ids from their signed cookie)."""
+        return self.filter(models.Q(status=Status.APPROVED) | models.Q(pk__in=own_ids, status=Status.PENDING))
+
+    def thread_order(self):
+        """Oldest first, with what a comment shows, in one query."""
+        return self.select_related("user").order_by("created_at", "pk")
+
+
+class Comment(models.Model):
+    Status = Status
+    Reason = Reason
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies", editable=False
+    )
+    depth = models.PositiveSmallIntegerField(default=1, editable=False, help_text="1 for a top-level comment.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+        help_text="The account the comment was posted with, if the author was logged in.",
+    )
+    author_name = models.CharField("name", max_length=245)
+    author_email = models.EmailField("email", max_length=100, help_text="Never shown on the site.")
+    author_url = models.URLField("website", max_length=200, blank=True)
+    body = models.TextField("comment", max_length=65525, help_text="As the author wrote it (plain text).")
+    body_html = models.TextField(editable=False, default="")
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING, db_index=True)
+    reason = models.CharField(max_length=24, choices=Reason, default=Reason.SPAM_CHECK, db_index=True)
+    rule_status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.PENDING,
+        editable=False,
+        help_text="What the local rules decided; applied once Akismet says the comment is not spam.",
+    )
+    rule_reason = models.CharField(max_length=24, choices=Reason, default=Reason.FIRST_COMMENT, editable=False)
+    akismet_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    # What Akismet needs to judge the comment, as it was when submitted.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    referrer = models.CharField(max_length=500, blank=True)
+    honeypot_value = models.CharField(max_length=200, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["post", "status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.author_name} on {self.post}"
+
+    def get_absolute_url(self):
+        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+    def get_reply_url(self):
+        """Without JavaScript, Reply opens the article with the form set to answer this comment."""
+        return f"{self.post.get_absolute_url()}?replytocom={self.pk}#respond"
+
+
+class CommentEvent(models.Model):
+    """One change of a comment's status: the history moderators read."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
+    actor = models.CharField(max_length=10, choices=Actor)
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    from_status = models.CharField(max_length=10, choices=Status, blank=True)
+    to_status = models.CharField(max_length=10, choices=Status)
+    reason = models.CharField(max_length=24, choices=Reason)
+    note = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_actor_display()}: {self.from_status or 'new'} → {self.to_status} ({self.reason})"

@@ -1,0 +1,117 @@
+"""What happens to a submitted comment, in order.
+
+1. The form has validated the input (forms.py): required fields and sizes, email and
+   website, the post accepts comments, the parent is an approved comment on this post
+   and not too deep, the captcha for guests, and the signed form timestamp.
+2. Refuse a duplicate or a flood (rules.refusal): nothing is stored, the reader is told why.
+3. Store the comment, status pending, reason "waiting for the spam check", with what Akismet
+   needs (IP, user agent, referrer, times), and its first history row.
+4. Run the local rules (rules.verdict) and remember their verdict on the comment. A filled-in
+   honeypot makes it spam at once; a form sent back implausibly fast is held.
+5. Queue the spam check in the same transaction as the comment: the queue is a database
+   table, so the comment and its check are stored together or not at all.
+6. The check (run_spam_check, in the task worker): Akismet says spam or discard -> spam;
+   not spam -> the rules' verdict; no answer -> held as "Akismet unreachable" and asked again
+   with growing delays until it answers; no key configured -> held for a moderator.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from blog.markup import render_comment
+
+from . import akismet, rules
+from .models import Actor, Comment, Reason, Status
+from .moderation import change_status, record_received
+
+
+@dataclass
+class CommentRefused(Exception):
+    message: str
+
+
+@dataclass
+class Submission:
+    """Where a comment came from, as Akismet wants to know it."""
+
+    ip_address: str | None
+    user_agent: str
+    referrer: str
+
+    @classmethod
+    def from_request(cls, request):
+        meta = request.META
+        return cls(
+            ip_address=meta.get("REMOTE_ADDR") or None,
+            user_agent=meta.get("HTTP_USER_AGENT", "")[:500],
+            referrer=meta.get("HTTP_REFERER", "")[:500],
+        )
+
+
+def submit_comment(*, post, form, submission: Submission) -> Comment:
+    """Store a validated comment and queue its spam check; raise CommentRefused if it may not be stored."""
+    comment = form.build_comment(post=post)
+    comment.ip_address = submission.ip_address
+    comment.user_agent = submission.user_agent
+    comment.referrer = submission.referrer
+
+    message = rules.refusal(comment)
+    if message:
+        raise CommentRefused(message)
+
+    comment.body_html = render_comment(comment.body)
+    comment.rule_status, comment.rule_reason = rules.verdict(comment)
+    if form.sent_too_fast and comment.rule_status != Status.TRASH:
+        comment.rule_status, comment.rule_reason = Status.PENDING, Reason.TOO_FAST
+
+    with transaction.atomic():
+        comment.save()
+        record_received(comment)
+        if comment.honeypot_value:
+            change_status(comment, Status.SPAM, actor=Actor.RULE, reason=Reason.HONEYPOT)
+        else:
+            from .tasks import check_for_spam
+
+            check_for_spam.enqueue(comment.pk)
+    return comment
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Growing delays between asking an unreachable Akismet again: 30 s, 1 min, 2 min ... 1 h."""
+    seconds = settings.AKISMET_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.AKISMET_RETRY_MAX_SECONDS))
+
+
+AKISMET_VERDICT_REASONS = {akismet.Verdict.SPAM: Reason.AKISMET_SPAM, akismet.Verdict.DISCARD: Reason.AKISMET_DISCARD}
+
+
+def run_spam_check(comment_id: int) -> str:
+    """Ask Akismet about a held comment and apply the answer; returns what happened."""
+    comment = Comment.objects.select_related("post", "user").filter(pk=comment_id).first()
+    waiting = (Reason.SPAM_CHECK, Reason.AKISMET_UNREACHABLE)
+    if comment is None or comment.status != Status.PENDING or comment.reason not in waiting:
+        return "already decided"
+    if not akismet.is_configured():
+        change_status(comment, Status.PENDING, actor=Actor.SYSTEM, reason=Reason.NO_AKISMET_KEY)
+        return "held: no Akismet key"
+
+    verdict = akismet.check(comment)
+    if verdict == akismet.Verdict.UNKNOWN:
+        comment.akismet_attempts += 1
+        note = f"Attempt {comment.akismet_attempts} failed; asking again in {retry_delay(comment.akismet_attempts)}."
+        with transaction.atomic():
+            change_status(comment, Status.PENDING, actor=Actor.AKISMET, reason=Reason.AKISMET_UNREACHABLE, note=note)
+            from .tasks import check_for_spam
+
+            run_after = timezone.now() + retry_delay(comment.akismet_attempts)
+            check_for_spam.using(run_after=run_after).enqueue(comment.pk)
+        return "held: Akismet unreachable"
+    if verdict in AKISMET_VERDICT_REASONS:
+        change_status(comment, Status.SPAM, actor=Actor.AKISMET, reason=AKISMET_VERDICT_REASONS[verdict])
+        return f"spam ({verdict})"
+    change_status(comment, comment.rule_status, actor=Actor.RULE, reason=comment.rule_reason, note="Akismet: not spam")
+    return comment.rule_status

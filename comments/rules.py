@@ -1,0 +1,88 @@
+"""The local rules WordPress users know, as plain functions of a comment and the settings.
+
+Two kinds:
+- refusals (`refusal`): the comment is not stored and the reader is told why - a duplicate,
+  or posting too quickly (flood);
+- verdicts (`verdict`): what the rules would do with a stored comment - trash it, hold it,
+  or approve it. Like WordPress, the rules run in this order: disallowed words (trash), hold
+  everything (option), moderation words, too many links, then auto-approve an author who
+  already has an approved comment. A verdict is final only once Akismet has said "not spam".
+
+All thresholds come from settings (see config/settings/base.py, COMMENTS_*).
+"""
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Comment, Reason, Status
+
+LINK_PATTERN = re.compile(r"<a\s|https?://", re.IGNORECASE)
+
+DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
+FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
+
+
+def refusal(comment: Comment) -> str | None:
+    """The message refusing this not-yet-stored comment, or None if it may be stored."""
+    same_author = Q(author_email__iexact=comment.author_email)
+    if comment.user_id:
+        same_author |= Q(user_id=comment.user_id)
+    earlier = Comment.objects.exclude(status=Status.TRASH)
+    if earlier.filter(same_author, post_id=comment.post_id, body=comment.body).exists():
+        return DUPLICATE_MESSAGE
+    recent = Comment.objects.filter(created_at__gte=timezone.now() - timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS))
+    same_sender = same_author | Q(ip_address=comment.ip_address) if comment.ip_address else same_author
+    if recent.filter(same_sender).exists():
+        return FLOOD_MESSAGE
+    return None
+
+
+def _contains_any(text: str, words) -> bool:
+    lowered = text.lower()
+    return any(word.strip() and word.strip().lower() in lowered for word in words)
+
+
+def _searchable_text(comment: Comment) -> str:
+    """Every field WordPress searches for moderation and disallowed words."""
+    return "\n".join(
+        [comment.author_name, comment.author_email, comment.author_url, comment.body, comment.ip_address or "",
+         comment.user_agent]
+    )  # fmt: skip
+
+
+def has_known_author(comment: Comment) -> bool:
+    """True when the same person (account, or name and email) has an approved comment."""
+    same_person = Q(author_email__iexact=comment.author_email, author_name=comment.author_name)
+    if comment.user_id:
+        same_person |= Q(user_id=comment.user_id)
+    return Comment.objects.approved().filter(same_person).exists()
+
+
+def verdict(comment: Comment) -> tuple[Status, Reason]:
+    """What the local rules do with a stored comment, and why."""
+    text = _searchable_text(comment)
+    if _contains_any(text, settings.COMMENTS_DISALLOWED_WORDS):
+        return Status.TRASH, Reason.DISALLOWED_WORDS
+    if settings.COMMENTS_HOLD_ALL:
+        return Status.PENDING, Reason.HOLD_ALL
+    if _contains_any(text, settings.COMMENTS_MODERATION_WORDS):
+        return Status.PENDING, Reason.MODERATION_WORDS
+    if len(LINK_PATTERN.findall(comment.body)) >= settings.COMMENTS_MAX_LINKS:
+        return Status.PENDING, Reason.TOO_MANY_LINKS
+    if not settings.COMMENTS_REQUIRE_KNOWN_AUTHOR:
+        return Status.APPROVED, Reason.RULES_PASSED
+    if has_known_author(comment):
+        return Status.APPROVED, Reason.KNOWN_AUTHOR
+    return Status.PENDING, Reason.FIRST_COMMENT
+
+
+def comments_closed(post) -> bool:
+    """Closed by the author, or older than the configured number of days (off by default)."""
+    if not post.comments_open:
+        return True
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    return bool(days) and post.published_at < timezone.now() - timedelta(days=days)

@@ -1,0 +1,48 @@
+from django import template
+from django.conf import settings
+from django.middleware.csrf import get_token
+
+from comments import cookies, rules
+from comments.forms import comment_form_for, issue_timestamp
+from comments.models import Status
+from comments.thread import load_thread
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def comment_count(context, post):
+    return load_thread(post, context["request"]).approved_count
+
+
+@register.inclusion_tag("comments/_section.html", takes_context=True)
+def comments_section(context, post):
+    """The thread and the "Leave a Reply" form under an article.
+
+    A reader with no session and no comment cookies gets no per-visitor value here (no CSRF
+    token, timestamp or captcha): the page stays the same for everyone, and comments.js asks
+    the form-state endpoint for those when the reader starts writing.
+    """
+    request = context["request"]
+    thread = load_thread(post, request)
+    personal = request.user.is_authenticated
+    reply_to = None
+    if request.GET.get("replytocom", "").isdigit():
+        candidate = thread.by_id.get(int(request.GET["replytocom"]))
+        if candidate and candidate.status == Status.APPROVED and candidate.depth < settings.COMMENTS_MAX_DEPTH:
+            reply_to = candidate
+    initial = {"parent": reply_to.pk if reply_to else None, **cookies.remembered_details(request)}
+    initial["remember"] = bool(initial["email"])
+    return {
+        "request": request,
+        "user": request.user,
+        "post": post,
+        "thread": thread,
+        "max_depth": settings.COMMENTS_MAX_DEPTH,
+        "comments_closed": rules.comments_closed(post),
+        "form": comment_form_for(request.user, post, initial=initial),
+        "reply_to": reply_to,
+        "timestamp": issue_timestamp(post) if personal else "",
+        "csrf_token": get_token(request) if personal else "",
+        "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
+    }

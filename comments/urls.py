@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "comments"
+urlpatterns = [
+    path("comments/post/<int:post_id>/", views.post_comment, name="post"),
+    path("comments/form-state/<int:post_id>/", views.form_state, name="form-state"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+]

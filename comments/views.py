@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import TemplateView
+
+from blog.models import Post
+
+from . import cookies, pipeline
+from .akismet import SENT_FIELDS
+from .forms import GuestCommentForm, comment_form_for, issue_timestamp
+
+
+def _render_form_page(request, post, form, *, confirming=False, status=200):
+    context = {
+        "post": post,
+        "form": form,
+        "confirming": confirming,
+        "timestamp": issue_timestamp(post),
+        "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
+    }
+    return render(request, "comments/form_page.html", context, status=status)
+
+
+@csrf_exempt  # Checked below: a cached article's form has no token, so the reader confirms on a fresh form.
+@require_POST
+@never_cache
+def post_comment(request, post_id):
+    post = get_object_or_404(Post.objects.published(), pk=post_id)
+    form = comment_form_for(request.user, post, data=request.POST)
+    csrf_failure = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    if csrf_failure is not None or not request.POST.get("timestamp"):
+        return _render_form_page(request, post, form, confirming=True)
+    if not form.is_valid():
+        return _render_form_page(request, post, form, status=400)
+    try:
+        comment = pipeline.submit_comment(post=post, form=form, submission=pipeline.Submission.from_request(request))
+    except pipeline.CommentRefused as refusal:
+        form.add_error(None, refusal.message)
+        return _render_form_page(request, post, form, status=400)
+
+    response = redirect(comment.get_absolute_url())
+    cookies.remember_own_comment(request, response, comment)
+    if isinstance(form, GuestCommentForm):
+        data = form.cleaned_data
+        cookies.save_details(
+            response, remember=data["remember"], name=comment.author_name, email=comment.author_email, url=data["url"]
+        )
+    return response
+
+
+@require_GET
+@never_cache
+def form_state(request, post_id):
+    """The per-visitor parts of the comment form: CSRF token, signed timestamp, a captcha."""
+    post = get_object_or_404(Post.objects.published(), pk=post_id)
+    state = {"csrf_token": get_token(request), "timestamp": issue_timestamp(post), "captcha_html": ""}
+    if not request.user.is_authenticated:
+        captcha_field = GuestCommentForm(post, request.user)["captcha"]
+        state["captcha_html"] = render_to_string("comments/_captcha.html", {"field": captcha_field}, request)
+    return JsonResponse(state)
+
+
+class PrivacyView(TemplateView):
+    template_name = "comments/privacy.html"
+    extra_context = {"akismet_fields": SENT_FIELDS}
