@@ -24,7 +24,7 @@ run: setup serve
 setup: $(VENV)/.installed-runtime
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py load_demo
-	@$(PY) manage.py ensure_admin
+	@PORT=$(PORT) $(PY) manage.py ensure_admin
 
 serve: $(VENV)/.installed-runtime
 	@PORT=$(PORT) bin/serve-dev $(PY)
