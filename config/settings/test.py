@@ -15,5 +15,7 @@ from .base import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# The real database-backed queue: tests drain it with the `run_tasks` fixture (db_worker --batch).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+AKISMET_API_KEY = ""  # tests that want Akismet point it at tests/fakes/akismet_server.py
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
