@@ -34,7 +34,8 @@ def post_comment(request, post_id):
     form = comment_form_for(request.user, post, data=request.POST)
     csrf_failure = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
     if csrf_failure is not None or not request.POST.get("timestamp"):
-        return _render_form_page(request, post, form, confirming=True)
+        unchecked = comment_form_for(request.user, post, initial=request.POST.dict())
+        return _render_form_page(request, post, unchecked, confirming=True)
     if not form.is_valid():
         return _render_form_page(request, post, form, status=400)
     try:

@@ -9,3 +9,5 @@ os.environ.setdefault("EMAIL_URL", "consolemail://")
 from .base import *  # noqa: E402, F403
 
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True  # serve static files from the apps, no collectstatic needed
+WHITENOISE_USE_FINDERS = True

@@ -19,3 +19,5 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 AKISMET_API_KEY = ""  # tests that want Akismet point it at tests/fakes/akismet_server.py
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
+WHITENOISE_AUTOREFRESH = True  # serve static files from the apps, no collectstatic needed
+WHITENOISE_USE_FINDERS = True
