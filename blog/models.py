@@ -12,6 +12,9 @@ from .markup import clean_post_html
 
 
 class CategoryQuerySet(models.QuerySet):
+    def top_level(self):
+        return self.filter(parent=None)
+
     def with_ancestors(self):
         """Load three levels of parents along, so `path` and `get_absolute_url` need no more queries."""
         return self.select_related("parent__parent__parent")
