@@ -1,8 +1,67 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import feeds, views
+
+
+class YearConverter:
+    """Four digits, 1000-2999: a year the date-based views can step one either side of."""
+
+    regex = "[12][0-9]{3}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return f"{int(value):04d}"
+
+
+class TwoDigitConverter:
+    """A zero-padded month or day, "01" to "31"; the views parse it with "%m" and "%d"."""
+
+    regex = "[0-9]{2}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return f"{int(value):02d}"
+
+
+class PageConverter:
+    """A page number from 1 up: /page/0/ and /page/01/ match nothing."""
+
+    regex = "[1-9][0-9]{0,5}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(YearConverter, "year")
+register_converter(PageConverter, "page")
+register_converter(TwoDigitConverter, "two")
+
+
+def paged(route, view, name):
+    """The route and its WordPress-style /page/N/ twin, under one name: reverse() picks by the kwargs given."""
+    return [path(route, view, name=name), path(f"{route}page/<page:page>/", view, name=name)]
+
 
 app_name = "blog"
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    *paged("", views.HomeView.as_view(), "home"),
+    path("feed/", feeds.LatestPostsFeed(), name="feed"),
+    path("feed/atom/", feeds.LatestPostsAtomFeed(), name="feed_atom"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    *paged("<year:year>/", views.YearView.as_view(), "archive_year"),
+    *paged("<year:year>/<two:month>/", views.MonthView.as_view(), "archive_month"),
+    *paged("<year:year>/<two:month>/<two:day>/", views.DayView.as_view(), "archive_day"),
+    path("<year:year>/<two:month>/<two:day>/<slug:slug>/", views.PostDetailView.as_view(), name="post"),
+    path("category/<path:path>/page/<page:page>/", views.CategoryView.as_view(), name="category"),
+    path("category/<path:path>/feed/", feeds.CategoryFeed(), name="category_feed"),
+    path("category/<path:path>/", views.CategoryView.as_view(), name="category"),
+    *paged("tag/<slug:slug>/", views.TagView.as_view(), "tag"),
+    *paged("author/<str:username>/", views.AuthorView.as_view(), "author"),
 ]

@@ -1,8 +1,166 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.views.generic import ListView
+from django.views.generic.dates import (
+    ArchiveIndexView,
+    DateDetailView,
+    DayArchiveView,
+    MonthArchiveView,
+    YearArchiveView,
+)
 
-from .models import Post
+from .models import Category, Post, Tag
+
+SEARCH_MAX_LENGTH = 200
 
 
-class HomeView(ListView):
-    queryset = Post.objects.published().for_listing()
+class PagedMixin:
+    """Lists of post summaries, paged WordPress-style: /page/2/, /category/x/page/3/."""
+
+    def get_paginate_by(self, queryset):
+        return settings.POSTS_PER_PAGE
+
+    def get(self, request, *args, **kwargs):
+        if kwargs.get(self.page_kwarg) == 1:
+            return redirect(self.get_page_url(1), permanent=True)
+        return super().get(request, *args, **kwargs)
+
+    def get_page_url(self, number):
+        match = self.request.resolver_match
+        kwargs = {key: value for key, value in match.kwargs.items() if key != self.page_kwarg}
+        if number > 1:
+            kwargs[self.page_kwarg] = number
+        return reverse(match.view_name, kwargs=kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context.get("page_obj")
+        if page is not None:
+            if page.has_previous():
+                context["previous_page_url"] = self.get_page_url(page.previous_page_number())
+            if page.has_next():
+                context["next_page_url"] = self.get_page_url(page.next_page_number())
+        return context
+
+
+class BlogViewMixin:
+    date_field = "published_at"
+    month_format = "%m"
+    day_format = "%d"
+
+    def get_queryset(self):
+        return Post.objects.published().for_listing()
+
+
+class HomeView(BlogViewMixin, PagedMixin, ArchiveIndexView):
+    allow_empty = True
     template_name = "blog/home.html"
+
+    def get_dated_items(self):
+        return None, self.get_dated_queryset(), {}
+
+
+class YearView(BlogViewMixin, PagedMixin, YearArchiveView):
+    make_object_list = True
+    template_name = "blog/archive_year.html"
+
+
+class MonthView(BlogViewMixin, PagedMixin, MonthArchiveView):
+    template_name = "blog/archive_month.html"
+
+
+class DayView(BlogViewMixin, PagedMixin, DayArchiveView):
+    template_name = "blog/archive_day.html"
+
+
+class PostDetailView(BlogViewMixin, DateDetailView):
+    """One article. Staff also reach drafts and scheduled posts, to preview them."""
+
+    template_name = "blog/post_detail.html"
+
+    def get_allow_future(self):
+        return self.request.user.is_staff
+
+    def get_queryset(self):
+        if self.request.user.is_staff:
+            return Post.objects.for_listing()
+        return super().get_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["previous_post"] = self.object.get_previous_published()
+        context["next_post"] = self.object.get_next_published()
+        return context
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.object.is_public:
+            add_never_cache_headers(response)
+        return response
+
+
+class CategoryView(PagedMixin, ListView):
+    template_name = "blog/category.html"
+
+    def get_queryset(self):
+        try:
+            self.category = Category.objects.get_by_path(self.kwargs["path"])
+        except Category.DoesNotExist:
+            raise Http404("No such category.") from None
+        return Post.objects.published().in_category(self.category).for_listing()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(category=self.category, **kwargs)
+
+
+class TagView(PagedMixin, ListView):
+    template_name = "blog/tag.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return Post.objects.published().tagged(self.tag).for_listing()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class AuthorView(PagedMixin, ListView):
+    """An author's posts. Only people with a published post have a page: no one else can be looked up."""
+
+    allow_empty = False
+    template_name = "blog/author.html"
+
+    def get_queryset(self):
+        user_model = get_user_model()
+        self.author = get_object_or_404(user_model, **{user_model.USERNAME_FIELD: self.kwargs["username"]})
+        return Post.objects.published().by_author(self.author).for_listing()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class SearchView(PagedMixin, ListView):
+    template_name = "blog/search.html"
+
+    def get_query(self):
+        return self.request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+
+    def get_queryset(self):
+        query = self.get_query()
+        if not query:
+            return Post.objects.none()
+        return Post.objects.published().search(query).for_listing()
+
+    def get_page_url(self, number):
+        params = {"q": self.get_query()}
+        if number > 1:
+            params["page"] = number
+        return f"{reverse('blog:search')}?{urlencode(params)}"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(search_query=self.get_query(), **kwargs)
