@@ -1,0 +1,52 @@
+from django import forms
+from django.contrib import admin
+
+from .models import Category, Post, Tag
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ["title", "author", "status", "published_at", "is_public"]
+    list_filter = ["status", "published_at", "author", "categories"]
+    list_select_related = ["author"]
+    search_fields = ["title", "slug", "excerpt", "body"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["categories", "tags"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "body", "excerpt"]}),
+        ("Publishing", {"fields": ["status", "published_at", "author", "comments_open"]}),
+        ("Filing", {"fields": ["categories", "tags"]}),
+    ]
+
+    @admin.display(boolean=True, description="Public")
+    def is_public(self, post):
+        return post.is_public
+
+    def get_changeform_initial_data(self, request):
+        return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+
+
+class CategoryForm(forms.ModelForm):
+    def clean_parent(self):
+        parent = self.cleaned_data["parent"]
+        if parent is not None and self.instance.pk and parent.pk in self.instance.descendant_ids():
+            raise forms.ValidationError("A category can't be filed under itself or one of its sub-categories.")
+        return parent
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryForm
+    list_display = ["name", "slug", "parent"]
+    list_filter = ["parent"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
