@@ -97,7 +97,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -111,14 +111,22 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Mail: EMAIL_URL such as smtp://user:pass@host:587/?tls=True, consolemail://, dummymail://.
 _email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+_SMTP_OPTIONS = {
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+    "EMAIL_TIMEOUT",
+}
 MAILERS = {
     "default": {
         "BACKEND": _email["EMAIL_BACKEND"],
         "OPTIONS": {
             key.removeprefix("EMAIL_HOST_").removeprefix("EMAIL_").lower(): value
             for key, value in _email.items()
-            if key in {"EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
-                       "EMAIL_USE_SSL", "EMAIL_TIMEOUT"} and value not in ("", None)
+            if key in _SMTP_OPTIONS and value not in ("", None)
         }
         if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
         else {},

@@ -6,7 +6,7 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "dev-only-secret-key-not-for-production")
 os.environ.setdefault("EMAIL_URL", "consolemail://")
 
-from .base import *  # noqa: E402, F403
+from .base import *  # noqa: F403
 
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # serve static files from the apps, no collectstatic needed
