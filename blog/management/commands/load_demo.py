@@ -115,6 +115,8 @@ class Command(BaseCommand):
             posts, new_posts = ensure_posts(articles, author=author, categories=categories, tags=tags)
 
         made = new_authors + new_categories + new_tags + new_posts + images
+        if options["verbosity"] == 0:
+            return
         if not made:
             self.stdout.write(f"Demo content already loaded ({len(posts)} articles by {author.get_full_name()}).")
             return
