@@ -68,7 +68,7 @@ class Server:
     def __enter__(self):
         gunicorn = Path(sys.executable).parent / "gunicorn"
         command = [str(gunicorn), "config.wsgi", "--bind", f"{HOST}:{self.port}", "--workers", str(WORKERS)]
-        command += ["--error-logfile", str(self.log_path)]
+        command += ["--error-logfile", str(self.log_path), "--no-control-socket"]
         self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=subprocess.DEVNULL)
         try:
             self.wait_until_ready()
