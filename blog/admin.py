@@ -4,8 +4,15 @@ from django.contrib import admin
 from .models import Category, Post, Tag
 
 
+class ViewOnSiteMixin:
+    """The "View on site" link goes straight to the object's address, not through the sites framework's domain."""
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url()
+
+
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ViewOnSiteMixin, admin.ModelAdmin):
     list_display = ["title", "author", "status", "published_at", "is_public"]
     list_filter = ["status", "published_at", "author", "categories"]
     list_select_related = ["author"]
@@ -36,7 +43,7 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ViewOnSiteMixin, admin.ModelAdmin):
     form = CategoryForm
     list_display = ["name", "slug", "parent"]
     list_filter = ["parent"]
@@ -46,7 +53,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ViewOnSiteMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
