@@ -49,6 +49,9 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("blog:category", kwargs={"path": self.path})
+
     def ancestors(self):
         """This category's parents, outermost first (one query per level; trees are shallow)."""
         chain, node = [], self.parent
@@ -68,9 +71,6 @@ class Category(models.Model):
             frontier = list(Category.objects.filter(parent__in=frontier).values_list("pk", flat=True))
             ids.update(frontier)
         return ids
-
-    def get_absolute_url(self):
-        return reverse("blog:category", kwargs={"path": self.path})
 
 
 class TagQuerySet(models.QuerySet):
@@ -165,16 +165,16 @@ class Post(models.Model):
         self.body_html = clean_post_html(self.body)
         super().save(*args, **kwargs)
 
-    @property
-    def local_published_at(self):
-        return timezone.localtime(self.published_at)
-
     def get_absolute_url(self):
         day = self.local_published_at
         return reverse(
             "blog:post",
             kwargs={"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}", "slug": self.slug},
         )
+
+    @property
+    def local_published_at(self):
+        return timezone.localtime(self.published_at)
 
     def get_previous_published(self):
         """The published post just before this one, or None."""
