@@ -1,5 +1,7 @@
 """Articles and how they are filed: posts, hierarchical categories and tags."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -9,6 +11,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from .markup import clean_post_html
+
+BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|pre|dd|dt|td|th)>", re.IGNORECASE)
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -193,4 +197,7 @@ class Post(models.Model):
     @property
     def summary(self):
         """The excerpt, or the first words of the body as plain text."""
-        return self.excerpt or Truncator(strip_tags(self.body_html)).words(55, truncate="…").strip()
+        return (
+            self.excerpt
+            or Truncator(strip_tags(BLOCK_END.sub(r"\g<0> ", self.body_html))).words(55, truncate="…").strip()
+        )

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import urlencode
 from django.views.generic import ListView
 from django.views.generic.dates import (
@@ -101,6 +101,8 @@ class PostDetailView(BlogViewMixin, DateDetailView):
         response = super().get(request, *args, **kwargs)
         if not self.object.is_public:
             add_never_cache_headers(response)
+        # A reader's comment cookies (own held comments, saved details) change the page.
+        patch_vary_headers(response, ["Cookie"])
         return response
 
 

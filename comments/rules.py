@@ -22,7 +22,7 @@ from .models import Comment, Reason, Status
 
 LINK_PATTERN = re.compile(r"<a\s|https?://", re.IGNORECASE)
 
-DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
+DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"  # noqa: RUF001 (WordPress's words)
 FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
 
 

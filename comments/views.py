@@ -21,6 +21,7 @@ def _render_form_page(request, post, form, *, confirming=False, status=200):
         "form": form,
         "confirming": confirming,
         "timestamp": issue_timestamp(post),
+        "form_csrf_token": get_token(request),
         "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
     }
     return render(request, "comments/form_page.html", context, status=status)

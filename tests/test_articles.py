@@ -307,7 +307,8 @@ def test_hostile_title_cannot_break_out_of_json_ld_or_meta_tags(client, make_pos
     post = make_post(XSS_TITLE, excerpt=XSS_TITLE, body="<p>Body.</p>")
     response = client.get(post.get_absolute_url())
     page = page_of(response)
-    assert [s["type"] for s in page.scripts] == ["application/ld+json"]
+    assert [s["type"] for s in page.scripts if not s.get("src")] == ["application/ld+json"]
+    assert all(s["src"].startswith("/static/") for s in page.scripts if s.get("src"))
     assert "<script>alert(1)" not in response.text
     assert page.json_ld()["headline"] == XSS_TITLE
     assert page.json_ld()["description"] == XSS_TITLE
@@ -333,7 +334,7 @@ def test_body_is_sanitized_on_save(client, make_post):
     assert 'href="https://example.org/"' in response.text
     for bad in ("<script>alert", "onerror", "javascript:", "onclick", "color:red"):
         assert bad not in response.text
-    assert [s["type"] for s in page_of(response).scripts] == ["application/ld+json"]
+    assert [s["type"] for s in page_of(response).scripts if not s.get("src")] == ["application/ld+json"]
 
 
 # Archives
@@ -352,6 +353,18 @@ def test_year_month_and_day_archives_list_that_periods_posts(client, make_post):
     day = client.get(reverse("blog:archive_day", kwargs={"year": 2024, "month": 3, "day": 5}))
     assert day.request["PATH_INFO"] == "/2024/03/05/"
     assert "In March" in day.text and "In April" not in day.text
+
+
+def test_month_archive_links_neighbouring_months_with_posts(client, make_post):
+    """A month's archive links the nearest earlier and later months that have published posts, skipping empty ones."""
+    make_post(published_at=datetime(2024, 1, 10, tzinfo=UTC))
+    make_post(published_at=MARCH_5)
+    make_post(published_at=datetime(2024, 6, 1, tzinfo=UTC))
+    make_post(status=Post.Status.DRAFT, published_at=datetime(2024, 4, 1, tzinfo=UTC))
+    response = client.get(reverse("blog:archive_month", kwargs={"year": 2024, "month": 3}))
+    assert 'href="/2024/01/"' in response.text
+    assert 'href="/2024/06/"' in response.text
+    assert 'href="/2024/04/"' not in response.text
 
 
 def test_archives_never_show_drafts_or_scheduled_posts(client, make_post, hidden_posts):

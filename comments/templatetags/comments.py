@@ -43,6 +43,6 @@ def comments_section(context, post):
         "form": comment_form_for(request.user, post, initial=initial),
         "reply_to": reply_to,
         "timestamp": issue_timestamp(post) if personal else "",
-        "csrf_token": get_token(request) if personal else "",
+        "form_csrf_token": get_token(request) if personal else "",
         "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
     }

@@ -16,7 +16,14 @@
     fetch(form.dataset.stateUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
       .then(function (state) {
-        form.elements.csrfmiddlewaretoken.value = state.csrf_token;
+        var token = form.elements.csrfmiddlewaretoken;
+        if (!token) {
+          token = document.createElement("input");
+          token.type = "hidden";
+          token.name = "csrfmiddlewaretoken";
+          form.prepend(token);
+        }
+        token.value = state.csrf_token;
         form.elements.timestamp.value = state.timestamp;
         var captcha = document.getElementById("comment-captcha");
         if (captcha && state.captcha_html) {
