@@ -20,7 +20,10 @@ from django.utils.text import slugify
 
 from blog.demo import article_html, read_manifest
 from blog.demo.images import ILLUSTRATIONS
+from blog.markup import render_comment
 from blog.models import Category, Post, Tag
+from comments.models import Actor, Comment, Reason, Status
+from comments.moderation import change_status, record_received
 
 
 def ensure_illustrations():
@@ -101,6 +104,38 @@ def ensure_posts(articles, *, author, categories, tags):
     return posts, created
 
 
+def ensure_comments(rows, *, posts):
+    """Readers' comments keyed on post, email and text; approved through the moderation path, with history."""
+    by_key, created = {}, 0
+    for row in rows:
+        post = posts[row["post"]]
+        parent = by_key.get(row.get("reply_to"))
+        comment = Comment.objects.filter(post=post, author_email=row["email"], body=row["body"]).first()
+        if comment is None:
+            comment = Comment.objects.create(
+                post=post,
+                parent=parent,
+                depth=parent.depth + 1 if parent else 1,
+                author_name=row["name"],
+                author_email=row["email"],
+                author_url=row.get("url", ""),
+                body=row["body"],
+                body_html=render_comment(row["body"]),
+                reason=Reason.FIRST_COMMENT,
+                ip_address="192.0.2.10",
+                user_agent="Demo content",
+            )
+            Comment.objects.filter(pk=comment.pk).update(
+                created_at=post.published_at + timedelta(minutes=row["minutes_after"])
+            )
+            record_received(comment)
+            if row.get("status", "approved") == "approved":
+                change_status(comment, Status.APPROVED, actor=Actor.SYSTEM, reason=Reason.MODERATOR, note="Demo")
+            created += 1
+        by_key[row["key"]] = comment
+    return by_key, created
+
+
 class Command(BaseCommand):
     help = "Create the demo author, categories, tags and illustrated articles. Safe to run again."
 
@@ -113,8 +148,9 @@ class Command(BaseCommand):
             categories, new_categories = ensure_categories(demo["categories"])
             tags, new_tags = ensure_tags(name for article in articles for name in article["tags"])
             posts, new_posts = ensure_posts(articles, author=author, categories=categories, tags=tags)
+            comments, new_comments = ensure_comments(demo.get("comments", []), posts=posts)
 
-        made = new_authors + new_categories + new_tags + new_posts + images
+        made = new_authors + new_categories + new_tags + new_posts + new_comments + images
         if options["verbosity"] == 0:
             return
         if not made:
@@ -123,7 +159,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content loaded: {new_posts} of {len(posts)} articles, {new_categories} of {len(categories)} "
-                f"categories, {new_tags} of {len(tags)} tags and {images} of {len(ILLUSTRATIONS)} images were new "
+                f"categories, {new_tags} of {len(tags)} tags, {new_comments} of {len(comments)} comments and {images} of "
+                f"{len(ILLUSTRATIONS)} images were new "
                 f"(author: {author.get_username()})."
             )
         )
