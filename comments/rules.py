@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from .models import Comment, Reason, Status
 
-# A written link counts once, whatever its text; a bare address is a link too.
-LINK_PATTERN = re.compile(r"<a\s[^>]*>.*?</a>|https?://", re.IGNORECASE | re.DOTALL)
+# A written link counts once, whatever its text; a bare address is a link too. No part of the
+# pattern can run past the next tag, so a long body of unclosed "<a " stays linear.
+LINK_PATTERN = re.compile(r"<a\s[^<>]*>(?:(?!<a\s|</a>).)*</a>|https?://", re.IGNORECASE | re.DOTALL)
 
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"  # noqa: RUF001 (WordPress's words)
 FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
