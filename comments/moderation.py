@@ -4,10 +4,16 @@
 checks the move is allowed, saves, and writes a `CommentEvent` saying who or what (a rule,
 Akismet, a moderator) made it and why. The pipeline, the spam check, admin actions and the
 signed moderation links all come through here.
+
+What follows a change, queued in the same transaction (the task queue is a database table):
+- a moderator who moves a comment into spam, or out of it, corrects Akismet: submit-spam or
+  submit-ham is sent by a task, retried until Akismet answers;
+- a comment that becomes approved may be announced to the post's author.
 """
 
 from django.db import transaction
 
+from . import notifications
 from .models import Actor, Comment, CommentEvent, Reason, Status
 
 ALLOWED_TRANSITIONS = {
@@ -32,13 +38,32 @@ def change_status(
         raise TransitionNotAllowed(f"A comment cannot go from {from_status} to {to}.")
     comment.status, comment.reason = to, reason
     comment.save(update_fields=["status", "reason", "akismet_attempts", "updated_at"])
-    return CommentEvent.objects.create(
+    event = CommentEvent.objects.create(
         comment=comment,
         actor=actor,
         moderator=moderator,
         from_status=from_status,
         to_status=to,
         reason=reason,
+        note=note[:500],
+    )
+    if actor == Actor.MODERATOR and (from_status == Status.SPAM) != (to == Status.SPAM):
+        from .tasks import report_to_akismet
+
+        report_to_akismet.enqueue(comment.pk, to == Status.SPAM)
+    if to == Status.APPROVED and from_status != Status.APPROVED:
+        notifications.comment_approved(comment)
+    return event
+
+
+def record_note(comment: Comment, *, actor: Actor, note: str) -> CommentEvent:
+    """A history row that changes nothing, e.g. "reported to Akismet as spam"."""
+    return CommentEvent.objects.create(
+        comment=comment,
+        actor=actor,
+        from_status=comment.status,
+        to_status=comment.status,
+        reason=comment.reason,
         note=note[:500],
     )
 

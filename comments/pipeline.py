@@ -13,6 +13,8 @@
 6. The check (run_spam_check, in the task worker): Akismet says spam or discard -> spam;
    not spam -> the rules' verdict; no answer -> held as "Akismet unreachable" and asked again
    with growing delays until it answers; no key configured -> held for a moderator.
+7. A comment left waiting for a person (held by a rule, no key, or Akismet unreachable the
+   first time) is announced to the moderators.
 """
 
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from django.utils import timezone
 
 from blog.markup import render_comment
 
-from . import akismet, rules
+from . import akismet, notifications, rules
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
 
@@ -97,6 +99,7 @@ def run_spam_check(comment_id: int) -> str:
         return "already decided"
     if not akismet.is_configured():
         change_status(comment, Status.PENDING, actor=Actor.SYSTEM, reason=Reason.NO_AKISMET_KEY)
+        notifications.comment_held(comment)
         return "held: no Akismet key"
 
     verdict = akismet.check(comment)
@@ -109,9 +112,13 @@ def run_spam_check(comment_id: int) -> str:
 
             run_after = timezone.now() + retry_delay(comment.akismet_attempts)
             check_for_spam.using(run_after=run_after).enqueue(comment.pk)
+            if comment.akismet_attempts == 1:
+                notifications.comment_held(comment)
         return "held: Akismet unreachable"
     if verdict in AKISMET_VERDICT_REASONS:
         change_status(comment, Status.SPAM, actor=Actor.AKISMET, reason=AKISMET_VERDICT_REASONS[verdict])
         return f"spam ({verdict})"
     change_status(comment, comment.rule_status, actor=Actor.RULE, reason=comment.rule_reason, note="Akismet: not spam")
+    if comment.status == Status.PENDING:
+        notifications.comment_held(comment)
     return comment.rule_status
