@@ -73,7 +73,7 @@ def verdict(comment: Comment) -> tuple[Status, Reason]:
         return Status.PENDING, Reason.HOLD_ALL
     if _contains_any(text, settings.COMMENTS_MODERATION_WORDS):
         return Status.PENDING, Reason.MODERATION_WORDS
-    if len(LINK_PATTERN.findall(comment.body)) >= settings.COMMENTS_MAX_LINKS:
+    if settings.COMMENTS_MAX_LINKS and len(LINK_PATTERN.findall(comment.body)) >= settings.COMMENTS_MAX_LINKS:
         return Status.PENDING, Reason.TOO_MANY_LINKS
     if not settings.COMMENTS_REQUIRE_KNOWN_AUTHOR:
         return Status.APPROVED, Reason.RULES_PASSED
