@@ -30,7 +30,7 @@ FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
 
 def refusal(comment: Comment) -> str | None:
     """The message refusing this not-yet-stored comment, or None if it may be stored."""
-    same_author = Q(author_email__iexact=comment.author_email)
+    same_author = Q(author_email__iexact=comment.author_email) if comment.author_email else Q(pk__in=[])
     if comment.user_id:
         same_author |= Q(user_id=comment.user_id)
     earlier = Comment.objects.exclude(status=Status.TRASH)
@@ -58,7 +58,9 @@ def _searchable_text(comment: Comment) -> str:
 
 def has_known_author(comment: Comment) -> bool:
     """True when the same person (account, or name and email) has an approved comment."""
-    same_person = Q(author_email__iexact=comment.author_email, author_name=comment.author_name)
+    same_person = Q(pk__in=[])  # An account without an email is known by the account alone.
+    if comment.author_email:
+        same_person = Q(author_email__iexact=comment.author_email, author_name=comment.author_name)
     if comment.user_id:
         same_person |= Q(user_id=comment.user_id)
     return Comment.objects.approved().filter(same_person).exists()
