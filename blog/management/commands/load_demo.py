@@ -159,8 +159,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content loaded: {new_posts} of {len(posts)} articles, {new_categories} of {len(categories)} "
-                f"categories, {new_tags} of {len(tags)} tags, {new_comments} of {len(comments)} comments and {images} of "
-                f"{len(ILLUSTRATIONS)} images were new "
-                f"(author: {author.get_username()})."
+                f"categories, {new_tags} of {len(tags)} tags, {new_comments} of {len(comments)} comments and "
+                f"{images} of {len(ILLUSTRATIONS)} images were new (author: {author.get_username()})."
             )
         )
