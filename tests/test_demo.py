@@ -11,6 +11,7 @@ from django.utils.html import strip_tags
 from PIL import Image
 
 from blog.models import Category, Post, Tag
+from comments.models import Comment, CommentEvent
 
 
 @pytest.fixture
@@ -31,7 +32,8 @@ def run(command, *args):
 
 
 def counts():
-    return {model.__name__: model.objects.count() for model in (Post, Category, Tag, get_user_model())}
+    models = (Post, Category, Tag, Comment, CommentEvent, get_user_model())
+    return {model.__name__: model.objects.count() for model in models}
 
 
 @pytest.mark.django_db
