@@ -30,6 +30,7 @@ def load_thread(post, request) -> Thread:
         nodes = {c.pk: Node(c) for c in comments}
         roots = []
         for comment in comments:
+            comment.post = post  # Known already: spares get_reply_url a query per comment.
             parent = nodes.get(comment.parent_id)
             (parent.replies if parent else roots).append(nodes[comment.pk])
         approved = sum(c.status == Status.APPROVED for c in comments)
