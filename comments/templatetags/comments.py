@@ -27,7 +27,7 @@ def comments_section(context, post):
     thread = load_thread(post, request)
     personal = request.user.is_authenticated
     reply_to = None
-    if request.GET.get("replytocom", "").isdigit():
+    if request.GET.get("replytocom", "").isdecimal():
         candidate = thread.by_id.get(int(request.GET["replytocom"]))
         if candidate and candidate.status == Status.APPROVED and candidate.depth < settings.COMMENTS_MAX_DEPTH:
             reply_to = candidate
