@@ -71,3 +71,105 @@ def make_post(author):
         return post
 
     return make
+
+
+@pytest.fixture
+def make_comment(make_post):
+    """A comment stored directly (no pipeline, no history), approved unless told otherwise.
+
+    `make_comment(post=None, *, commit=True, created_at=None, **fields)`: a new post when none is
+    given; a fresh name, email, body and IP address each time; `created_at` backdates it (the
+    flood and duplicate rules look at time); `commit=False` returns it unsaved, as the pipeline
+    holds it before the rules run.
+    """
+    from blog.markup import render_comment
+    from comments.models import Comment
+
+    def make(post=None, *, commit=True, created_at=None, **fields):
+        number = next(_counter)
+        user = fields.get("user")
+        if user is not None:
+            fields.setdefault("author_name", user.get_full_name() or user.get_username())
+            fields.setdefault("author_email", user.email)
+        fields.setdefault("author_name", f"Reader {number}")
+        fields.setdefault("author_email", f"reader{number}@example.com")
+        fields.setdefault("body", f"Comment number {number}.")
+        fields.setdefault("ip_address", f"2001:db8::{number:x}")
+        fields.setdefault("user_agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
+        fields.setdefault("status", Comment.Status.APPROVED)
+        pending = fields["status"] == Comment.Status.PENDING
+        fields.setdefault("reason", Comment.Reason.SPAM_CHECK if pending else Comment.Reason.MODERATOR)
+        fields.setdefault("body_html", render_comment(fields["body"]))
+        if fields.get("parent") is not None:
+            fields.setdefault("depth", fields["parent"].depth + 1)
+            post = post or fields["parent"].post
+        comment = Comment(post=post or make_post(), **fields)
+        if not commit:
+            return comment
+        comment.save()
+        if created_at is not None:
+            Comment.objects.filter(pk=comment.pk).update(created_at=created_at)
+            comment.created_at = created_at
+        return comment
+
+    return make
+
+
+@pytest.fixture
+def akismet_fake(settings):
+    """A loopback Akismet (tests/fakes/akismet_server.py) that the site is pointed at, with a valid key.
+
+    Set `akismet_fake.mode` to "ham" (the default), "spam", "discard", "error" (HTTP 500),
+    "timeout" (answers after 1 s: set settings.AKISMET_TIMEOUT below that) or "invalid-key".
+    `akismet_fake.requests` lists what it received (`.endpoint`, `.get(key)`, `.getlist(key)`,
+    `.data`); `akismet_fake.checks` only the comment-check calls.
+    """
+    from tests.fakes.akismet_server import FakeAkismet
+
+    with FakeAkismet() as fake:
+        settings.AKISMET_API_URL = fake.url
+        settings.AKISMET_API_KEY = fake.key
+        yield fake
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Drain the database task queue in-process, as `manage.py db_worker --batch` does in CI.
+
+    `run_tasks()` runs every task that is due - including those the tasks enqueue for now -
+    and returns the DBTaskResult rows it finished. Tasks whose `run_after` is in the future
+    stay READY (that is how retries wait). A task that raised fails the test, unless
+    `run_tasks(allow_failures=True)`.
+    """
+    import signal
+    from unittest import mock
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    signals = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGQUIT") if hasattr(signal, name)]
+
+    def run(*, allow_failures=False):
+        finished_before = set(DBTaskResult.objects.filter(finished_at__isnull=False).values_list("pk", flat=True))
+        handlers = {number: signal.getsignal(number) for number in signals}
+        try:
+            # The worker closes "old" connections between tasks, which on PostgreSQL would close the
+            # test's transaction; Django's test client switches the same call off around requests.
+            with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+                call_command(
+                    "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0
+                )
+        finally:
+            for number, handler in handlers.items():  # The worker installs its own; give pytest its Ctrl+C back.
+                signal.signal(number, handler)
+        finished = [
+            result
+            for result in DBTaskResult.objects.filter(finished_at__isnull=False).order_by("finished_at")
+            if result.pk not in finished_before
+        ]
+        failed = [result for result in finished if result.status == "FAILED"]
+        if failed and not allow_failures:
+            pytest.fail(f"{len(failed)} task(s) failed; the first:\n{failed[0].traceback}")
+        return finished
+
+    return run

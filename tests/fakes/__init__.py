@@ -1,0 +1,1 @@
+"""Stand-ins for the outside systems the site talks to, each speaking the real protocol over loopback."""
