@@ -10,6 +10,7 @@ The context sent is the one Akismet documents; `SENT_FIELDS` lists it, and the p
 shows that list to readers.
 """
 
+import contextlib
 import enum
 import functools
 import logging
@@ -74,7 +75,9 @@ class _ApiUrlTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def _client() -> akismet.SyncClient:
+@contextlib.contextmanager
+def _client():
+    """A client whose key is verified; its connections are closed even when the key is refused."""
     transport = None
     if settings.AKISMET_API_URL.rstrip("/") != DEFAULT_API_URL:
         transport = _ApiUrlTransport(settings.AKISMET_API_URL)
@@ -85,7 +88,8 @@ def _client() -> akismet.SyncClient:
         transport=transport,
     )
     config = akismet.Config(key=settings.AKISMET_API_KEY, url=settings.SITE_URL + "/")
-    return akismet.SyncClient(config=config, http_client=http_client)
+    with http_client, akismet.SyncClient(config=config, http_client=http_client) as client:
+        yield client
 
 
 def _gmt(moment) -> str:
