@@ -47,6 +47,7 @@ def clean_post_html(html: str) -> str:
 # Comments are plain text with WordPress's small allow-list of inline tags.
 COMMENT_TAGS = {"a", "b", "strong", "i", "em", "code", "blockquote", "q", "del", "s", "p", "br"}
 COMMENT_TAG_PATTERN = re.compile(r"<(/?)(a|b|strong|i|em|code|blockquote|q|del|s)(\s[^<>]*)?>", re.IGNORECASE)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HREF_PATTERN = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 
 
@@ -68,13 +69,21 @@ def render_comment(text: str) -> str:
     shown as the text the reader typed. nh3 has the last word, so whatever the steps before
     it produce, only allowed tags, http(s)/mailto links and rel="nofollow ugc" come out.
     """
-    pieces, position = [], 0
+    text = CONTROL_CHARACTERS.sub("", text.replace("\r\n", "\n"))
+    pieces, position, in_link = [], 0, False
+
+    def add_text(chunk):
+        # Text inside a written link is its label: escaped, never made into a second link.
+        pieces.append(escape(chunk) if in_link else urlize(chunk, nofollow=True, autoescape=True))
+
     for match in COMMENT_TAG_PATTERN.finditer(text):
-        pieces.append(urlize(text[position : match.start()], nofollow=True, autoescape=True))
+        add_text(text[position : match.start()])
         pieces.append(_comment_tag(match))
+        if match.group(2).lower() == "a":
+            in_link = not match.group(1)
         position = match.end()
-    pieces.append(urlize(text[position:], nofollow=True, autoescape=True))
-    html = linebreaks("".join(pieces).replace("\r\n", "\n"), autoescape=False)
+    add_text(text[position:])
+    html = linebreaks("".join(pieces), autoescape=False)
     safe = nh3.clean(
         html,
         tags=COMMENT_TAGS,

@@ -379,10 +379,6 @@ def test_control_characters_from_the_form_never_reach_the_page(make_post, make_u
     assert render_comment(cleaned) == "<p>bell escape[31m delete tab\t ok<br>next</p>"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blog/markup.py render_comment urlizes the text inside a written <a>, nesting a second link in it",
-)
 def test_a_link_showing_its_own_address_stays_one_link():
     """A written link whose text is its address comes out as one link, not an empty one followed by another."""
     html = render_comment('<a href="https://example.com/">https://example.com/</a>')
