@@ -1,0 +1,89 @@
+"""The article page costs a fixed number of queries, however many comments its thread has.
+
+Seven in all: six for the article itself (the post with its author, its categories, its tags,
+the previous and the next post, the navigation's categories) and one for the whole thread.
+"""
+
+import pytest
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from blog.markup import render_comment
+from comments import cookies
+from comments.models import Comment, Reason, Status
+
+pytestmark = pytest.mark.django_db
+
+SIZES = (10, 100, 500)
+MAX_QUERIES = 7
+THREAD_QUERIES = 1
+
+
+def add_thread(post, count):
+    """`count` approved comments in threads one to five deep, stored level by level with bulk_create."""
+    levels, parents = 5, [None]
+    per_level = [count // levels + (1 if level < count % levels else 0) for level in range(levels)]
+    for depth, size in enumerate(per_level, start=1):
+        batch = []
+        for number in range(size):
+            body = f"Comment {depth}.{number}, see https://example.com/{number} and <em>this</em>."
+            batch.append(
+                Comment(
+                    post=post,
+                    parent=parents[number % len(parents)],
+                    depth=depth,
+                    author_name=f"Reader {depth}.{number}",
+                    author_email=f"reader{depth}.{number}@example.com",
+                    author_url=f"https://reader{number}.example" if number % 2 else "",
+                    body=body,
+                    body_html=render_comment(body),
+                    status=Status.APPROVED,
+                    reason=Reason.MODERATOR,
+                )
+            )
+        parents = Comment.objects.bulk_create(batch)
+    assert Comment.objects.approved().for_post(post).count() == count
+
+
+def own_comments_cookie(comment):
+    response = HttpResponse()
+    cookies.remember_own_comment(RequestFactory().get("/"), response, comment)
+    return response.cookies[cookies.OWN_COMMENTS].value
+
+
+def queries_for_article(client, post, count):
+    """All the queries the article page makes, and those that read comments."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(post.get_absolute_url())
+    assert response.status_code == 200
+    assert response.text.count('class="comment depth-') == count
+    comment_queries = [query for query in queries.captured_queries if "comments_comment" in query["sql"]]
+    return len(queries), len(comment_queries)
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "author-of-a-held-comment"])
+def test_article_queries_do_not_grow_with_comments(make_post, make_comment, reader):
+    """10, 100 and 500 threaded comments cost the same, small number of queries, for a guest and for an author."""
+    counts = {}
+    for size in SIZES:
+        post = make_post()
+        add_thread(post, size)
+        client = Client()
+        shown = size
+        if reader == "author-of-a-held-comment":
+            held = make_comment(post, status=Status.PENDING, body="Mine, waiting.")
+            client.cookies[cookies.OWN_COMMENTS] = own_comments_cookie(held)
+            shown += 1
+        client.get(post.get_absolute_url())  # Warm up: content types, sites and the like are cached after one request.
+        counts[size] = queries_for_article(client, post, shown)
+
+    print(
+        f"\nArticle page queries ({reader}):",
+        ", ".join(f"{size} comments: {total} ({thread} for the thread)" for size, (total, thread) in counts.items()),
+    )
+    assert len(set(counts.values())) == 1, counts
+    total, thread = counts[SIZES[0]]
+    assert thread == THREAD_QUERIES, counts
+    assert total <= MAX_QUERIES, counts
