@@ -180,15 +180,17 @@ class Post(models.Model):
     def local_published_at(self):
         return timezone.localtime(self.published_at)
 
-    def get_previous_published(self):
-        """The published post just before this one, or None."""
+    def published_neighbours(self):
+        """The published posts just before and just after this one (either may be None), in one query."""
         earlier = Q(published_at__lt=self.published_at) | Q(published_at=self.published_at, pk__lt=self.pk)
-        return Post.objects.published().filter(earlier).order_by("-published_at", "-pk").first()
-
-    def get_next_published(self):
-        """The published post just after this one, or None."""
         later = Q(published_at__gt=self.published_at) | Q(published_at=self.published_at, pk__gt=self.pk)
-        return Post.objects.published().filter(later).order_by("published_at", "pk").first()
+        published = Post.objects.published()
+        previous_pk = published.filter(earlier).order_by("-published_at", "-pk").values("pk")[:1]
+        next_pk = published.filter(later).order_by("published_at", "pk").values("pk")[:1]
+        neighbours = {post.pk: post for post in published.filter(Q(pk__in=previous_pk) | Q(pk__in=next_pk))}
+        before = [post for post in neighbours.values() if (post.published_at, post.pk) < (self.published_at, self.pk)]
+        after = [post for post in neighbours.values() if (post.published_at, post.pk) > (self.published_at, self.pk)]
+        return (before[0] if before else None), (after[0] if after else None)
 
     @property
     def is_public(self):

@@ -93,8 +93,7 @@ class PostDetailView(BlogViewMixin, DateDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["previous_post"] = self.object.get_previous_published()
-        context["next_post"] = self.object.get_next_published()
+        context["previous_post"], context["next_post"] = self.object.published_neighbours()
         return context
 
     def get(self, request, *args, **kwargs):

@@ -1,7 +1,7 @@
 """The article page costs a fixed number of queries, however many comments its thread has.
 
-Seven in all: six for the article itself (the post with its author, its categories, its tags,
-the previous and the next post, the navigation's categories) and one for the whole thread.
+Six in all: five for the article itself (the post with its author, its categories, its tags,
+the previous and next posts together, the navigation's categories) and one for the whole thread.
 """
 
 import pytest
@@ -17,7 +17,7 @@ from comments.models import Comment, Reason, Status
 pytestmark = pytest.mark.django_db
 
 SIZES = (10, 100, 500)
-MAX_QUERIES = 7
+MAX_QUERIES = 6
 THREAD_QUERIES = 1
 
 
