@@ -41,3 +41,11 @@ def report_to_akismet(comment_id: int, as_spam: bool, attempt: int = 1) -> str:
     run_after = timezone.now() + retry_delay(attempt)
     report_to_akismet.using(run_after=run_after).enqueue(comment_id, as_spam, attempt + 1)
     return "will retry"
+
+
+@task
+def send_notification(kind: str, comment_id: int, to: str, user_id: int | None = None, attempt: int = 1) -> str:
+    """Email `to` about a comment (notifications.HELD or APPROVED); a failure is retried later, never raised."""
+    from . import notifications
+
+    return notifications.send(kind, comment_id, to, user_id, attempt=attempt)

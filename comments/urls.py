@@ -7,4 +7,5 @@ urlpatterns = [
     path("comments/post/<int:post_id>/", views.post_comment, name="post"),
     path("comments/form-state/<int:post_id>/", views.form_state, name="form-state"),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+    path("comments/moderate/<slug:action>/<str:token>/", views.moderate_by_link, name="moderate"),
 ]

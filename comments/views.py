@@ -5,12 +5,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import TemplateView
 
 from blog.models import Post
 
-from . import cookies, pipeline
+from . import cookies, notifications, pipeline
 from .akismet import SENT_FIELDS
 from .forms import GuestCommentForm, comment_form_for, issue_timestamp
 
@@ -65,6 +65,25 @@ def form_state(request, post_id):
         captcha_field = GuestCommentForm(post, request.user)["captcha"]
         state["captcha_html"] = render_to_string("comments/_captcha.html", {"field": captcha_field}, request)
     return JsonResponse(state)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def moderate_by_link(request, action, token):
+    """A one-click link from a moderator's email: GET asks to confirm, the POST does it."""
+    context = {}
+    try:
+        link = notifications.open_moderation_link(action, token)
+        context["link"] = link
+        if request.method == "POST":
+            context["event"] = link.perform()
+        status = 200
+    except notifications.LinkRefused as refusal:
+        context["refusal"], status = refusal, refusal.status
+    response = render(request, "comments/moderate_confirm.html", context, status=status)
+    response["Referrer-Policy"] = "no-referrer"  # The token is in the address.
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 class PrivacyView(TemplateView):

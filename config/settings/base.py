@@ -183,6 +183,13 @@ COMMENTS_MIN_SECONDS = env.int("COMMENTS_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=6 * 3600)
 COMMENTS_HONEYPOT_FIELD = "address2"
 
+# Comment emails (comments/notifications.py). No moderator addresses: every active staff user who
+# may change comments is told of a held comment. Moderation links in the emails expire (seconds).
+COMMENTS_MODERATOR_EMAILS = env.list("COMMENTS_MODERATOR_EMAILS", default=[])
+COMMENTS_NOTIFY_POST_AUTHOR_OF_HELD = env.bool("COMMENTS_NOTIFY_POST_AUTHOR_OF_HELD", default=True)
+COMMENTS_NOTIFY_POST_AUTHOR_OF_APPROVED = env.bool("COMMENTS_NOTIFY_POST_AUTHOR_OF_APPROVED", default=True)
+COMMENTS_MODERATION_LINK_MAX_AGE = env.int("COMMENTS_MODERATION_LINK_MAX_AGE", default=7 * 24 * 3600)
+
 # Akismet: no key, no spam service - comments are then held for a moderator.
 AKISMET_API_KEY = env("AKISMET_API_KEY", default="")
 AKISMET_API_URL = env("AKISMET_API_URL", default="https://rest.akismet.com")
