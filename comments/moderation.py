@@ -11,7 +11,12 @@ What follows a change, queued in the same transaction (the task queue is a datab
 - a comment that becomes approved may be announced to the post's author.
 """
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import transaction
+
+from blog.markup import render_comment
 
 from . import notifications
 from .models import Actor, Comment, CommentEvent, Reason, Status
@@ -73,3 +78,137 @@ def record_received(comment: Comment) -> CommentEvent:
     return CommentEvent.objects.create(
         comment=comment, actor=Actor.AUTHOR, from_status="", to_status=comment.status, reason=comment.reason
     )
+
+
+# What a moderator does: the admin's actions and one-click buttons, and the signed links in
+# emails, all call `moderate`, which calls `change_status` with the moderator's name on it.
+
+
+@dataclass(frozen=True)
+class ModeratorAction:
+    """One of a moderator's buttons: the statuses it applies to and the status it gives.
+
+    `to` is None for "Not spam" and "Restore": they put the comment back where it was before
+    it went to spam or the trash, pending or approved, as WordPress does.
+    """
+
+    name: str
+    label: str
+    done: str
+    applies_to: frozenset
+    to: Status | None
+
+    def applies(self, comment: Comment) -> bool:
+        return comment.status in self.applies_to
+
+
+MODERATOR_ACTIONS = {
+    action.name: action
+    for action in (
+        ModeratorAction("approve", "Approve", "approved", frozenset({Status.PENDING, Status.SPAM}), Status.APPROVED),
+        ModeratorAction("unapprove", "Unapprove", "unapproved", frozenset({Status.APPROVED}), Status.PENDING),
+        ModeratorAction(
+            "spam", "Spam", "marked as spam", frozenset({Status.PENDING, Status.APPROVED, Status.TRASH}), Status.SPAM
+        ),
+        ModeratorAction("not_spam", "Not spam", "marked as not spam", frozenset({Status.SPAM}), None),
+        ModeratorAction(
+            "trash", "Trash", "moved to the Trash", frozenset({Status.PENDING, Status.APPROVED}), Status.TRASH
+        ),
+        ModeratorAction("restore", "Restore", "restored", frozenset({Status.TRASH}), None),
+    )
+}
+
+# Deleting is for good and takes the history with it, so only what was thrown away can go.
+DELETABLE_STATUSES = frozenset({Status.SPAM, Status.TRASH})
+
+
+def status_before(comment: Comment) -> Status:
+    """Where a comment in spam or the trash was before it went there: pending or approved (pending if unknown)."""
+    moves_here = comment.events.filter(to_status=comment.status).exclude(from_status=comment.status)
+    arrival = moves_here.order_by("-at", "-pk").first()
+    previous = arrival.from_status if arrival else ""
+    return Status(previous) if previous in (Status.PENDING, Status.APPROVED) else Status.PENDING
+
+
+def moderate(comment: Comment, action: str, *, moderator, note: str = "") -> CommentEvent:
+    """Apply a moderator's action (a key of MODERATOR_ACTIONS); TransitionNotAllowed if it does not apply."""
+    step = MODERATOR_ACTIONS[action]
+    if not step.applies(comment):
+        raise TransitionNotAllowed(f"{step.label} does not apply to a comment in {comment.get_status_display()}.")
+    to = step.to or status_before(comment)
+    return change_status(comment, to, actor=Actor.MODERATOR, reason=Reason.MODERATOR, moderator=moderator, note=note)
+
+
+def moderate_each(comments, action: str, *, moderator) -> tuple[int, int]:
+    """Apply `action` to every comment it applies to; returns (changed, left alone)."""
+    changed = skipped = 0
+    for comment in comments:
+        try:
+            moderate(comment, action, moderator=moderator)
+        except TransitionNotAllowed:
+            skipped += 1
+        else:
+            changed += 1
+    return changed, skipped
+
+
+EDITABLE_FIELDS = ("author_name", "author_email", "author_url", "body")
+
+
+@transaction.atomic
+def edit(comment: Comment, *, moderator, fields) -> CommentEvent | None:
+    """Save a moderator's corrections to the text or the author's details, and note them in the history.
+
+    Only the edited fields are written, so a status set meanwhile (by the spam check, say) stays.
+    """
+    edited = [name for name in EDITABLE_FIELDS if name in fields]
+    if not edited:
+        return None
+    if "body" in edited:
+        comment.body_html = render_comment(comment.body)
+    comment.save(update_fields=[*edited, *(["body_html"] if "body" in edited else []), "updated_at"])
+    comment.refresh_from_db(fields=["status", "reason"])
+    names = ", ".join(str(Comment._meta.get_field(name).verbose_name) for name in edited)
+    return CommentEvent.objects.create(
+        comment=comment,
+        actor=Actor.MODERATOR,
+        moderator=moderator,
+        from_status=comment.status,
+        to_status=comment.status,
+        reason=comment.reason,
+        note=f"Edited: {names}.",
+    )
+
+
+class ReplyNotAllowed(Exception):
+    pass
+
+
+@transaction.atomic
+def reply(parent: Comment, *, moderator, body: str) -> Comment:
+    """Publish a moderator's reply to `parent`, approving a pending `parent` first (WordPress's "Approve and Reply")."""
+    if parent.status not in (Status.PENDING, Status.APPROVED):
+        raise ReplyNotAllowed("Only a pending or approved comment can be answered.")
+    if parent.depth >= settings.COMMENTS_MAX_DEPTH:
+        raise ReplyNotAllowed(f"Replies can't be nested more than {settings.COMMENTS_MAX_DEPTH} deep.")
+    if not body.strip():
+        raise ReplyNotAllowed("The reply is empty.")
+    if parent.status == Status.PENDING:
+        moderate(parent, "approve", moderator=moderator, note="Approved to reply to it.")
+    answer = Comment.objects.create(
+        post=parent.post,
+        parent=parent,
+        depth=parent.depth + 1,
+        user=moderator,
+        author_name=moderator.get_full_name() or moderator.get_username(),
+        author_email=moderator.email,
+        body=body,
+        body_html=render_comment(body),
+        status=Status.PENDING,
+        reason=Reason.MODERATOR,
+        rule_status=Status.APPROVED,
+        rule_reason=Reason.MODERATOR,
+    )
+    record_received(answer)
+    moderate(answer, "approve", moderator=moderator, note="Written in the admin.")
+    return answer

@@ -49,3 +49,11 @@ def send_notification(kind: str, comment_id: int, to: str, user_id: int | None =
     from . import notifications
 
     return notifications.send(kind, comment_id, to, user_id, attempt=attempt)
+
+
+@task
+def daily_maintenance() -> str:
+    """Forget old spam and old IP addresses, and come back tomorrow (see comments/retention.py)."""
+    from . import retention
+
+    return retention.run_daily()

@@ -89,3 +89,10 @@ def moderate_by_link(request, action, token):
 class PrivacyView(TemplateView):
     template_name = "comments/privacy.html"
     extra_context = {"akismet_fields": SENT_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            spam_retention_days=settings.COMMENTS_SPAM_RETENTION_DAYS,
+            ip_retention_days=settings.COMMENTS_IP_RETENTION_DAYS,
+            **kwargs,
+        )

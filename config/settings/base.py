@@ -189,6 +189,9 @@ COMMENTS_MODERATOR_EMAILS = env.list("COMMENTS_MODERATOR_EMAILS", default=[])
 COMMENTS_NOTIFY_POST_AUTHOR_OF_HELD = env.bool("COMMENTS_NOTIFY_POST_AUTHOR_OF_HELD", default=True)
 COMMENTS_NOTIFY_POST_AUTHOR_OF_APPROVED = env.bool("COMMENTS_NOTIFY_POST_AUTHOR_OF_APPROVED", default=True)
 COMMENTS_MODERATION_LINK_MAX_AGE = env.int("COMMENTS_MODERATION_LINK_MAX_AGE", default=7 * 24 * 3600)
+# What is forgotten, and when (comments/retention.py, run daily by the task worker).
+COMMENTS_SPAM_RETENTION_DAYS = env.int("COMMENTS_SPAM_RETENTION_DAYS", default=15)
+COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=60)
 
 # Akismet: no key, no spam service - comments are then held for a moderator.
 AKISMET_API_KEY = env("AKISMET_API_KEY", default="")

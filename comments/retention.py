@@ -1,0 +1,90 @@
+"""How long comment data is kept, and the daily task that forgets the rest.
+
+- Spam is deleted once it has sat in spam, untouched, for COMMENTS_SPAM_RETENTION_DAYS
+  (15, as Akismet does), with its history.
+- Commenters' IP addresses are blanked on comments older than COMMENTS_IP_RETENTION_DAYS
+  (60); the comment stays.
+
+The privacy page states both numbers. django.tasks has no scheduler, so `daily_maintenance`
+queues its own next run a day later, first thing, before doing the work (so a failure does
+not break the chain). `schedule_daily()` makes sure exactly one run waits in the queue: the
+task and `manage.py schedule_maintenance` (run at every start and deployment) both call it,
+and it checks and queues under a lock, so however often it is called there is never a second
+copy waiting. A run lost to a crashed worker is queued again by the next start.
+"""
+
+import logging
+import zlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction
+
+from .models import Comment
+
+logger = logging.getLogger(__name__)
+
+INTERVAL = timedelta(days=1)
+_LOCK_ID = zlib.crc32(b"comments.retention.schedule_daily")
+
+
+def purge_old_spam(now=None) -> int:
+    """Delete spam left untouched for the retention period; returns how many comments went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_SPAM_RETENTION_DAYS)
+    old = Comment.objects.spam().filter(updated_at__lt=cutoff)
+    deleted = old.delete()[1].get(Comment._meta.label, 0)
+    if deleted:
+        logger.info("Deleted %s spam comment(s) older than %s.", deleted, cutoff)
+    return deleted
+
+
+def forget_old_ips(now=None) -> int:
+    """Blank the IP address of comments older than the retention period; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
+    return Comment.objects.filter(created_at__lt=cutoff, ip_address__isnull=False).update(ip_address=None)
+
+
+def run_daily() -> str:
+    """The daily task's work: queue tomorrow's run, then forget what is due."""
+    schedule_daily(run_after=timezone.now() + INTERVAL)
+    spam, ips = purge_old_spam(), forget_old_ips()
+    return f"deleted {spam} old spam comment(s), forgot {ips} IP address(es)"
+
+
+def pending_runs():
+    from .tasks import daily_maintenance
+
+    return DBTaskResult.objects.filter(task_path=daily_maintenance.module_path, status="READY")
+
+
+def schedule_daily(*, run_after=None) -> tuple[DBTaskResult | None, bool]:
+    """Make sure one daily run waits in the queue (at `run_after`, or now, if none does).
+
+    Returns the waiting run and whether this call queued it; (None, False) when the task
+    backend is not the database queue, which is the only one that can wait a day.
+    """
+    from .tasks import daily_maintenance
+
+    if not isinstance(daily_maintenance.get_backend(), DatabaseBackend):
+        logger.warning("Daily comment maintenance needs the database task backend; it is not scheduled.")
+        return None, False
+    using = DBTaskResult.objects.db
+    with exclusive_transaction(using):
+        _lock(using)
+        waiting = pending_runs().order_by("run_after").first()
+        if waiting is not None:
+            return waiting, False
+        result = daily_maintenance.using(run_after=run_after or timezone.now()).enqueue()
+        return result.db_result, True
+
+
+def _lock(using):
+    """Serialise schedulers. SQLite: the exclusive transaction already does; PostgreSQL: an advisory lock."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
