@@ -1,23 +1,448 @@
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as confirm_and_delete
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.views.decorators.http import require_POST
 
-from .models import Comment, CommentEvent
+from . import akismet, moderation
+from .models import Comment, CommentEvent, Reason, Status
+from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
+from .templatetags.moderation_queue import remember_pending_count
+
+STATUS_TABS = [("", "All"), *Status.choices]
+SHOWN_IN_ALL = [Status.PENDING, Status.APPROVED]
+
+
+def _plural(count, singular, plural=None):
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "All (pending and approved)",
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() in Status.values:
+            return queryset.filter(status=self.value())
+        return queryset.filter(status__in=SHOWN_IN_ALL)
+
+
+class BlatantSpamFilter(admin.SimpleListFilter):
+    title = "blatant spam"
+    parameter_name = "blatant"
+
+    def lookups(self, request, model_admin):
+        return [("include", "Included")]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Hidden",
+        }
+        yield {
+            "selected": self.value() == "include",
+            "query_string": changelist.get_query_string({self.parameter_name: "include"}),
+            "display": "Included",
+        }
+
+    def queryset(self, request, queryset):
+        if self.value() == "include" or request.GET.get("reason__exact") == Reason.AKISMET_DISCARD:
+            return queryset
+        return queryset.exclude(reason=Reason.AKISMET_DISCARD)
 
 
 class CommentEventInline(admin.TabularInline):
     model = CommentEvent
+    template = "admin/comments/comment/history_inline.html"
+    verbose_name = "event"
+    verbose_name_plural = "History"
+    fields = ["at", "actor", "moderator", "from_status", "to_status", "reason", "note"]
+    readonly_fields = fields
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "actor", "moderator", "from_status", "to_status", "reason", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("moderator")
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Reply as yourself",
+        max_length=Comment._meta.get_field("body").max_length,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Published at once under your name, as a reply to this comment (which is approved if pending).",
+    )
+
+    def __init__(self, *args, moderator=None, **kwargs):
+        super().__init__(*args, prefix="reply", **kwargs)
+        if moderator is not None:
+            self.fields["body"].label = f"Reply as {moderator.get_full_name() or moderator.get_username()}"
+
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["author_name", "post", "status", "reason", "created_at"]
-    list_filter = ["status", "reason"]
+    list_display = ["author", "comment", "in_response_to", "submitted", "status_and_why"]
+    list_display_links = ["submitted"]
+    list_filter = [StatusFilter, BlatantSpamFilter, ("post", admin.RelatedOnlyFieldListFilter), "reason", "created_at"]
+    list_select_related = ["post", "parent", "user"]
+    list_per_page = 50
+    show_full_result_count = False
     search_fields = ["author_name", "author_email", "ip_address", "body"]
-    list_select_related = ["post"]
-    readonly_fields = ["status", "reason", "post", "ip_address", "user_agent", "referrer", "created_at"]
+    show_facets = admin.ShowFacets.NEVER
+    actions = ["approve", "unapprove", "mark_spam", "mark_not_spam", "trash", "restore", "delete_selected"]
+    fieldsets = [
+        (None, {"fields": ["in_response_to", "rendered", "body"]}),
+        ("Author", {"fields": ["author_name", "author_email", "author_url", "user", "ip"]}),
+        ("Sent", {"fields": ["created_at", "updated_at", "user_agent", "referrer"]}),
+    ]
+    readonly_fields = [
+        "in_response_to",
+        "rendered",
+        "created_at",
+        "updated_at",
+        "user",
+        "ip",
+        "user_agent",
+        "referrer",
+    ]
     inlines = [CommentEventInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("post", "parent", "user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status not in DELETABLE_STATUSES:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def view_on_site(self, comment):
+        return comment.get_absolute_url() if comment.status == Status.APPROVED else None
+
+    # The list
+
+    def get_list_display(self, request):
+        return [column if column != "comment" else self.comment_column(request) for column in self.list_display]
+
+    @admin.display(description="Author", ordering="author_name")
+    def author(self, comment):
+        lines = [format_html("<strong>{}</strong>", comment.author_name)]
+        if comment.user:
+            lines.append(format_html('<span class="account">account: {}</span>', comment.user.get_username()))
+        if comment.author_email:
+            mailbox, _, domain = comment.author_email.rpartition("@")
+            lines.append(format_html('<a href="mailto:{}">{}@<wbr>{}</a>', comment.author_email, mailbox, domain))
+        if comment.author_url.startswith(("http://", "https://")):
+            shown = comment.author_url.split("://", 1)[1].rstrip("/")
+            lines.append(format_html('<a href="{}" rel="nofollow noopener">{}</a>', comment.author_url, shown))
+        if comment.ip_address:
+            search = "?" + urlencode({"q": comment.ip_address})
+            link = '<a href="{}" title="Search for comments from this address">{}</a>'
+            lines.append(format_html(link, search, comment.ip_address))
+        return format_html(
+            '<div class="comment-author">{}</div>', format_html_join("", "{}<br>", ([line] for line in lines))
+        )
+
+    @admin.display(description="Comment")
+    def comment(self, obj):
+        """The text alone; the list shows comment_column(request) in its place, which adds the buttons."""
+        body = mark_safe(Truncator(obj.body_html).words(60, html=True, truncate=" …"))  # noqa: S308 - sanitized when stored.
+        return format_html('<div class="comment-text">{}</div>', body)
+
+    def comment_column(self, request):
+        """The comment and its one-click buttons, made per request to keep the list's filters in its links."""
+        preserved = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        may_change = self.has_change_permission(request)
+        may_delete = self.has_delete_permission(request)
+
+        @admin.display(description="Comment")
+        def comment(obj):
+            buttons = []
+            if may_change:
+                buttons += [
+                    format_html(
+                        '<button type="submit" form="comment-moderate" formaction="{}" class="row-action {}" '
+                        'aria-label="{} (comment by {})">{}</button>',
+                        reverse("admin:comments_comment_moderate", args=[obj.pk, action.name]),
+                        action.name.replace("_", "-"),
+                        action.label,
+                        obj.author_name,
+                        action.label,
+                    )
+                    for action in MODERATOR_ACTIONS.values()
+                    if action.applies(obj)
+                ]
+            if may_delete and obj.status in DELETABLE_STATUSES:
+                buttons.append(
+                    format_html(
+                        '<button type="submit" form="comment-delete" name="_selected_action" value="{}" '
+                        'class="row-action delete" aria-label="Delete permanently (comment by {})">'
+                        "Delete permanently</button>",
+                        obj.pk,
+                        obj.author_name,
+                    )
+                )
+            edit_url = add_preserved_filters(preserved, reverse("admin:comments_comment_change", args=[obj.pk]))
+            edit_label = "Edit" if may_change else "View"
+            buttons.append(format_html('<a href="{}" class="row-action">{}</a>', edit_url, edit_label))
+            if obj.status == Status.APPROVED:
+                buttons.append(format_html('<a href="{}" class="row-action">View on site</a>', obj.get_absolute_url()))
+            actions = format_html_join(" ", "{}", ([button] for button in buttons))
+            return format_html('{}<div class="row-actions">{}</div>', self.comment(obj), actions)
+
+        return comment
+
+    @admin.display(description="In response to", ordering="post__title")
+    def in_response_to(self, comment):
+        post = comment.post
+        on_post = format_html(
+            '<a href="{}">{}</a><br><a href="{}" class="post-filter">Only this post</a>',
+            post.get_absolute_url(),
+            post.title,
+            reverse("admin:comments_comment_changelist") + "?" + urlencode({"post__id__exact": post.pk}),
+        )
+        if comment.parent is None:
+            return on_post
+        parent_url = reverse("admin:comments_comment_change", args=[comment.parent.pk])
+        return format_html(
+            '{}<br><span class="in-reply-to">in reply to <a href="{}">{}</a></span>',
+            on_post,
+            parent_url,
+            comment.parent.author_name,
+        )
+
+    @admin.display(description="Submitted on", ordering="created_at")
+    def submitted(self, comment):
+        moment = timezone.localtime(comment.created_at)
+        return format_html(
+            '<time datetime="{}">{}</time>', moment.isoformat(), date_format(moment, r"Y/m/d \a\t g:i a")
+        )
+
+    @admin.display(description="Status", ordering="status")
+    def status_and_why(self, comment):
+        return format_html('{}<div class="why">{}</div>', self.status_label(comment), self.why(comment))
+
+    @admin.display(description="IP address")
+    def ip(self, comment):
+        return comment.ip_address
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, comment):
+        return format_html(
+            '<span class="comment-status comment-status-{}">{}</span>', comment.status, comment.get_status_display()
+        )
+
+    @admin.display(description="Why", ordering="reason")
+    def why(self, comment):
+        if comment.reason == Reason.AKISMET_UNREACHABLE:
+            return format_html(
+                '<span class="why-unreachable">{} ({})</span>',
+                comment.get_reason_display(),
+                _plural(comment.akismet_attempts, "attempt"),
+            )
+        return comment.get_reason_display()
+
+    @admin.display(description="As shown")
+    def rendered(self, comment):
+        html = mark_safe(comment.body_html)  # noqa: S308 - sanitized when stored.
+        return format_html('<div class="comment-text">{}</div>', html)
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"akismet_configured": akismet.is_configured()}
+        if request.method == "GET":
+            context.update(self.queue_context(request))
+        return super().changelist_view(request, {"title": "Comments", **context, **(extra_context or {})})
+
+    def queue_context(self, request):
+        """The status tabs with their counts (one query), and what waits on Akismet."""
+        counts = Comment.objects.aggregate(
+            all=Count("pk", filter=Q(status__in=SHOWN_IN_ALL)),
+            pending=Count("pk", filter=Q(status=Status.PENDING)),
+            approved=Count("pk", filter=Q(status=Status.APPROVED)),
+            spam=Count("pk", filter=Q(status=Status.SPAM) & ~Q(reason=Reason.AKISMET_DISCARD)),
+            blatant=Count("pk", filter=Q(status=Status.SPAM, reason=Reason.AKISMET_DISCARD)),
+            trash=Count("pk", filter=Q(status=Status.TRASH)),
+            unreachable=Count("pk", filter=Q(status=Status.PENDING, reason=Reason.AKISMET_UNREACHABLE)),
+        )
+        remember_pending_count(request, counts["pending"])
+        changelist_url = reverse("admin:comments_comment_changelist")
+        current = request.GET.get("status", "")
+        tabs = [
+            {
+                "label": label,
+                "count": counts[value or "all"],
+                "url": changelist_url + ("?" + urlencode({"status": value}) if value else ""),
+                "current": value == current,
+            }
+            for value, label in STATUS_TABS
+        ]
+        return {
+            "status_tabs": tabs,
+            "blatant_spam_count": counts["blatant"],
+            "blatant_spam_hidden": current == Status.SPAM and request.GET.get("blatant") != "include",
+            "blatant_spam_url": changelist_url + "?" + urlencode({"status": Status.SPAM, "blatant": "include"}),
+            "unreachable_count": counts["unreachable"],
+            "unreachable_url": changelist_url
+            + "?"
+            + urlencode({"status": Status.PENDING, "reason__exact": Reason.AKISMET_UNREACHABLE}),
+        }
+
+    # Actions: each goes through moderation.moderate, which writes the history
+
+    def moderate_selected(self, request, queryset, name):
+        action = MODERATOR_ACTIONS[name]
+        changed, skipped = moderation.moderate_each(queryset, name, moderator=request.user)
+        message = f"{_plural(changed, 'comment')} {action.done}."
+        if skipped:
+            applies_to = " or ".join(Status(status).label for status in Status if status in action.applies_to)
+            message += f" {_plural(skipped, 'comment')} left as {'it was' if skipped == 1 else 'they were'}: "
+            message += f"{action.label} is for comments in {applies_to}."
+        self.message_user(request, message, messages.SUCCESS if changed else messages.WARNING)
+
+    @admin.action(permissions=["change"], description="Approve")
+    def approve(self, request, queryset):
+        self.moderate_selected(request, queryset, "approve")
+
+    @admin.action(permissions=["change"], description="Unapprove")
+    def unapprove(self, request, queryset):
+        self.moderate_selected(request, queryset, "unapprove")
+
+    @admin.action(permissions=["change"], description="Mark as spam")
+    def mark_spam(self, request, queryset):
+        self.moderate_selected(request, queryset, "spam")
+
+    @admin.action(permissions=["change"], description="Not spam")
+    def mark_not_spam(self, request, queryset):
+        self.moderate_selected(request, queryset, "not_spam")
+
+    @admin.action(permissions=["change"], description="Move to Trash")
+    def trash(self, request, queryset):
+        self.moderate_selected(request, queryset, "trash")
+
+    @admin.action(permissions=["change"], description="Restore from Trash")
+    def restore(self, request, queryset):
+        self.moderate_selected(request, queryset, "restore")
+
+    @admin.action(permissions=["delete"], description="Delete permanently (from Spam or Trash)")
+    def delete_selected(self, request, queryset):
+        deletable = queryset.filter(status__in=DELETABLE_STATUSES)
+        kept = queryset.exclude(status__in=DELETABLE_STATUSES).count()
+        if kept:
+            message = f"{_plural(kept, 'comment')} left as {'it was' if kept == 1 else 'they were'}: "
+            message += "only comments in Spam or Trash can be deleted permanently."
+            self.message_user(request, message, messages.WARNING)
+        if not deletable.exists():
+            return None
+        return confirm_and_delete(self, request, deletable)
+
+    # The change page: one-click buttons, the history, editing, replying
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(require_POST(view))
+
+        return [
+            path("<path:object_id>/moderate/<str:action>/", wrap(self.moderate_view), name="comments_comment_moderate"),
+            path("<path:object_id>/reply/", wrap(self.reply_view), name="comments_comment_reply"),
+            *super().get_urls(),
+        ]
+
+    def _comment_for_change(self, request, object_id):
+        comment = self.get_object(request, unquote(object_id))
+        if comment is None:
+            raise Http404("No such comment.")
+        if not self.has_change_permission(request, comment):
+            raise PermissionDenied
+        return comment
+
+    def moderate_view(self, request, object_id, action):
+        if action not in MODERATOR_ACTIONS:
+            raise Http404("No such action.")
+        comment = self._comment_for_change(request, object_id)
+        try:
+            moderation.moderate(comment, action, moderator=request.user)
+        except TransitionNotAllowed as refusal:
+            self.message_user(request, str(refusal), messages.WARNING)
+        else:
+            done = MODERATOR_ACTIONS[action].done
+            self.message_user(request, f"The comment by {comment.author_name} was {done}.", messages.SUCCESS)
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            target = reverse("admin:comments_comment_changelist")
+        return HttpResponseRedirect(target)
+
+    def reply_view(self, request, object_id):
+        comment = self._comment_for_change(request, object_id)
+        change_url = reverse("admin:comments_comment_change", args=[comment.pk])
+        form = ReplyForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, "The reply was not sent: " + " ".join(form.errors["body"]), messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        try:
+            answer = moderation.reply(comment, moderator=request.user, body=form.cleaned_data["body"])
+        except ReplyNotAllowed as refusal:
+            self.message_user(request, f"The reply was not sent: {refusal}", messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        message = format_html(
+            'Your reply is published. <a href="{}">See it on the site</a>.', answer.get_absolute_url()
+        )
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["comment_status"], context["comment_why"] = self.status_label(obj), self.why(obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            context["moderation_buttons"] = [
+                {
+                    "label": action.label,
+                    "url": reverse("admin:comments_comment_moderate", args=[obj.pk, action.name]),
+                    "class": action.name.replace("_", "-"),
+                }
+                for action in MODERATOR_ACTIONS.values()
+                if action.applies(obj)
+            ]
+            if obj.status in (Status.PENDING, Status.APPROVED) and obj.depth < settings.COMMENTS_MAX_DEPTH:
+                context["reply_form"] = ReplyForm(moderator=request.user)
+                context["reply_url"] = reverse("admin:comments_comment_reply", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        moderation.edit(obj, moderator=request.user, fields=form.changed_data)
