@@ -16,6 +16,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
+from blog.models import Post
+
 from . import akismet, moderation
 from .models import Comment, CommentEvent, Reason, Status
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
@@ -80,6 +82,22 @@ class BlatantSpamFilter(admin.SimpleListFilter):
         return queryset.exclude(reason=Reason.AKISMET_DISCARD)
 
 
+class PostFilter(admin.SimpleListFilter):
+    """Posts that have comments, newest first, by title (loading neither bodies nor the posts without comments)."""
+
+    title = "post"
+    parameter_name = "post"
+
+    def lookups(self, request, model_admin):
+        commented = Post.objects.filter(pk__in=Comment.objects.values("post_id")).order_by("-published_at")
+        return list(commented.values_list("pk", "title"))
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(post_id=self.value())
+        return queryset
+
+
 class CommentEventInline(admin.TabularInline):
     model = CommentEvent
     template = "admin/comments/comment/history_inline.html"
@@ -118,7 +136,7 @@ class ReplyForm(forms.Form):
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["author", "comment", "in_response_to", "submitted", "status_and_why"]
     list_display_links = ["submitted"]
-    list_filter = [StatusFilter, BlatantSpamFilter, ("post", admin.RelatedOnlyFieldListFilter), "reason", "created_at"]
+    list_filter = [StatusFilter, BlatantSpamFilter, PostFilter, "reason", "created_at"]
     list_select_related = ["post", "parent", "user"]
     list_per_page = 50
     show_full_result_count = False
@@ -236,7 +254,7 @@ class CommentAdmin(admin.ModelAdmin):
             '<a href="{}">{}</a><br><a href="{}" class="post-filter">Only this post</a>',
             post.get_absolute_url(),
             post.title,
-            reverse("admin:comments_comment_changelist") + "?" + urlencode({"post__id__exact": post.pk}),
+            reverse("admin:comments_comment_changelist") + "?" + urlencode({"post": post.pk}),
         )
         if comment.parent is None:
             return on_post

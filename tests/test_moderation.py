@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -128,7 +129,7 @@ def test_filter_by_post(admin_client, make_comment, make_post, post):
     """The post filter lists the comments on one post."""
     here = make_comment(post, status=PENDING)
     make_comment(make_post(), status=PENDING)
-    response = admin_client.get(changelist(post__id__exact=post.pk))
+    response = admin_client.get(changelist(post=post.pk))
     assert listed(response) == {here.pk}
 
 
@@ -614,3 +615,13 @@ def test_view_only_staff_see_comments_without_buttons(client, make_user, make_co
     html = client.get(changelist()).text
     assert 'form="comment-moderate"' not in html
     assert one_click(client, comment, "approve").status_code == 403
+
+
+def test_one_click_needs_the_csrf_token(moderator, make_comment, post):
+    """A one-click action posted from another site (no CSRF token) is refused and changes nothing."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(moderator)
+    comment = make_comment(post, status=PENDING)
+    response = client.post(reverse("admin:comments_comment_moderate", args=[comment.pk, "approve"]))
+    assert response.status_code == 403
+    assert status_of(comment) == PENDING
