@@ -166,10 +166,13 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.status not in DELETABLE_STATUSES:
-            return False
-        return super().has_delete_permission(request, obj)
+    def delete_view(self, request, object_id, extra_context=None):
+        comment = self.get_object(request, unquote(object_id))
+        if comment is not None and comment.status not in DELETABLE_STATUSES:
+            message = "Only comments in Spam or Trash can be deleted permanently; move this one to the Trash first."
+            self.message_user(request, message, messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:comments_comment_change", args=[comment.pk]))
+        return super().delete_view(request, object_id, extra_context)
 
     def view_on_site(self, comment):
         return comment.get_absolute_url() if comment.status == Status.APPROVED else None
@@ -460,7 +463,10 @@ class CommentAdmin(admin.ModelAdmin):
             if obj.status in (Status.PENDING, Status.APPROVED) and obj.depth < settings.COMMENTS_MAX_DEPTH:
                 context["reply_form"] = ReplyForm(moderator=request.user)
                 context["reply_url"] = reverse("admin:comments_comment_reply", args=[obj.pk])
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if obj is not None and obj.status not in DELETABLE_STATUSES:
+            response.context_data["has_delete_permission"] = False  # The permission stays, for posts' cascades.
+        return response
 
     def save_model(self, request, obj, form, change):
         moderation.edit(obj, moderator=request.user, fields=form.changed_data)

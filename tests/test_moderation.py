@@ -429,9 +429,13 @@ def test_row_delete_button_leads_to_the_confirmation(moderator_client, make_comm
 
 
 def test_delete_view_only_for_spam_and_trash(moderator_client, make_comment, post):
-    """A comment's own delete page refuses pending and approved comments and confirms before deleting the trash."""
+    """A comment's own delete page sends pending comments back to their page, and confirms before deleting the trash."""
     pending, trashed = make_comment(post, status=PENDING), make_comment(post, status=TRASH)
-    assert moderator_client.get(reverse("admin:comments_comment_delete", args=[pending.pk])).status_code == 403
+    refused = moderator_client.get(reverse("admin:comments_comment_delete", args=[pending.pk]), follow=True)
+    assert refused.redirect_chain == [(change_url(pending), 302)]
+    assert "Only comments in Spam or Trash can be deleted permanently" in refused.text
+    assert not refused.context["has_delete_permission"]
+    assert moderator_client.get(change_url(trashed)).context["has_delete_permission"]
     delete_url = reverse("admin:comments_comment_delete", args=[trashed.pk])
     assert moderator_client.get(delete_url).status_code == 200
     assert moderator_client.post(delete_url, {"post": "yes"}).status_code == 302
@@ -625,3 +629,13 @@ def test_one_click_needs_the_csrf_token(moderator, make_comment, post):
     response = client.post(reverse("admin:comments_comment_moderate", args=[comment.pk, "approve"]))
     assert response.status_code == 403
     assert status_of(comment) == PENDING
+
+
+def test_deleting_a_post_deletes_its_comments(admin_client, make_comment, post):
+    """A post with published and held comments can still be deleted from the admin, and its comments go with it."""
+    for status in (APPROVED, PENDING):
+        make_comment(post, status=status)
+    delete_url = reverse("admin:blog_post_delete", args=[post.pk])
+    assert "Comments: 2" in text_of(admin_client.get(delete_url))
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not Comment.objects.exists()
