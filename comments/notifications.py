@@ -22,7 +22,7 @@ status has changed when the email was sent, and the recipient's account if they 
 So a link expires (COMMENTS_MODERATION_LINK_MAX_AGE), works once (any change of status,
 by whatever means, uses up every link sent before it), and acts as the person it was sent
 to. Opening it shows a confirmation page; only that page's POST (with its CSRF token)
-changes the comment, through `moderation.change_status`.
+changes the comment, through `moderation.moderate`, as the admin's buttons do.
 """
 
 import logging
@@ -42,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from .models import Actor, Comment, CommentEvent, Reason, Status
+from .models import Comment, CommentEvent, Status
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +51,11 @@ SEND_ATTEMPTS = 10
 FIRST_RETRY = timedelta(minutes=1)
 
 HELD, APPROVED = "held", "approved"
-# A one-click link's action, and the status it moves the comment to.
-ACTIONS = {"approve": Status.APPROVED, "spam": Status.SPAM, "trash": Status.TRASH}
+# A one-click link's action (one of moderation.MODERATOR_ACTIONS), and its button.
+ACTIONS = ("approve", "spam", "trash")
 ACTION_LABELS = {"approve": "Approve", "spam": "Mark as spam", "trash": "Move to Trash"}
 MODERATE_PERMISSION = "comments.change_comment"
+LINK_NOTE = "Via the link in the moderation email."
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
             "links": {action: moderation_link(comment, action, recipient.user_id) for action in ACTIONS},
             "link_lifetime": lifetime.replace("\xa0", " "),
             "pending_count": Comment.objects.pending().count(),
-            "queue_url": absolute(reverse("admin:comments_comment_changelist") + "?status__exact=pending"),
+            "queue_url": absolute(reverse("admin:comments_comment_changelist") + "?status=pending"),
         }
     subject = render_to_string(f"comments/email/{kind}_subject.txt", context)
     body = render_to_string(f"comments/email/{kind}_body.txt", context)
@@ -245,7 +246,7 @@ class ModerationLink:
 
     def perform(self) -> CommentEvent:
         """Do the action, once: the comment is locked and checked again first."""
-        from .moderation import TransitionNotAllowed, change_status
+        from .moderation import TransitionNotAllowed, moderate
 
         with transaction.atomic():
             comment = Comment.objects.select_for_update().get(pk=self.comment.pk)
@@ -253,14 +254,7 @@ class ModerationLink:
                 raise LinkRefused(_used_message(comment), status=410, comment=comment)
             comment.post = self.comment.post
             try:
-                event = change_status(
-                    comment,
-                    ACTIONS[self.action],
-                    actor=Actor.MODERATOR,
-                    reason=Reason.MODERATOR,
-                    moderator=self.moderator,
-                    note="Via the link in the moderation email.",
-                )
+                event = moderate(comment, self.action, moderator=self.moderator, note=LINK_NOTE)
             except TransitionNotAllowed as error:
                 raise LinkRefused(str(error), status=409, comment=comment) from None
         self.comment = comment

@@ -93,9 +93,9 @@ def submit(post, *, user=None, **fields) -> Comment:
     if user is None:
         key = CaptchaStore.generate_key()
         data |= {
-            "name": f"Reader {number}",
-            "email": f"reader{number}@example.com",
-            "url": f"https://reader{number}.example.org/",
+            "name": f"Guest {number}",
+            "email": f"guest{number}@example.net",
+            "url": f"https://guest{number}.example.org/",
             "captcha_0": key,
             "captcha_1": CaptchaStore.objects.get(hashkey=key).response,
         }
@@ -160,6 +160,20 @@ def test_a_held_comment_emails_the_moderators_and_the_post_author(smtp_server, r
         assert expected in text
     links = links_in(received)
     assert all(path and path.startswith(f"/comments/moderate/{action}/") for action, path in links.items())
+
+
+def test_the_email_links_the_admins_pending_queue_when_more_wait(smtp_server, run_tasks, admin_client, moderator, post):
+    """With more than one comment held, the email says how many and links the admin's Pending tab, which opens."""
+    held_comment(post, run_tasks)
+    smtp_server.messages.clear()
+    held_comment(post, run_tasks)
+
+    match = re.search(r"^2 comments are waiting for approval: (\S+)$", smtp_server.to("mod@example.com")[0].text, re.M)
+    queue = urlsplit(match.group(1))
+    response = admin_client.get(f"{queue.path}?{queue.query}")
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 2
+    assert [tab["label"] for tab in response.context["status_tabs"] if tab["current"]] == ["Pending"]
 
 
 def test_following_a_link_shows_a_confirmation_page_and_changes_nothing(
