@@ -60,7 +60,7 @@ def guest_data(post, **fields) -> dict:
     number = next(_numbers)
     return {
         "name": f"Reader {number}",
-        "email": f"reader{number}@example.com",
+        "email": f"guest{number}@example.net",  # apart from make_comment's reader{n}@example.com
         "url": "",
         "comment": f"A thoughtful remark, number {number}.",
         "timestamp": issue_timestamp(post),
