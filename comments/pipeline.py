@@ -17,6 +17,7 @@
    first time) is announced to the moderators.
 """
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -36,6 +37,23 @@ class CommentRefused(Exception):
     message: str
 
 
+def client_ip(meta) -> str | None:
+    """The reader's address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies the address the outermost one saw.
+
+    Each proxy appends the address it received from to X-Forwarded-For, so the Nth entry from the
+    right was written by our own Nth proxy; anything further left could be made up by the client.
+    """
+    address = meta.get("REMOTE_ADDR") or None
+    if settings.TRUSTED_PROXIES:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= settings.TRUSTED_PROXIES:
+            address = forwarded[-settings.TRUSTED_PROXIES]
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
+
+
 @dataclass
 class Submission:
     """Where a comment came from, as Akismet wants to know it."""
@@ -48,7 +66,7 @@ class Submission:
     def from_request(cls, request):
         meta = request.META
         return cls(
-            ip_address=meta.get("REMOTE_ADDR") or None,
+            ip_address=client_ip(meta),
             user_agent=meta.get("HTTP_USER_AGENT", "")[:500],
             referrer=meta.get("HTTP_REFERER", "")[:500],
         )

@@ -13,12 +13,22 @@ from blog.models import Post
 from . import cookies, notifications, pipeline
 from .akismet import SENT_FIELDS
 from .forms import GuestCommentForm, comment_form_for, issue_timestamp
+from .models import Comment
+
+
+def _replying_to(post, form):
+    """The approved comment a kept form answers, for its "Leave a Reply to NAME" heading."""
+    parent_id = str(form["parent"].value() or "")
+    if "parent" in form.errors or not parent_id.isdecimal():
+        return None
+    return Comment.objects.approved().filter(pk=parent_id, post=post).first()
 
 
 def _render_form_page(request, post, form, *, confirming=False, status=200):
     context = {
         "post": post,
         "form": form,
+        "reply_to": _replying_to(post, form),
         "confirming": confirming,
         "timestamp": issue_timestamp(post),
         "form_csrf_token": get_token(request),
@@ -33,8 +43,7 @@ def _render_form_page(request, post, form, *, confirming=False, status=200):
 def post_comment(request, post_id):
     post = get_object_or_404(Post.objects.published(), pk=post_id)
     form = comment_form_for(request.user, post, data=request.POST)
-    csrf_failure = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
-    if csrf_failure is not None or not request.POST.get("timestamp"):
+    if not request.POST.get("timestamp") or CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}):
         unchecked = comment_form_for(request.user, post, initial=request.POST.dict())
         return _render_form_page(request, post, unchecked, confirming=True)
     if not form.is_valid():

@@ -421,3 +421,21 @@ def test_two_hundred_comments_survive_an_akismet_outage(settings, akismet_fake, 
     assert set(Counter(check.get("comment_content") for check in checks).values()) == {2}
     events = CommentEvent.objects.filter(comment__post=post)
     assert set(Counter(events.values_list("comment_id", flat=True)).values()) == {3}
+
+
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "198.51.100.1", "203.0.113.9"),
+        (1, "127.0.0.1", "198.51.100.1", "198.51.100.1"),
+        (1, "127.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),
+        (2, "127.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2", "198.51.100.1"),
+        (1, "127.0.0.1", "", "127.0.0.1"),
+        (1, "127.0.0.1", "not-an-ip", None),
+    ],
+)
+def test_the_readers_address_comes_from_our_own_proxies_only(settings, proxies, remote, forwarded, expected):
+    """Behind TRUSTED_PROXIES proxies the address is read from X-Forwarded-For, never from a hop the client wrote."""
+    settings.TRUSTED_PROXIES = proxies
+    meta = {"REMOTE_ADDR": remote, "HTTP_X_FORWARDED_FOR": forwarded}
+    assert pipeline.client_ip(meta) == expected

@@ -36,6 +36,11 @@
   form.addEventListener("focusin", loadState);
   form.addEventListener("input", loadState);
   enableRefresh(document.getElementById("comment-captcha"));
+  // On the "almost done" page the reader's one job left is the captcha: put them there.
+  if (document.querySelector("[data-confirming]")) {
+    var answer = document.querySelector("#comment-captcha input[type=text]");
+    if (answer) answer.focus();
+  }
 
   function enableRefresh(container) {
     if (!container) return;
