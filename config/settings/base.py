@@ -162,6 +162,7 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+URLIZE_ASSUME_HTTPS = True  # bare domains in comments become https:// links (Django 7's default)
 
 LOGGING = {
     "version": 1,
@@ -207,3 +208,7 @@ CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", default=shutil.which("flite"))
 CAPTCHA_FONT_SIZE = 30
 CAPTCHA_IMAGE_SIZE = (120, 44)
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
+# X-Forwarded-For; 0 means readers connect directly and REMOTE_ADDR is their address.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
