@@ -25,6 +25,7 @@ setup: $(VENV)/.installed-runtime
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py load_demo
 	@PORT=$(PORT) $(PY) manage.py ensure_admin
+	@$(PY) manage.py schedule_maintenance
 
 serve: $(VENV)/.installed-runtime
 	@PORT=$(PORT) bin/serve-dev $(PY)
