@@ -132,6 +132,9 @@ MAILERS = {
         else {},
     }
 }
+if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    # A mail server that hangs must not hold the task worker forever.
+    MAILERS["default"]["OPTIONS"].setdefault("timeout", env.int("EMAIL_TIMEOUT", default=10))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="blog@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
