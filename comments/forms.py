@@ -114,9 +114,11 @@ class CommentForm(forms.Form):
         )
 
     def author_fields(self) -> dict:
-        """A logged-in reader writes as their account."""
-        user = self.user
-        return {"user": user, "author_name": user.get_full_name() or user.get_username(), "author_email": user.email}
+        """A logged-in reader writes as their account: name and profile link from the provider, email never shown."""
+        from accounts.commenters import commenter
+
+        user, who = self.user, commenter(self.user)
+        return {"user": user, "author_name": who.name, "author_email": user.email, "author_url": who.profile_url}
 
 
 class GuestCommentForm(CommentForm):

@@ -2,6 +2,7 @@ from django import template
 from django.conf import settings
 from django.middleware.csrf import get_token
 
+from accounts import drafts
 from comments import cookies, rules
 from comments.forms import comment_form_for, issue_timestamp
 from comments.models import Status
@@ -32,6 +33,7 @@ def comments_section(context, post):
         if candidate and candidate.status == Status.APPROVED and candidate.depth < settings.COMMENTS_MAX_DEPTH:
             reply_to = candidate
     initial = {"parent": reply_to.pk if reply_to else None, **cookies.remembered_details(request)}
+    initial |= drafts.take(request, post)  # The comment being written when the reader left to log in.
     initial["remember"] = bool(initial["email"])
     return {
         "request": request,

@@ -147,7 +147,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF],  # and the login providers' origins (SOCIAL_LOGIN_ORIGINS, below)
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -211,6 +211,62 @@ CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", default=shutil.which("flite"))
 CAPTCHA_FONT_SIZE = 30
 CAPTCHA_IMAGE_SIZE = (120, 44)
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# Logging in to comment (django-allauth, accounts/): WordPress.com, Google, X and Facebook, each offered
+# only when it has credentials - from these environment variables or a Social application in the admin
+# (README, "Social login"). Any OpenID Connect provider can be added in the admin too. Readers never sign
+# up with a password (SOCIALACCOUNT_ONLY); staff log in at the admin.
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.facebook",
+    "allauth.socialaccount.providers.twitter_oauth2",
+    "allauth.socialaccount.providers.openid_connect",
+    "accounts.providers.wordpress_com",
+]
+MIDDLEWARE += ["allauth.account.middleware.AccountMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_ONLY = True
+SILENCED_SYSTEM_CHECKS = ["account.W001"]  # Login methods vs sign-up fields: moot, nobody logs in with a password.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SIGNUP_FIELDS = ["email"]  # Optional; asked for once, only when the provider gives none (X).
+ACCOUNT_UNIQUE_EMAIL = False  # Two providers with one address are two accounts: never joined on an unverified email.
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # A login starts with a POST carrying a CSRF token.
+SOCIALACCOUNT_STORE_TOKENS = False  # The provider's tokens are not needed after the login.
+LOGIN_REDIRECT_URL = "/"
+
+
+def social_app(prefix: str) -> list[dict]:
+    """A provider's app when both <PREFIX>_CLIENT_ID and <PREFIX>_CLIENT_SECRET are set, else none."""
+    client_id, secret = env(f"{prefix}_CLIENT_ID", default=""), env(f"{prefix}_CLIENT_SECRET", default="")
+    return [{"client_id": client_id, "secret": secret}] if client_id and secret else []
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "wordpress_com": {"APPS": social_app("WORDPRESS_COM")},
+    "google": {"APPS": social_app("GOOGLE"), "SCOPE": ["profile", "email"]},
+    "twitter_oauth2": {"APPS": social_app("X")},
+    "facebook": {"APPS": social_app("FACEBOOK"), "METHOD": "oauth2", "SCOPE": ["email", "public_profile"]},
+    "openid_connect": {"APPS": []},
+}
+# The login form's POST is redirected to the provider: Chromium checks that redirect against form-action.
+SOCIAL_LOGIN_ORIGINS = [
+    "https://public-api.wordpress.com",
+    "https://accounts.google.com",
+    "https://x.com",
+    "https://www.facebook.com",
+    *env.list("SOCIAL_LOGIN_EXTRA_ORIGINS", default=[]),  # OpenID Connect providers added in the admin
+]
+SECURE_CSP["form-action"] = [CSP.SELF, *SOCIAL_LOGIN_ORIGINS]
 
 # How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
 # X-Forwarded-For; 0 means readers connect directly and REMOTE_ADDR is their address.
