@@ -11,3 +11,18 @@ from .base import *  # noqa: F403
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # serve static files from the apps, no collectstatic needed
 WHITENOISE_USE_FINDERS = True
+
+# "Demo login", for DEBUG only: `make run` starts accounts/demo_provider.py on this port and the comment
+# form offers it as a fifth icon, so the logged-in comment flow can be tried without registering an app.
+if DEBUG:  # noqa: F405
+    DEMO_LOGIN_URL = f"http://127.0.0.1:{env.int('DEMO_LOGIN_PORT', default=8765)}"  # noqa: F405
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(  # noqa: F405
+        {
+            "provider_id": "demo",
+            "name": "Demo",
+            "client_id": "demo-blog",
+            "secret": "demo-secret",
+            "settings": {"server_url": DEMO_LOGIN_URL, "label": "Demo login"},
+        }
+    )
+    SECURE_CSP["form-action"].append(DEMO_LOGIN_URL)  # noqa: F405
