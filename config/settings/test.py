@@ -1,6 +1,7 @@
 """Settings for the test suite: fast hashing, local-memory cache, mail kept in memory."""
 
 import os
+import socket
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("EMAIL_URL", "dummymail://")
@@ -21,3 +22,39 @@ AKISMET_API_KEY = ""  # tests that want Akismet point it at tests/fakes/akismet_
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # serve static files from the apps, no collectstatic needed
 WHITENOISE_USE_FINDERS = True
+
+# Social login against a local provider (tests/fakes/oauth_server.py) on a port chosen once per run:
+# allauth reads Google's and Facebook's endpoints when it imports them, before any test starts. No
+# provider has credentials here; the tests that log in add them (tests/test_social_login.py).
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+FAKE_OAUTH_URL = os.environ.setdefault("FAKE_OAUTH_URL", f"http://127.0.0.1:{_free_port()}")
+_FAKE_ENDPOINTS = {
+    "wordpress_com": {
+        "AUTHORIZE_URL": f"{FAKE_OAUTH_URL}/wordpress/oauth2/authorize",
+        "ACCESS_TOKEN_URL": f"{FAKE_OAUTH_URL}/wordpress/oauth2/token",
+        "PROFILE_URL": f"{FAKE_OAUTH_URL}/wordpress/rest/v1.1/me",
+    },
+    "google": {
+        "AUTHORIZE_URL": f"{FAKE_OAUTH_URL}/google/authorize",
+        "ACCESS_TOKEN_URL": f"{FAKE_OAUTH_URL}/google/token",
+        "IDENTITY_URL": f"{FAKE_OAUTH_URL}/google/userinfo",
+        "ID_TOKEN_ISSUER": FAKE_OAUTH_URL,
+    },
+    "facebook": {
+        "AUTHORIZE_URL": f"{FAKE_OAUTH_URL}/facebook/dialog/oauth",
+        "GRAPH_API_URL": f"{FAKE_OAUTH_URL}/facebook/v19.0",
+    },
+    # X's endpoints are class attributes in allauth: tests/fakes/oauth_server.py points them at the fake.
+}
+SOCIALACCOUNT_PROVIDERS = {
+    provider: {**config, "APPS": [], **_FAKE_ENDPOINTS.get(provider, {})}
+    for provider, config in SOCIALACCOUNT_PROVIDERS.items()  # noqa: F405
+}
+SECURE_CSP["form-action"] = [*SECURE_CSP["form-action"], FAKE_OAUTH_URL]  # noqa: F405
