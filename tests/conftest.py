@@ -173,3 +173,28 @@ def run_tasks(db):
         return finished
 
     return run
+
+
+@pytest.fixture(scope="session")
+def fake_providers():
+    """The local OAuth 2 / OpenID Connect server that stands in for every login provider."""
+    from tests.fakes.oauth_server import pointing_x_here, shared_fake_providers
+
+    fake = shared_fake_providers()
+    with pointing_x_here(fake.url):
+        yield fake
+
+
+@pytest.fixture
+def providers(settings, fake_providers):
+    """All four providers and a demo OpenID Connect app have credentials, all pointed at the local fake."""
+    from django.core.cache import cache
+
+    from tests.fakes.oauth_server import social_apps
+
+    settings.SOCIALACCOUNT_PROVIDERS = social_apps()
+    settings.COMMENTS_MIN_SECONDS = 0
+    fake_providers.reset()
+    cache.clear()
+    yield fake_providers
+    cache.clear()

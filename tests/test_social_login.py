@@ -29,7 +29,7 @@ from accounts import drafts
 from accounts.providers.wordpress_com.provider import WordPressComProvider
 from comments.forms import issue_timestamp
 from comments.models import Comment, Status
-from tests.fakes.oauth_server import pointing_x_here, shared_fake_providers, social_apps
+from tests.fakes.oauth_server import social_apps
 
 pytestmark = pytest.mark.django_db
 
@@ -41,24 +41,6 @@ PROVIDERS = {  # button id: (provider shown, SocialAccount.provider)
     "demo": ("Demo", "demo"),
 }
 COMMENTING_AS = "You are commenting using your {} account."
-
-
-@pytest.fixture(scope="session")
-def fake_providers():
-    fake = shared_fake_providers()
-    with pointing_x_here(fake.url):
-        yield fake
-
-
-@pytest.fixture
-def providers(settings, fake_providers):
-    """All four providers and a demo OpenID Connect app have credentials, all pointed at the local fake."""
-    settings.SOCIALACCOUNT_PROVIDERS = social_apps()
-    settings.COMMENTS_MIN_SECONDS = 0
-    fake_providers.reset()
-    cache.clear()
-    yield fake_providers
-    cache.clear()
 
 
 @pytest.fixture

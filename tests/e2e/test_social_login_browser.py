@@ -10,8 +10,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.fakes.oauth_server import pointing_x_here, shared_fake_providers, social_apps
-
 from .browser import (
     PHONE,
     SCREENSHOT_DIR,
@@ -31,25 +29,6 @@ WATCH_STATUS = """() => {
     new MutationObserver(() => sessionStorage.setItem("login-status", status.textContent))
         .observe(status, {childList: true, characterData: true, subtree: true});
 }"""
-
-
-@pytest.fixture(scope="session")
-def fake_providers():
-    fake = shared_fake_providers()
-    with pointing_x_here(fake.url):
-        yield fake
-
-
-@pytest.fixture
-def providers(settings, fake_providers):
-    from django.core.cache import cache
-
-    settings.SOCIALACCOUNT_PROVIDERS = social_apps()
-    settings.COMMENTS_MIN_SECONDS = 0
-    fake_providers.reset()
-    cache.clear()
-    yield fake_providers
-    cache.clear()
 
 
 @pytest.fixture
