@@ -198,3 +198,23 @@ def providers(settings, fake_providers):
     cache.clear()
     yield fake_providers
     cache.clear()
+
+
+@pytest.fixture
+def comments_from_one_test_client(settings):
+    """Forms may be sent back at once, and the test client always comes from 127.0.0.1 (no flood)."""
+    settings.COMMENTS_MIN_SECONDS = 0
+    settings.COMMENTS_FLOOD_SECONDS = 0
+
+
+@pytest.fixture
+def post(make_post):
+    return make_post("Reading slowly on purpose")
+
+
+@pytest.fixture
+def reader():
+    """A guest's browser: cookies kept, CSRF checked."""
+    from django.test import Client
+
+    return Client(enforce_csrf_checks=True)

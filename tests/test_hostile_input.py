@@ -19,7 +19,7 @@ from comments import cookies
 from comments.models import Actor, Comment, Reason, Status
 from comments.moderation import change_status
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("comments_from_one_test_client")]
 
 _numbers = itertools.count(1)
 
@@ -63,23 +63,6 @@ EMBEDDING_TAGS = {"iframe", "frame", "object", "embed", "svg", "math", "base", "
 EMAIL_MESSAGE = "Enter a valid email address."
 URL_MESSAGE = "Enter a website address starting with http:// or https://."
 NULL_MESSAGE = "Null characters are not allowed."
-
-
-@pytest.fixture(autouse=True)
-def comment_settings(settings):
-    """Forms may be sent back at once, and the test client always comes from 127.0.0.1 (no flood)."""
-    settings.COMMENTS_MIN_SECONDS = 0
-    settings.COMMENTS_FLOOD_SECONDS = 0
-
-
-@pytest.fixture
-def post(make_post):
-    return make_post("Reading slowly on purpose")
-
-
-@pytest.fixture
-def reader():
-    return Client(enforce_csrf_checks=True)
 
 
 # Helpers

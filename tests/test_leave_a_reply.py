@@ -29,7 +29,7 @@ from comments.models import Actor, Comment, Reason, Status
 from comments.moderation import change_status
 from comments.rules import DUPLICATE_MESSAGE, FLOOD_MESSAGE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("comments_from_one_test_client")]
 
 _numbers = itertools.count(1)
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -40,24 +40,6 @@ TAMPERED_MESSAGE = "This form could not be verified. Please check your comment a
 CAPTCHA_MESSAGE = "The characters you typed don't match the picture. Please try the new one."
 REQUIRED_MESSAGE = "This field is required."
 URL_MESSAGE = "Enter a website address starting with http:// or https://."
-
-
-@pytest.fixture(autouse=True)
-def comment_settings(settings):
-    """Forms may be sent back at once, and the test client always comes from 127.0.0.1 (no flood)."""
-    settings.COMMENTS_MIN_SECONDS = 0
-    settings.COMMENTS_FLOOD_SECONDS = 0
-
-
-@pytest.fixture
-def post(make_post):
-    return make_post("Reading slowly on purpose")
-
-
-@pytest.fixture
-def reader():
-    """A guest's browser: cookies kept, CSRF checked."""
-    return Client(enforce_csrf_checks=True)
 
 
 # Helpers
