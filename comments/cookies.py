@@ -3,10 +3,14 @@
 - `comments_own`: signed list of the reader's own held comments, so they (and nobody else)
   see them "awaiting moderation". Signed so that ids cannot be forged.
 - `comment_author*`: name, email and website, only when the reader ticks "Save my name...".
+  Percent-encoded (UTF-8), as WordPress does: a header must be Latin-1, and gunicorn refuses
+  a response whose cookie carries a name such as "Иван".
 
 The article page is the same for every reader without these cookies, so a page cache can
 keep it; a reader who has them gets a page of their own.
 """
+
+from urllib.parse import quote, unquote
 
 from django.conf import settings
 
@@ -34,7 +38,7 @@ def remember_own_comment(request, response, comment):
 
 
 def remembered_details(request) -> dict:
-    return {field: request.COOKIES.get(name, "") for field, name in DETAILS.items()}
+    return {field: unquote(request.COOKIES.get(name, "")) for field, name in DETAILS.items()}
 
 
 def save_details(response, *, remember: bool, name="", email="", url=""):
@@ -42,7 +46,7 @@ def save_details(response, *, remember: bool, name="", email="", url=""):
     values = {"name": name, "email": email, "url": url}
     for field, cookie in DETAILS.items():
         if remember and values[field]:
-            response.set_cookie(cookie, values[field], max_age=YEAR, **_cookie_options())
+            response.set_cookie(cookie, quote(values[field], safe="@"), max_age=YEAR, **_cookie_options())
         else:
             response.delete_cookie(cookie, samesite="Lax")
 

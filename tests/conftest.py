@@ -218,3 +218,34 @@ def reader():
     from django.test import Client
 
     return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """The static files as production serves them (collected and compressed once per run)."""
+    from tests.servers import collect_static
+
+    return collect_static(tmp_path_factory.mktemp("static"))
+
+
+@pytest.fixture
+def gunicorn(django_db_setup, collected_static):
+    """Start gunicorn with the production settings against the test database: `gunicorn(workers=2, **env)`.
+
+    The test needs `@pytest.mark.django_db(transaction=True)` so that each side sees what the other
+    stores. Every server started is stopped at teardown; a server's log is `server.log`.
+    """
+    from django.db import connection
+
+    from tests.servers import Gunicorn, database_url
+
+    servers = []
+
+    def start(**options):
+        server = Gunicorn(database_url(connection.settings_dict), static_root=collected_static, **options)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -20,6 +20,11 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 AKISMET_API_KEY = ""  # tests that want Akismet point it at tests/fakes/akismet_server.py
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not memory, so that the gunicorn the server tests start (tests/servers.py) shares it; one per
+    # run, so that runs side by side do not meet.
+    (BASE_DIR / "test-artifacts").mkdir(exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-artifacts" / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # serve static files from the apps, no collectstatic needed
 WHITENOISE_USE_FINDERS = True
 

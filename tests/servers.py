@@ -1,0 +1,273 @@
+"""The site as readers meet it: gunicorn with the production settings, and nginx in front of it.
+
+The Django test client passes what real servers refuse (a header gunicorn will not send, an
+`Origin: null` Chromium sends), so headers, cookies and concurrency are also tested against
+these. Both run as child processes on free loopback ports:
+
+* `Gunicorn(database, **env)` serves `config.wsgi` with `config.settings.prod` against the test
+  database (tests using it need `django_db(transaction=True)`, so what they store is committed
+  and what the server stores is seen), with static files collected once per run.
+* `Nginx(upstreams)` runs Debian's nginx with the site configuration in `deploy/`, its paths and
+  addresses pointed at this checkout and the test's gunicorn.
+
+`GuestBrowser` speaks to either over real HTTP (httpx) the way the comment form's JavaScript
+does: it fetches the form state, solves the captcha from the database and posts the comment.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url(settings_dict) -> str:
+    """The DATABASE_URL of the database this test process uses (the test database once it exists)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user, password = settings_dict.get("USER") or "", settings_dict.get("PASSWORD") or ""
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host, port = settings_dict.get("HOST") or "127.0.0.1", settings_dict.get("PORT") or 5432
+    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
+
+
+def wait_until_listening(port: int, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"did not listen on {port} within {timeout} s:\n{log_path.read_text()[-3000:]}")
+
+
+def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 10) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Gunicorn:
+    """gunicorn with the production settings, on a free port, against `database` (a DATABASE_URL)."""
+
+    def __init__(self, database: str, *, static_root: Path, workers: int = 2, threads: int = 1, **env: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers, self.threads = workers, threads
+        self.env = {
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ.get("HOME", "/nonexistent"),
+            "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+            "SECRET_KEY": settings.SECRET_KEY,  # what the test signs (form timestamps, links) the server accepts
+            "DATABASE_URL": database,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SITE_URL": self.url,
+            "STATIC_ROOT": str(static_root),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "EMAIL_URL": "dummymail://",
+            # Plain HTTP on loopback: otherwise exactly production.
+            "SECURE_SSL_REDIRECT": "false",
+            "SESSION_COOKIE_SECURE": "false",
+            "CSRF_COOKIE_SECURE": "false",
+            "LOG_LEVEL": "INFO",
+            **env,
+        }
+        self.log_path = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
+        self.process = None
+
+    def start(self) -> "Gunicorn":
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--timeout",
+            "60",
+        ]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
+        wait_until_listening(self.port, self.process, self.log_path)
+        return self
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+        self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+
+def collect_static(target: Path) -> Path:
+    """Collect and compress the static files the production settings serve (whitenoise's manifest)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "STATIC_ROOT": str(target)}
+    env.setdefault("SECRET_KEY", settings.SECRET_KEY)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True
+    )
+    return target
+
+
+NGINX_SITE = BASE_DIR / "deploy" / "nginx" / "blog.conf"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+
+
+class Nginx:
+    """Debian's nginx running deploy/nginx/blog.conf in front of `upstreams` ("127.0.0.1:PORT" each)."""
+
+    def __init__(self, upstreams: list[str], *, static_root: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.folder = Path(tempfile.mkdtemp(prefix="nginx-"))
+        self.upstreams, self.static_root = upstreams, static_root
+        self.process = None
+
+    def site_config(self) -> str:
+        """deploy/nginx/blog.conf with this checkout's paths and the test's addresses in place of the examples."""
+        text = NGINX_SITE.read_text()
+        for example in ("server 127.0.0.1:8000;", "listen 443 ssl;", "/srv/blog/staticfiles/", "/srv/blog/media/"):
+            assert example in text, f"deploy/nginx/blog.conf no longer has {example!r}: update tests/servers.py"
+        text = text.replace("server 127.0.0.1:8000;", " ".join(f"server {u};" for u in self.upstreams))
+        text = text.replace("/srv/blog/staticfiles/", f"{self.static_root}/")
+        text = text.replace("/srv/blog/media/", f"{settings.MEDIA_ROOT}/")
+        text = text.replace("/var/cache/nginx/blog", str(self.folder / "cache"))
+        # No certificate here: the TLS server listens on plain HTTP, and the port-80 redirect is left out.
+        text = re.sub(r"ssl_[a-z_]+ [^;]+;\n", "", text)
+        text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{self.port};")
+        text = text.replace("listen [::]:443 ssl;\n", "")
+        return re.sub(r"# BEGIN plain-http-redirect.*?# END plain-http-redirect\n", "", text, flags=re.S)
+
+    def start(self) -> "Nginx":
+        (self.folder / "blog.conf").write_text(self.site_config())
+        (self.folder / "nginx.conf").write_text(
+            f"""
+            worker_processes 1;
+            pid {self.folder}/nginx.pid;
+            error_log {self.folder}/error.log warn;
+            events {{ worker_connections 512; }}
+            http {{
+                include /etc/nginx/mime.types;
+                access_log {self.folder}/access.log;
+                client_body_temp_path {self.folder}/body;
+                proxy_temp_path {self.folder}/proxy;
+                fastcgi_temp_path {self.folder}/fastcgi;
+                uwsgi_temp_path {self.folder}/uwsgi;
+                scgi_temp_path {self.folder}/scgi;
+                include {self.folder}/blog.conf;
+            }}
+            """
+        )
+        command = [nginx_binary(), "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"), "-g", "daemon off;"]
+        if os.geteuid() == 0:
+            command[-1] = "daemon off; user root;"
+        log_path = self.folder / "error.log"
+        log_path.touch()
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log_path.open("ab"))
+        wait_until_listening(self.port, self.process, log_path)
+        return self
+
+    @property
+    def access_log(self) -> str:
+        return (self.folder / "access.log").read_text()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process, signal.SIGQUIT)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+
+CAPTCHA_KEY = re.compile(r'name="captcha_0" value="([0-9a-f]+)"')
+
+
+class GuestBrowser:
+    """A reader without an account, over real HTTP: cookies kept, the form filled the way comments.js does."""
+
+    def __init__(self, base_url: str, *, source_address: str | None = None):
+        transport = httpx.HTTPTransport(local_address=source_address) if source_address else None
+        self.base_url = base_url
+        self.http = httpx.Client(base_url=base_url, transport=transport, timeout=30, follow_redirects=False)
+
+    def form_state(self, post) -> dict:
+        """What the comment form fetches when the reader starts typing: CSRF token, timestamp, captcha."""
+        response = self.http.get(f"/comments/form-state/{post.pk}/")
+        response.raise_for_status()
+        return response.json()
+
+    def prepared_form(self, post, **fields) -> dict:
+        """A filled-in guest form with its captcha solved, ready to send (once)."""
+        from captcha.models import CaptchaStore
+
+        state = self.form_state(post)
+        key = CAPTCHA_KEY.search(state["captcha_html"]).group(1)
+        return {
+            "csrfmiddlewaretoken": state["csrf_token"],
+            "timestamp": state["timestamp"],
+            "captcha_0": key,
+            "captcha_1": CaptchaStore.objects.get(hashkey=key).response,
+            "comment": "A reply sent over real HTTP.",
+            "name": "Real Reader",
+            "email": "real.reader@example.net",
+            "url": "",
+            **fields,
+        }
+
+    def send(self, post, form: dict) -> httpx.Response:
+        return self.http.post(
+            f"/comments/post/{post.pk}/", data=form, headers={"Origin": self.base_url, "Referer": self.base_url + "/"}
+        )
+
+    def post_comment(self, post, **fields) -> httpx.Response:
+        return self.send(post, self.prepared_form(post, **fields))
+
+    def close(self):
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
