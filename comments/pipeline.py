@@ -4,6 +4,8 @@
    website, the post accepts comments, the parent is an approved comment on this post
    and not too deep, the captcha for guests, and the signed form timestamp.
 2. Refuse a duplicate or a flood (rules.refusal): nothing is stored, the reader is told why.
+   The check and the insert happen under a lock on the sender (email, account, address), so
+   the same form sent twice at once, or a burst from one reader, is judged one at a time.
 3. Store the comment, status pending, reason "waiting for the spam check", with what Akismet
    needs (IP, user agent, referrer, times), and its first history row.
 4. Run the local rules (rules.verdict) and remember their verdict on the comment. A filled-in
@@ -27,7 +29,7 @@ from django.utils import timezone
 
 from blog.markup import render_comment
 
-from . import akismet, notifications, rules
+from . import akismet, locking, notifications, rules
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
 
@@ -79,16 +81,17 @@ def submit_comment(*, post, form, submission: Submission) -> Comment:
     comment.user_agent = submission.user_agent
     comment.referrer = submission.referrer
 
-    message = rules.refusal(comment)
-    if message:
-        raise CommentRefused(message)
-
     comment.body_html = render_comment(comment.body)
-    comment.rule_status, comment.rule_reason = rules.verdict(comment)
-    if form.sent_too_fast and comment.rule_status != Status.TRASH:
-        comment.rule_status, comment.rule_reason = Status.PENDING, Reason.TOO_FAST
 
     with transaction.atomic():
+        locking.hold(*rules.sender_locks(comment))  # Until saved: a second request waits, then sees this one.
+        message = rules.refusal(comment)
+        if message:
+            raise CommentRefused(message)
+
+        comment.rule_status, comment.rule_reason = rules.verdict(comment)
+        if form.sent_too_fast and comment.rule_status != Status.TRASH:
+            comment.rule_status, comment.rule_reason = Status.PENDING, Reason.TOO_FAST
         comment.save()
         record_received(comment)
         if comment.honeypot_value:

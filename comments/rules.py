@@ -29,18 +29,34 @@ FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
 
 
 def refusal(comment: Comment) -> str | None:
-    """The message refusing this not-yet-stored comment, or None if it may be stored."""
+    """The message refusing this not-yet-stored comment, or None if it may be stored.
+
+    It reads what is stored, so the caller holds `sender_locks(comment)` until the comment is
+    saved: two requests from one sender must not both pass before either is stored.
+    """
     same_author = Q(author_email__iexact=comment.author_email) if comment.author_email else Q(pk__in=[])
     if comment.user_id:
         same_author |= Q(user_id=comment.user_id)
     earlier = Comment.objects.exclude(status=Status.TRASH)
     if earlier.filter(same_author, post_id=comment.post_id, body=comment.body).exists():
         return DUPLICATE_MESSAGE
+    if settings.COMMENTS_FLOOD_SECONDS <= 0:
+        return None  # the flood rule is off
     recent = Comment.objects.filter(created_at__gte=timezone.now() - timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS))
     same_sender = same_author | Q(ip_address=comment.ip_address) if comment.ip_address else same_author
     if recent.filter(same_sender).exists():
         return FLOOD_MESSAGE
     return None
+
+
+def sender_locks(comment: Comment) -> list[str]:
+    """Lock names for everything `refusal` knows a sender by: email, account and address."""
+    names = [f"comments.sender.email:{comment.author_email.casefold()}"] if comment.author_email else []
+    if comment.user_id:
+        names.append(f"comments.sender.user:{comment.user_id}")
+    if comment.ip_address:
+        names.append(f"comments.sender.ip:{comment.ip_address}")
+    return names
 
 
 def _contains_any(text: str, words) -> bool:

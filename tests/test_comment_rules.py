@@ -94,6 +94,15 @@ def test_posting_again_after_the_flood_interval_is_fine(settings, post, make_com
     assert rules.refusal(later) is None
 
 
+@pytest.mark.parametrize("same", ["ip_address", "author_email"])
+def test_a_flood_interval_of_zero_turns_the_rule_off(settings, post, make_comment, same):
+    """With COMMENTS_FLOOD_SECONDS=0 nothing is a flood, not even a comment another worker stored a moment "later"."""
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    earlier = make_comment(post, created_at=timezone.now() + timedelta(seconds=1))
+    later = make_comment(post, commit=False, **{same: getattr(earlier, same)})
+    assert rules.refusal(later) is None
+
+
 def test_the_flood_interval_applies_across_posts(settings, make_post, make_comment):
     """Commenting on one post and then at once on another is still too quick."""
     earlier = make_comment(make_post(), created_at=ago(5))
