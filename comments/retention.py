@@ -14,22 +14,20 @@ copy waiting. A run lost to a crashed worker is queued again by the next start.
 """
 
 import logging
-import zlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
+from . import locking
 from .models import Comment
 
 logger = logging.getLogger(__name__)
 
 INTERVAL = timedelta(days=1)
-_LOCK_ID = zlib.crc32(b"comments.retention.schedule_daily")
 
 
 def purge_old_spam(now=None) -> int:
@@ -74,17 +72,9 @@ def schedule_daily(*, run_after=None) -> tuple[DBTaskResult | None, bool]:
         return None, False
     using = DBTaskResult.objects.db
     with exclusive_transaction(using):
-        _lock(using)
+        locking.hold("comments.retention.schedule_daily", using=using)
         waiting = pending_runs().order_by("run_after").first()
         if waiting is not None:
             return waiting, False
         result = daily_maintenance.using(run_after=run_after or timezone.now()).enqueue()
         return result.db_result, True
-
-
-def _lock(using):
-    """Serialise schedulers. SQLite: the exclusive transaction already does; PostgreSQL: an advisory lock."""
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
