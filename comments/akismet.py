@@ -75,9 +75,15 @@ class _ApiUrlTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
+# The (key, site, API address) combinations Akismet has said are valid, in this process. The key
+# is verified once, not before every call (which doubled the round trips), and again only after
+# Akismet answers a call with "invalid".
+_verified_keys: set[tuple[str, str, str]] = set()
+
+
 @contextlib.contextmanager
 def _client():
-    """A client whose key is verified; its connections are closed even when the key is refused."""
+    """A client whose key is known to be valid; its connections are closed whatever happens."""
     transport = None
     if settings.AKISMET_API_URL.rstrip("/") != DEFAULT_API_URL:
         transport = _ApiUrlTransport(settings.AKISMET_API_URL)
@@ -88,8 +94,18 @@ def _client():
         transport=transport,
     )
     config = akismet.Config(key=settings.AKISMET_API_KEY, url=settings.SITE_URL + "/")
-    with http_client, akismet.SyncClient(config=config, http_client=http_client) as client:
-        yield client
+    identity = (config.key, config.url, settings.AKISMET_API_URL)
+    with http_client:
+        client = akismet.SyncClient(config=config, http_client=http_client)
+        if identity not in _verified_keys:
+            if not client.verify_key():
+                raise akismet.APIKeyError("Akismet says the API key or the site's address is invalid.")
+            _verified_keys.add(identity)
+        try:
+            yield client
+        except akismet.APIKeyError:
+            _verified_keys.discard(identity)
+            raise
 
 
 def _gmt(moment) -> str:

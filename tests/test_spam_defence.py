@@ -103,6 +103,35 @@ def test_ham_from_a_first_time_author_is_held(akismet_fake, run_tasks, post):
     assert [request.endpoint for request in akismet_fake.requests] == ["verify-key", "comment-check"]
 
 
+def test_the_key_is_verified_once_not_before_every_check(akismet_fake, run_tasks, post):
+    """Five spam checks cost one verify-key and five comment-checks: the key is not verified again and again."""
+    for _ in range(5):
+        submit(post)
+    run_tasks()
+
+    assert Counter(request.endpoint for request in akismet_fake.requests) == {"verify-key": 1, "comment-check": 5}
+
+
+def test_the_key_is_verified_again_after_akismet_calls_it_invalid(akismet_fake, run_tasks, post):
+    """Once Akismet answers a check with "invalid", the next check verifies the key first."""
+    submit(post)
+    run_tasks()
+    akismet_fake.mode = "invalid-key"
+    submit(post)
+    run_tasks()
+    akismet_fake.mode = "ham"
+    submit(post)
+    run_tasks()
+
+    assert [request.endpoint for request in akismet_fake.requests] == [
+        "verify-key",
+        "comment-check",
+        "comment-check",  # answered "invalid": the key is no longer taken as verified
+        "verify-key",
+        "comment-check",
+    ]
+
+
 def test_ham_from_a_known_author_is_approved(akismet_fake, run_tasks, post, known_author):
     """Akismet's "not spam" approves a comment whose name and email already have an approved comment."""
     comment = submit(post, **known_author)
