@@ -16,7 +16,7 @@
    not spam -> the rules' verdict; no answer -> held as "Akismet unreachable" and asked again
    with growing delays until it answers; no key configured -> held for a moderator.
 7. A comment left waiting for a person (held by a rule, no key, or Akismet unreachable the
-   first time) is announced to the moderators.
+   first time) is announced to the moderators, once: one held comment, one email.
 """
 
 import ipaddress
@@ -140,6 +140,6 @@ def run_spam_check(comment_id: int) -> str:
         change_status(comment, Status.SPAM, actor=Actor.AKISMET, reason=AKISMET_VERDICT_REASONS[verdict])
         return f"spam ({verdict})"
     change_status(comment, comment.rule_status, actor=Actor.RULE, reason=comment.rule_reason, note="Akismet: not spam")
-    if comment.status == Status.PENDING:
-        notifications.comment_held(comment)
+    if comment.status == Status.PENDING and not comment.akismet_attempts:
+        notifications.comment_held(comment)  # A failed first attempt has announced it already.
     return comment.rule_status

@@ -400,6 +400,23 @@ def test_spam_is_not_announced(smtp_server, run_tasks, akismet_fake, moderator, 
     assert not send_tasks().exists()
 
 
+def test_a_comment_held_through_an_akismet_outage_is_announced_once(
+    smtp_server, run_tasks, akismet_fake, settings, moderator, post
+):
+    """Held as "Akismet unreachable", then held by a rule once Akismet says ham: the moderators get one email."""
+    settings.AKISMET_TIMEOUT = 0.3
+    akismet_fake.mode = "error"
+    comment = submit(post)
+    run_tasks()
+    akismet_fake.mode = "ham"
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    run_tasks()
+
+    comment.refresh_from_db()
+    assert (comment.status, comment.reason) == (Status.PENDING, Reason.FIRST_COMMENT)
+    assert len(smtp_server.to("mod@example.com")) == 1
+
+
 def test_an_approved_comment_emails_the_post_author(
     smtp_server, run_tasks, akismet_fake, moderator, post, known_author
 ):
