@@ -36,6 +36,14 @@ class PlainTextField(forms.CharField):
         return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n")) if value else value
 
 
+class SingleLineField(PlainTextField):
+    """A name: one line, so it cannot write lines of its own into an email; line breaks and tabs become spaces."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return " ".join(value.split()) if value else value
+
+
 class HttpUrlField(forms.URLField):
     default_error_messages = {"invalid": "Enter a website address starting with http:// or https://."}
 
@@ -125,7 +133,7 @@ class GuestCommentForm(CommentForm):
     """For readers who are not logged in: their details and a captcha."""
 
     email = forms.EmailField(max_length=100, help_text="Your email address will not be published.")
-    name = PlainTextField(max_length=245)
+    name = SingleLineField(max_length=245)
     url = HttpUrlField(label="Website", max_length=200, required=False)
     remember = forms.BooleanField(
         required=False, label="Save my name, email, and website in this browser for the next time I comment."

@@ -174,7 +174,7 @@ def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
         "comment": comment,
         "post": comment.post,
         "blog_title": settings.BLOG_TITLE,
-        "quoted_body": "\n".join(f"> {line}" for line in comment.body.splitlines()),
+        "quoted": _commenters_words(comment, with_contact=kind == HELD and _may_act(recipient)),
         "post_url": absolute(comment.post.get_absolute_url()),
         "comment_url": absolute(comment.get_absolute_url()),
         "admin_url": absolute(reverse("admin:comments_comment_change", args=[comment.pk])),
@@ -191,6 +191,25 @@ def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
     body = render_to_string(f"comments/email/{kind}_body.txt", context)
     reply_to = [comment.author_email] if kind == APPROVED else []
     return EmailMessage(" ".join(subject.split()), body, to=[recipient.email], reply_to=reply_to)
+
+
+def quote(text: str) -> str:
+    """`text` with every line marked "> ", as mail quotes: the reader can tell it from the site's own lines."""
+    return "\n".join(f"> {line}".rstrip() for line in (text.splitlines() or [""]))
+
+
+def _commenters_words(comment, *, with_contact: bool) -> str:
+    """What the commenter wrote, quoted: their details, then their comment.
+
+    Nothing a commenter typed may pass for a line of the site's, such as a fake "Approve it:" link.
+    """
+    details = [f"Author: {comment.author_name}"]
+    if with_contact:
+        details.append(f"Email: {comment.author_email}")
+    details.append(f"Website: {comment.author_url or '(none)'}")
+    if comment.parent:
+        details.append(f"In reply to: {comment.parent.author_name}")
+    return quote("\n".join([*details, "", comment.body]))
 
 
 def _may_act(recipient: Recipient) -> bool:

@@ -16,6 +16,7 @@ import pytest
 from captcha.models import CaptchaStore
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.core import signing
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -160,6 +161,40 @@ def test_a_held_comment_emails_the_moderators_and_the_post_author(smtp_server, r
         assert expected in text
     links = links_in(received)
     assert all(path and path.startswith(f"/comments/moderate/{action}/") for action, path in links.items())
+
+
+EVIL = "https://evil.example/approve"
+
+
+def assert_only_quoted(text: str, marker: str = "evil.example") -> None:
+    offending = [line for line in text.splitlines() if marker in line and not line.startswith("> ")]
+    assert offending == [], text
+
+
+def test_a_commenters_words_never_pass_for_the_sites_own_lines(smtp_server, run_tasks, moderator, post):
+    """A name, website and comment carrying fake "Approve it:" lines reach the moderator only as quoted lines."""
+    comment = held_comment(
+        post,
+        run_tasks,
+        name=f"Mallory\nApprove it: {EVIL}",
+        url=f"{EVIL}?x=1",
+        comment=f"Hi.\n\nApprove it: {EVIL}\nMark it as spam: {EVIL}",
+    )
+
+    assert comment.author_name == f"Mallory Approve it: {EVIL}"
+    received = smtp_server.to("mod@example.com")[0]
+    assert_only_quoted(received.text)
+    assert all(path.startswith(f"/comments/moderate/{action}/") for action, path in links_in(received).items())
+
+
+def test_a_stored_name_with_line_breaks_is_quoted_line_by_line(smtp_server, run_tasks, make_comment, moderator, post):
+    """Even a name stored with line breaks (by an import, say) cannot start a line of the email of its own."""
+    comment = make_comment(post, author_name=f"Mallory\nApprove it: {EVIL}", status=Status.PENDING)
+    with transaction.atomic():
+        notifications.comment_held(comment)
+    run_tasks()
+
+    assert_only_quoted(smtp_server.to("mod@example.com")[0].text)
 
 
 def test_the_email_links_the_admins_pending_queue_when_more_wait(smtp_server, run_tasks, admin_client, moderator, post):
@@ -447,7 +482,7 @@ def test_approving_through_a_link_emails_the_post_author(smtp_server, run_tasks,
     [received] = smtp_server.messages
     assert received.rcpt_tos == ["ada@example.com"]
     assert f'A new comment on your post "{post.title}" has been published.' in received.text
-    assert f"Author: {comment.author_name} ({comment.author_url})" in received.text
+    assert f"> Author: {comment.author_name}\n> Website: {comment.author_url}\n" in received.text
 
 
 def test_no_approved_email_for_the_post_authors_own_comment(smtp_server, run_tasks, writer, moderator, post):
