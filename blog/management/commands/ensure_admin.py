@@ -1,7 +1,8 @@
 """Make sure a development superuser exists and show how to log in as it.
 
 On first creation the password is random and kept in BASE_DIR/.dev-admin-password (git-ignored,
-readable by its owner only), so every later `make run` can print the same login. The command
+readable by its owner only; DEV_ADMIN_PASSWORD_FILE or --password-file names another file), so every
+later `make run` can print the same login. The command
 refuses to run with DEBUG off: a production site gets its superuser from `createsuperuser`.
 """
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password-file",
             type=Path,
-            default=settings.BASE_DIR / ".dev-admin-password",
+            default=Path(os.environ.get("DEV_ADMIN_PASSWORD_FILE") or settings.BASE_DIR / ".dev-admin-password"),
             help="Where the generated password is kept (default: %(default)s).",
         )
 
