@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "dev-only-secret-key-not-for-production")
 os.environ.setdefault("EMAIL_URL", "consolemail://")
+# Links in pages, feeds, the sitemap and emails point at the port being served: `make run PORT=8001` sets PORT.
+os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT') or 8000}")
 
 from .base import *  # noqa: F403
 
@@ -12,8 +14,9 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 WHITENOISE_AUTOREFRESH = True  # serve static files from the apps, no collectstatic needed
 WHITENOISE_USE_FINDERS = True
 
-# "Demo login", for DEBUG only: `make run` starts accounts/demo_provider.py on this port and the comment
-# form offers it as a fifth icon, so the logged-in comment flow can be tried without registering an app.
+# "Demo login", for DEBUG only: `make run` starts accounts/demo_provider.py and the comment form offers it as a
+# fifth icon, so the logged-in comment flow can be tried without registering an app. Its port is DEMO_LOGIN_PORT,
+# 8765 by default; when another checkout has that, bin/serve-dev lets the provider take a free one and passes it on.
 if DEBUG:  # noqa: F405
     DEMO_LOGIN_URL = f"http://127.0.0.1:{env.int('DEMO_LOGIN_PORT', default=8765)}"  # noqa: F405
     SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(  # noqa: F405
