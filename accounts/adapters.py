@@ -54,7 +54,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             return  # not a login from the comment form: allauth's page
         draft = drafts.kept(request)
         why = failure_reason(provider.name, error, exception, state_known=state is not None)
-        kept = " Your comment is still in the box below." if draft and draft.text else ""
+        kept = " Your comment is still in the box above." if draft and draft.text else ""
         messages.error(request, f"You are not logged in: {why}.{kept} Try again, or fill in your details.")
         raise ImmediateHttpResponse(redirect(url))
 

@@ -12,9 +12,11 @@ import re
 import time
 
 from captcha.fields import CaptchaField
+from captcha.models import CaptchaStore
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils import timezone
 
 from . import rules
 from .models import Comment
@@ -129,6 +131,26 @@ class CommentForm(forms.Form):
         return {"user": user, "author_name": who.name, "author_email": user.email, "author_url": who.profile_url}
 
 
+class CaptchaWithExpiry(CaptchaField):
+    """django-simple-captcha's field, telling a picture that expired (CAPTCHA_TIMEOUT) from a wrong answer."""
+
+    messages = {
+        "invalid": "The characters you typed don't match the picture. Please try the new one.",
+        "expired": "The picture expired before the comment was sent. Please type the characters in the new one.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(error_messages=self.messages, **kwargs)
+
+    def clean(self, value):
+        key = value[0] if value else ""
+        expired = CaptchaStore.objects.filter(hashkey=key, expiration__lte=timezone.now())
+        if key and expired.exists():
+            expired.delete()
+            raise forms.ValidationError(self.error_messages["expired"], code="expired")
+        return super().clean(value)
+
+
 class GuestCommentForm(CommentForm):
     """For readers who are not logged in: their details and a captcha."""
 
@@ -138,10 +160,7 @@ class GuestCommentForm(CommentForm):
     remember = forms.BooleanField(
         required=False, label="Save my name, email, and website in this browser for the next time I comment."
     )
-    captcha = CaptchaField(
-        label="Type the characters in the picture",
-        error_messages={"invalid": "The characters you typed don't match the picture. Please try the new one."},
-    )
+    captcha = CaptchaWithExpiry(label="Type the characters in the picture")
 
     def author_fields(self) -> dict:
         data = self.cleaned_data

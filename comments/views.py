@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,8 +11,7 @@ from django.views.generic import TemplateView
 
 from blog.models import Post
 
-from . import cookies, notifications, pipeline
-from .akismet import SENT_FIELDS
+from . import akismet, cookies, notifications, pipeline
 from .forms import GuestCommentForm, comment_form_for, issue_timestamp
 from .models import Comment
 
@@ -33,8 +33,24 @@ def _render_form_page(request, post, form, *, confirming=False, status=200):
         "timestamp": issue_timestamp(post),
         "form_csrf_token": get_token(request),
         "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
+        "uses_akismet": akismet.is_configured(),
     }
     return render(request, "comments/form_page.html", context, status=status)
+
+
+# What the reader typed; the rest of a form from a cached page (token, timestamp, captcha) comes with the confirmation.
+READERS_FIELDS = ("comment", "name", "email", "url", NON_FIELD_ERRORS)
+
+
+def _ask_to_confirm(request, post, form):
+    """A form from a cached page: point out what the reader must correct, or else ask for the captcha."""
+    form.is_valid()
+    for name in set(form.errors) - set(READERS_FIELDS):
+        del form.errors[name]
+    if form.errors:
+        return _render_form_page(request, post, form, status=400)
+    unchecked = comment_form_for(request.user, post, initial=request.POST.dict())
+    return _render_form_page(request, post, unchecked, confirming=True)
 
 
 @csrf_exempt  # Checked below: a cached article's form has no token, so the reader confirms on a fresh form.
@@ -44,8 +60,7 @@ def post_comment(request, post_id):
     post = get_object_or_404(Post.objects.published(), pk=post_id)
     form = comment_form_for(request.user, post, data=request.POST)
     if not request.POST.get("timestamp") or CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}):
-        unchecked = comment_form_for(request.user, post, initial=request.POST.dict())
-        return _render_form_page(request, post, unchecked, confirming=True)
+        return _ask_to_confirm(request, post, form)
     if not form.is_valid():
         return _render_form_page(request, post, form, status=400)
     try:
@@ -98,10 +113,11 @@ def moderate_by_link(request, action, token):
 
 class PrivacyView(TemplateView):
     template_name = "comments/privacy.html"
-    extra_context = {"akismet_fields": SENT_FIELDS}
+    extra_context = {"akismet_fields": akismet.SENT_FIELDS}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
+            uses_akismet=akismet.is_configured(),
             spam_retention_days=settings.COMMENTS_SPAM_RETENTION_DAYS,
             ip_retention_days=settings.COMMENTS_IP_RETENTION_DAYS,
             **kwargs,

@@ -11,6 +11,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -20,6 +21,7 @@ from django.core import signing
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from blog.models import Post
 from comments import cookies
@@ -204,8 +206,9 @@ def own_comments_cookie(comment):
 # The form on the article page
 
 
-def test_article_shows_the_leave_a_reply_form(client, post):
+def test_article_shows_the_leave_a_reply_form(client, post, settings):
     """The article ends with WordPress's "Leave a Reply" form: labelled fields, consent, notes, Akismet notice."""
+    settings.AKISMET_API_KEY = "a-key"
     response = client.get(post.get_absolute_url())
     page = page_of(response)
     text = " ".join(text_of(response).split())
@@ -226,12 +229,25 @@ def test_article_shows_the_leave_a_reply_form(client, post):
     assert page.find("form", id="commentform").attrs["action"] == reverse("comments:post", args=[post.pk])
 
 
-def test_privacy_page_lists_what_akismet_receives(client):
+def test_privacy_page_lists_what_akismet_receives(client, settings):
     """The privacy page names every field sent to Akismet."""
+    settings.AKISMET_API_KEY = "a-key"
     response = client.get(reverse("comments:privacy"))
     assert response.status_code == 200
     codes = {element.text for element in page_of(response).find_all("code")}
     assert set(SENT_FIELDS) <= codes
+
+
+def test_without_an_akismet_key_no_page_claims_akismet_checks_comments(client, post, settings):
+    """With no key (what `make run` starts with) the form and the privacy page say a moderator reads every comment."""
+    settings.AKISMET_API_KEY = ""
+    article = text_of(client.get(post.get_absolute_url()))
+    privacy = client.get(reverse("comments:privacy"))
+
+    assert "uses Akismet" not in article
+    assert "A moderator reads every comment before it appears." in article
+    assert "does not use Akismet or any other spam-filtering service" in text_of(privacy)
+    assert not {element.text for element in page_of(privacy).find_all("code")} & set(SENT_FIELDS)
 
 
 def test_anonymous_article_page_is_the_same_for_everyone(post):
@@ -414,6 +430,28 @@ def test_reply_without_javascript_keeps_its_parent_through_the_confirm_page(read
     assert Comment.objects.get(parent=parent).depth == 2
 
 
+def test_an_empty_comment_without_javascript_asks_for_a_comment(reader, post):
+    """ "Post Comment" with an empty box (and no script) asks for the comment, not for the captcha."""
+    response = send(reader, post, {"timestamp": "", **details(comment="  ", name="Percy")})
+
+    assert response.status_code == 400
+    page = page_of(response)
+    assert "please type the characters" not in text_of(response)
+    assert page.find("textarea", name="comment").attrs.get("aria-invalid") == "true"
+    assert "This field is required." in text_of(response)
+    assert page.value("name") == "Percy"
+    assert Comment.objects.count() == 0
+
+
+def test_a_wrong_email_without_javascript_is_pointed_out_before_the_captcha(reader, post):
+    """Without script, a malformed email is pointed out at once, with the text kept."""
+    response = send(reader, post, {"timestamp": "", **details(email="not an address", comment="Kept, I hope.")})
+
+    assert response.status_code == 400
+    assert page_of(response).find("input", name="email").attrs.get("aria-invalid") == "true"
+    assert page_of(response).value("comment") == "Kept, I hope."
+
+
 def test_post_with_a_stale_csrf_token_asks_to_confirm(reader, post):
     """A form whose CSRF token does not match the cookie is shown again to confirm, not stored."""
     data = filled_in(reader, post, comment="Token went stale.")
@@ -560,6 +598,22 @@ def test_replayed_form_is_refused_for_its_used_captcha(reader, post):
     assert CAPTCHA_MESSAGE in text_of(response)
     assert page_of(response).value("comment") == "Only once, I said."
     assert Comment.objects.count() == 1
+
+
+def test_an_expired_captcha_says_so_and_offers_a_new_picture(reader, post):
+    """A right answer to a picture older than CAPTCHA_TIMEOUT is told the picture expired, and gets a new one."""
+    data = filled_in(reader, post, comment="Typed slowly.")
+    CaptchaStore.objects.filter(hashkey=data["captcha_0"]).update(expiration=timezone.now() - timedelta(seconds=1))
+
+    response = send(reader, post, data)
+
+    assert response.status_code == 400
+    text = text_of(response)
+    assert "The picture expired before the comment was sent." in text
+    assert CAPTCHA_MESSAGE not in text
+    assert solve(response.content.decode())["captcha_0"] != data["captcha_0"]
+    assert page_of(response).value("comment") == "Typed slowly."
+    assert Comment.objects.count() == 0
 
 
 def test_refused_form_offers_a_new_captcha_that_works(reader, post):

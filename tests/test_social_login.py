@@ -303,7 +303,7 @@ def _assert_failed_politely(client, article, response, why):
     assert response["Location"].split("#")[0].startswith(article.get_absolute_url())
     page = client.get(response["Location"].split("#")[0]).content.decode()
     assert why in page
-    assert "Your comment is still in the box below." in page
+    assert "Your comment is still in the box above." in page
     assert comment_box(page) == "Half a thought about slugs"
     assert "Log in with Google" in page  # Still a guest, free to try again.
     assert not readers().exists()

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 
 from accounts import drafts
-from comments import cookies, rules
+from comments import akismet, cookies, rules
 from comments.forms import comment_form_for, issue_timestamp
 from comments.models import Status
 from comments.thread import load_thread
@@ -47,4 +47,5 @@ def comments_section(context, post):
         "timestamp": issue_timestamp(post) if personal else "",
         "form_csrf_token": get_token(request) if personal else "",
         "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
+        "uses_akismet": akismet.is_configured(),
     }
