@@ -82,3 +82,17 @@ def test_concurrent_comments_from_one_reader_obey_the_flood_rule(gunicorn, post)
     assert Comment.objects.filter(author_email="real.reader@example.net").count() == 1
     assert sorted(answer.status_code for answer in answers) == [302] + [400] * 9, server.log[-2000:]
     assert sum("You are posting comments too quickly" in answer.text for answer in answers) == 9
+
+
+def test_a_comment_too_large_to_read_gets_the_sites_page_and_a_warning(gunicorn, post):
+    """A 5 MB comment is answered 413 with the site's page giving the limit, logged as a warning, not an error."""
+    server = gunicorn()
+    with GuestBrowser(server.url) as guest:
+        response = guest.post_comment(post, comment="x" * 5_000_000)
+
+    assert response.status_code == 413
+    assert "A comment may be at most 65,525 characters long" in " ".join(response.text.split())
+    assert "The Quiet Margin" in response.text  # the site's own page, not Django's bare one
+    assert "WARNING comments.middleware: Refused a POST of" in server.log
+    assert "RequestDataTooBig" not in server.log and "ERROR" not in server.log
+    assert not Comment.objects.exists()
