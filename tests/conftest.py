@@ -249,3 +249,25 @@ def gunicorn(django_db_setup, collected_static):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def nginx(collected_static):
+    """Debian's nginx with deploy/nginx/blog.conf: `nginx()` makes one (its port is known at once),
+    `server.start(["127.0.0.1:PORT", ...])` puts it in front of those gunicorns. Stopped at teardown."""
+    from tests.servers import Nginx, nginx_binary
+
+    if nginx_binary() is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("nginx not found (CI=true: .ci/run installs Debian's nginx)", pytrace=False)
+        pytest.skip("nginx not found: apt-get install nginx")
+    servers = []
+
+    def make():
+        server = Nginx(static_root=collected_static)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()

@@ -7,7 +7,7 @@ these. Both run as child processes on free loopback ports:
 * `Gunicorn(database, **env)` serves `config.wsgi` with `config.settings.prod` against the test
   database (tests using it need `django_db(transaction=True)`, so what they store is committed
   and what the server stores is seen), with static files collected once per run.
-* `Nginx(upstreams)` runs Debian's nginx with the site configuration in `deploy/`, its paths and
+* `Nginx()` runs Debian's nginx with the site configuration in `deploy/`, its paths and
   addresses pointed at this checkout and the test's gunicorn.
 
 `GuestBrowser` speaks to either over real HTTP (httpx) the way the comment form's JavaScript
@@ -151,19 +151,25 @@ def nginx_binary() -> str | None:
 
 
 class Nginx:
-    """Debian's nginx running deploy/nginx/blog.conf in front of `upstreams` ("127.0.0.1:PORT" each)."""
+    """Debian's nginx running deploy/nginx/blog.conf, started in front of `upstreams` ("127.0.0.1:PORT" each)."""
 
-    def __init__(self, upstreams: list[str], *, static_root: Path):
+    def __init__(self, *, static_root: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = Path(tempfile.mkdtemp(prefix="nginx-"))
-        self.upstreams, self.static_root = upstreams, static_root
+        self.static_root = static_root
+        self.upstreams: list[str] = []
         self.process = None
 
     def site_config(self) -> str:
         """deploy/nginx/blog.conf with this checkout's paths and the test's addresses in place of the examples."""
         text = NGINX_SITE.read_text()
-        for example in ("server 127.0.0.1:8000;", "listen 443 ssl;", "/srv/blog/staticfiles/", "/srv/blog/media/"):
+        for example in (
+            "server 127.0.0.1:8000;",
+            "listen 443 ssl http2;",
+            "/srv/blog/staticfiles/",
+            "/srv/blog/media/",
+        ):
             assert example in text, f"deploy/nginx/blog.conf no longer has {example!r}: update tests/servers.py"
         text = text.replace("server 127.0.0.1:8000;", " ".join(f"server {u};" for u in self.upstreams))
         text = text.replace("/srv/blog/staticfiles/", f"{self.static_root}/")
@@ -171,11 +177,12 @@ class Nginx:
         text = text.replace("/var/cache/nginx/blog", str(self.folder / "cache"))
         # No certificate here: the TLS server listens on plain HTTP, and the port-80 redirect is left out.
         text = re.sub(r"ssl_[a-z_]+ [^;]+;\n", "", text)
-        text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{self.port};")
-        text = text.replace("listen [::]:443 ssl;\n", "")
+        text = re.sub(r"listen 443 ssl http2;.*\n", f"listen 127.0.0.1:{self.port};\n", text)
+        text = text.replace("listen [::]:443 ssl http2;\n", "")
         return re.sub(r"# BEGIN plain-http-redirect.*?# END plain-http-redirect\n", "", text, flags=re.S)
 
-    def start(self) -> "Nginx":
+    def start(self, upstreams: list[str]) -> "Nginx":
+        self.upstreams = upstreams
         (self.folder / "blog.conf").write_text(self.site_config())
         (self.folder / "nginx.conf").write_text(
             f"""
@@ -212,12 +219,6 @@ class Nginx:
         if self.process is not None:
             stop_process(self.process, signal.SIGQUIT)
         shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
 
 CAPTCHA_KEY = re.compile(r'name="captcha_0" value="([0-9a-f]+)"')

@@ -272,4 +272,5 @@ SECURE_CSP["form-action"] = [CSP.SELF, *SOCIAL_LOGIN_ORIGINS]
 
 # How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
 # X-Forwarded-For; 0 means readers connect directly and REMOTE_ADDR is their address.
-TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# Behind the TLS proxy of the documented deployment (deploy/nginx/blog.conf) that is one.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0)
