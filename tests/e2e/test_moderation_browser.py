@@ -5,24 +5,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .browser import PHONE, SCREENSHOT_DIR, assert_no_axe_violations, horizontal_overflow, save_screenshot
+from .browser import (
+    PHONE,
+    SCREENSHOT_DIR,
+    assert_no_axe_violations,
+    horizontal_overflow,
+    log_in_to_admin,
+    save_screenshot,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "pw-for-tests-only"
-
-
-@pytest.fixture
-def moderator(make_user):
-    """A staff user in the Moderators group (made again here: a transactional test empties the tables)."""
-    from django.contrib.auth.models import Group, Permission
-
-    permissions = ["view_comment", "change_comment", "delete_comment", "view_commentevent"]
-    group, _ = Group.objects.get_or_create(name="Moderators")
-    group.permissions.set(Permission.objects.filter(content_type__app_label="comments", codename__in=permissions))
-    user = make_user("margaret", first_name="Margaret", last_name="Gatty", is_staff=True)
-    user.groups.add(group)
-    return user
 
 
 @pytest.fixture
@@ -95,19 +87,11 @@ def notice(page, text):
     return page.locator(".messagelist li", has_text=text)
 
 
-def log_in(page, user):
-    page.goto("/admin/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
-
-
 def test_moderator_approves_a_comment_from_the_list(make_page, moderator, queue):
     """A moderator logs in, sees two pending, approves Marianne's comment in one click, and readers then see it."""
     article, newcomer = queue
     page = make_page()
-    log_in(page, moderator)
+    log_in_to_admin(page, moderator)
 
     pending = page.get_by_role("link", name="(2 pending)")
     expect(pending).to_be_visible()
@@ -149,7 +133,7 @@ def test_comments_list_and_change_page_screenshots(make_page, moderator, queue):
     """The list (desktop and phone) and a comment's page, with its history and reply box, pass axe and fit the phone."""
     _, newcomer = queue
     page = make_page()
-    log_in(page, moderator)
+    log_in_to_admin(page, moderator)
     page.goto("/admin/comments/comment/")
     expect(page.get_by_role("link", name="All (4)")).to_have_attribute("aria-current", "page")
     save_screenshot(page, "moderation-list")
@@ -170,7 +154,7 @@ def test_comments_list_and_change_page_screenshots(make_page, moderator, queue):
     expect(page.locator(".comment-state")).to_contain_text("Approved")
 
     phone = make_page(PHONE, mobile=True)
-    log_in(phone, moderator)
+    log_in_to_admin(phone, moderator)
     phone.goto("/admin/comments/comment/?status=pending")
     expect(phone.locator("#result_list tbody tr", has_text="Beatrix Potter")).to_contain_text("2 attempts")
     assert_no_axe_violations(phone)

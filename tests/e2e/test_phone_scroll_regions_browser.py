@@ -7,11 +7,10 @@ scrollable-region-focusable). They must fit or be reachable, with no axe violati
 import pytest
 from playwright.sync_api import expect
 
-from .browser import assert_no_axe_violations, horizontal_overflow, save_screenshot, widest_elements
+from .browser import assert_no_axe_violations, horizontal_overflow, log_in_to_admin, save_screenshot, widest_elements
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "pw-for-tests-only"
 LONG_LINE = (
     "rsync --archive --delete --exclude=.cache --exclude=node_modules "
     "~/notebooks/commonplace-book/ backup@allotment.example:/srv/backups/commonplace-book/2026/"
@@ -20,27 +19,6 @@ LONG_NOTE = (
     "Akismet did not answer within 3 seconds (ReadTimeout: HTTPSConnectionPool(host='rest.akismet.com', "
     "port=443): Read timed out); asking again in 0:02:00."
 )
-
-
-def log_in(page, user):
-    page.goto("/admin/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
-
-
-@pytest.fixture
-def moderator(make_user):
-    """A staff user in the Moderators group (made again here: a transactional test empties the tables)."""
-    from django.contrib.auth.models import Group, Permission
-
-    permissions = ["view_comment", "change_comment", "delete_comment", "view_commentevent"]
-    group, _ = Group.objects.get_or_create(name="Moderators")
-    group.permissions.set(Permission.objects.filter(content_type__app_label="comments", codename__in=permissions))
-    user = make_user("margaret", first_name="Margaret", last_name="Gatty", is_staff=True)
-    user.groups.add(group)
-    return user
 
 
 @pytest.fixture
@@ -81,7 +59,7 @@ def test_a_comments_long_history_passes_axe_on_a_phone(make_page, comment_with_a
     from .browser import PHONE
 
     page = make_page(PHONE, mobile=True)
-    log_in(page, moderator)
+    log_in_to_admin(page, moderator)
     page.goto(f"/admin/comments/comment/{comment_with_a_long_history.pk}/change/")
     history = page.get_by_role("region", name="History")
     expect(history.locator("tbody tr")).to_have_count(9)
