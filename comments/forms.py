@@ -113,11 +113,9 @@ class CommentForm(forms.Form):
     def build_comment(self, *, post) -> Comment:
         """An unsaved comment from the cleaned data."""
         data = self.cleaned_data
-        parent = data.get("parent")
-        return Comment(
+        return Comment.build(
             post=post,
-            parent=parent,
-            depth=parent.depth + 1 if parent else 1,
+            parent=data.get("parent"),
             body=data["comment"],
             honeypot_value=data.get(settings.COMMENTS_HONEYPOT_FIELD, ""),
             **self.author_fields(),

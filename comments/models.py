@@ -8,6 +8,8 @@ intake) and `moderation.change_status` write them, and every change writes a `Co
 from django.conf import settings
 from django.db import models
 
+from blog.markup import render_comment
+
 
 class Status(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -35,6 +37,7 @@ class Reason(models.TextChoices):
     KNOWN_AUTHOR = "known-author", "Author has an approved comment"
     RULES_PASSED = "rules-passed", "Passed the local rules"
     MODERATOR = "moderator", "Moderator's decision"
+    IMPORTED = "imported", "Imported with its status"
 
 
 class Actor(models.TextChoices):
@@ -131,6 +134,39 @@ class Comment(models.Model):
         """Without JavaScript, Reply opens the article with the form set to answer this comment."""
         return f"{self.post.get_absolute_url()}?replytocom={self.pk}#respond"
 
+    @classmethod
+    def build(cls, *, post, body: str, parent: "Comment | None" = None, **fields) -> "Comment":
+        """A new, unsaved comment: the one way comments are made (the form, the admin's reply, imports, the demo).
+
+        Its depth follows from its parent and its HTML from its text, here and nowhere else.
+        """
+        comment = cls(
+            post=post, parent=parent, depth=parent.depth + 1 if parent is not None else 1, body=body, **fields
+        )
+        comment.render_body()
+        return comment
+
+    def render_body(self) -> None:
+        """Derive the HTML shown from the text written (stored, so pages never render it again)."""
+        self.body_html = render_comment(self.body)
+
+
+class CommentEventQuerySet(models.QuerySet):
+    def record(self, comment: Comment, *, actor: Actor, from_status=None, note: str = "", moderator=None):
+        """Write a history row for `comment` as it now is; `from_status` is where it was ("" when it is new).
+
+        Without `from_status` the row changes nothing: a note such as "reported to Akismet as spam".
+        """
+        return self.create(
+            comment=comment,
+            actor=actor,
+            moderator=moderator,
+            from_status=comment.status if from_status is None else from_status,
+            to_status=comment.status,
+            reason=comment.reason,
+            note=note[:500],
+        )
+
 
 class CommentEvent(models.Model):
     """One change of a comment's status: the history moderators read."""
@@ -143,6 +179,8 @@ class CommentEvent(models.Model):
     reason = models.CharField(max_length=24, choices=Reason)
     note = models.CharField(max_length=500, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = CommentEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from blog.markup import render_comment
-
 from . import notifications
 from .models import Actor, Comment, CommentEvent, Reason, Status
 
@@ -43,15 +41,7 @@ def change_status(
         raise TransitionNotAllowed(f"A comment cannot go from {from_status} to {to}.")
     comment.status, comment.reason = to, reason
     comment.save(update_fields=["status", "reason", "akismet_attempts", "updated_at"])
-    event = CommentEvent.objects.create(
-        comment=comment,
-        actor=actor,
-        moderator=moderator,
-        from_status=from_status,
-        to_status=to,
-        reason=reason,
-        note=note[:500],
-    )
+    event = CommentEvent.objects.record(comment, actor=actor, from_status=from_status, moderator=moderator, note=note)
     if actor == Actor.MODERATOR and (from_status == Status.SPAM) != (to == Status.SPAM):
         from .tasks import report_to_akismet
 
@@ -61,23 +51,9 @@ def change_status(
     return event
 
 
-def record_note(comment: Comment, *, actor: Actor, note: str) -> CommentEvent:
-    """A history row that changes nothing, e.g. "reported to Akismet as spam"."""
-    return CommentEvent.objects.create(
-        comment=comment,
-        actor=actor,
-        from_status=comment.status,
-        to_status=comment.status,
-        reason=comment.reason,
-        note=note[:500],
-    )
-
-
 def record_received(comment: Comment) -> CommentEvent:
     """The first history row: the comment arrived and waits for its checks."""
-    return CommentEvent.objects.create(
-        comment=comment, actor=Actor.AUTHOR, from_status="", to_status=comment.status, reason=comment.reason
-    )
+    return CommentEvent.objects.record(comment, actor=Actor.AUTHOR, from_status="")
 
 
 # What a moderator does: the admin's actions and one-click buttons, and the signed links in
@@ -165,19 +141,11 @@ def edit(comment: Comment, *, moderator, fields) -> CommentEvent | None:
     if not edited:
         return None
     if "body" in edited:
-        comment.body_html = render_comment(comment.body)
+        comment.render_body()
     comment.save(update_fields=[*edited, *(["body_html"] if "body" in edited else []), "updated_at"])
     comment.refresh_from_db(fields=["status", "reason"])
     names = ", ".join(str(Comment._meta.get_field(name).verbose_name) for name in edited)
-    return CommentEvent.objects.create(
-        comment=comment,
-        actor=Actor.MODERATOR,
-        moderator=moderator,
-        from_status=comment.status,
-        to_status=comment.status,
-        reason=comment.reason,
-        note=f"Edited: {names}.",
-    )
+    return CommentEvent.objects.record(comment, actor=Actor.MODERATOR, moderator=moderator, note=f"Edited: {names}.")
 
 
 class ReplyNotAllowed(Exception):
@@ -195,20 +163,19 @@ def reply(parent: Comment, *, moderator, body: str) -> Comment:
         raise ReplyNotAllowed("The reply is empty.")
     if parent.status == Status.PENDING:
         moderate(parent, "approve", moderator=moderator, note="Approved to reply to it.")
-    answer = Comment.objects.create(
+    answer = Comment.build(
         post=parent.post,
         parent=parent,
-        depth=parent.depth + 1,
+        body=body,
         user=moderator,
         author_name=moderator.get_full_name() or moderator.get_username(),
         author_email=moderator.email,
-        body=body,
-        body_html=render_comment(body),
         status=Status.PENDING,
         reason=Reason.MODERATOR,
         rule_status=Status.APPROVED,
         rule_reason=Reason.MODERATOR,
     )
+    answer.save()
     record_received(answer)
     moderate(answer, "approve", moderator=moderator, note="Written in the admin.")
     return answer

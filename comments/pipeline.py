@@ -27,8 +27,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from blog.markup import render_comment
-
 from . import akismet, locking, notifications, rules
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
@@ -80,8 +78,6 @@ def submit_comment(*, post, form, submission: Submission) -> Comment:
     comment.ip_address = submission.ip_address
     comment.user_agent = submission.user_agent
     comment.referrer = submission.referrer
-
-    comment.body_html = render_comment(comment.body)
 
     with transaction.atomic():
         locking.hold(*rules.sender_locks(comment))  # Until saved: a second request waits, then sees this one.

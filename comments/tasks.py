@@ -6,7 +6,7 @@ Each task takes ids, loads the rows and calls the module that owns the logic.
 from django.tasks import task
 from django.utils import timezone
 
-from .models import Actor, Comment
+from .models import Actor, Comment, CommentEvent
 
 AKISMET_REPORT_ATTEMPTS = 10
 
@@ -22,7 +22,6 @@ def check_for_spam(comment_id: int) -> str:
 def report_to_akismet(comment_id: int, as_spam: bool, attempt: int = 1) -> str:
     """Tell Akismet a moderator corrected it; ask again later while it cannot be reached."""
     from . import akismet
-    from .moderation import record_note
     from .pipeline import retry_delay
 
     comment = Comment.objects.select_related("post", "user").filter(pk=comment_id).first()
@@ -30,14 +29,18 @@ def report_to_akismet(comment_id: int, as_spam: bool, attempt: int = 1) -> str:
         return "comment deleted"
     what = "spam" if as_spam else "not spam"
     if akismet.report(comment, as_spam=as_spam):
-        record_note(comment, actor=Actor.AKISMET, note=f"Reported to Akismet as {what}.")
+        CommentEvent.objects.record(comment, actor=Actor.AKISMET, note=f"Reported to Akismet as {what}.")
         return "reported"
     if not akismet.is_configured():
         return "no Akismet key"
     if attempt >= AKISMET_REPORT_ATTEMPTS:
-        record_note(comment, actor=Actor.AKISMET, note=f"Could not report to Akismet as {what}; gave up.")
+        CommentEvent.objects.record(
+            comment, actor=Actor.AKISMET, note=f"Could not report to Akismet as {what}; gave up."
+        )
         return "gave up"
-    record_note(comment, actor=Actor.AKISMET, note=f"Could not report to Akismet as {what} (attempt {attempt}).")
+    CommentEvent.objects.record(
+        comment, actor=Actor.AKISMET, note=f"Could not report to Akismet as {what} (attempt {attempt})."
+    )
     run_after = timezone.now() + retry_delay(attempt)
     report_to_akismet.using(run_after=run_after).enqueue(comment_id, as_spam, attempt + 1)
     return "will retry"

@@ -20,7 +20,6 @@ from django.utils.text import slugify
 
 from blog.demo import article_html, read_manifest
 from blog.demo.images import ILLUSTRATIONS
-from blog.markup import render_comment
 from blog.models import Category, Post, Tag
 from comments.models import Actor, Comment, Reason, Status
 from comments.moderation import change_status, record_received
@@ -112,19 +111,18 @@ def ensure_comments(rows, *, posts):
         parent = by_key.get(row.get("reply_to"))
         comment = Comment.objects.filter(post=post, author_email=row["email"], body=row["body"]).first()
         if comment is None:
-            comment = Comment.objects.create(
+            comment = Comment.build(
                 post=post,
                 parent=parent,
-                depth=parent.depth + 1 if parent else 1,
+                body=row["body"],
                 author_name=row["name"],
                 author_email=row["email"],
                 author_url=row.get("url", ""),
-                body=row["body"],
-                body_html=render_comment(row["body"]),
                 reason=Reason.FIRST_COMMENT,
                 ip_address="192.0.2.10",
                 user_agent="Demo content",
             )
+            comment.save()
             Comment.objects.filter(pk=comment.pk).update(
                 created_at=post.published_at + timedelta(minutes=row["minutes_after"])
             )
