@@ -10,12 +10,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from .models import Category, Post
+from .site import absolute_url
 
 FEED_LENGTH = 20
-
-
-def absolute(path):
-    return f"{settings.SITE_URL}{path}"
 
 
 class LatestPostsFeed(Feed):
@@ -28,10 +25,10 @@ class LatestPostsFeed(Feed):
         return settings.BLOG_TAGLINE
 
     def link(self):
-        return absolute(reverse("blog:home"))
+        return absolute_url(reverse("blog:home"))
 
     def feed_url(self):
-        return absolute(reverse("blog:feed"))
+        return absolute_url(reverse("blog:feed"))
 
     def items(self):
         return Post.objects.published().for_listing()[:FEED_LENGTH]
@@ -43,7 +40,7 @@ class LatestPostsFeed(Feed):
         return item.summary
 
     def item_link(self, item):
-        return absolute(item.get_absolute_url())
+        return absolute_url(item.get_absolute_url())
 
     def item_author_name(self, item):
         return item.author.get_full_name() or item.author.get_username()
@@ -63,7 +60,7 @@ class LatestPostsAtomFeed(LatestPostsFeed):
     subtitle = LatestPostsFeed.description
 
     def feed_url(self):
-        return absolute(reverse("blog:feed_atom"))
+        return absolute_url(reverse("blog:feed_atom"))
 
 
 class CategoryFeed(LatestPostsFeed):
@@ -77,10 +74,10 @@ class CategoryFeed(LatestPostsFeed):
         return category.description or f"Posts filed under {category.name}."
 
     def link(self, category):
-        return absolute(category.get_absolute_url())
+        return absolute_url(category.get_absolute_url())
 
     def feed_url(self, category):
-        return absolute(reverse("blog:category_feed", kwargs={"path": category.path}))
+        return absolute_url(reverse("blog:category_feed", kwargs={"path": category.path}))
 
     def items(self, category):
         return Post.objects.published().in_category(category).for_listing()[:FEED_LENGTH]

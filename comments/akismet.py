@@ -3,8 +3,10 @@
 `check(comment)` asks Akismet's comment-check about a stored comment and answers with a
 `Verdict`. Anything that goes wrong - no key, network error, time-out, HTTP error, an answer
 that makes no sense, an invalid key - is `Verdict.UNKNOWN`, never an exception: the caller
-keeps the comment held and asks again later. `report_spam` / `report_ham` tell Akismet
-when a moderator corrects it.
+keeps the comment held and asks again later. When a moderator corrects Akismet,
+`report_to_akismet` (a task) sends submit-spam or submit-ham, and sends it again with the
+back-off of `retry.akismet_backoff` while Akismet cannot be reached, noting each try in the
+comment's history.
 
 The context sent is the one Akismet documents; `SENT_FIELDS` lists it, and the privacy page
 shows that list to readers.
@@ -18,7 +20,13 @@ import logging
 import akismet
 import httpx
 from django.conf import settings
+from django.tasks import task
 from django.utils import timezone
+
+from blog.site import absolute_url
+
+from . import retry
+from .models import Actor, Comment, CommentEvent
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +133,7 @@ def comment_arguments(comment) -> dict:
     arguments = {
         "user_agent": comment.user_agent,
         "referrer": comment.referrer,
-        "permalink": settings.SITE_URL + post.get_absolute_url(),
+        "permalink": absolute_url(post.get_absolute_url()),
         "comment_type": "reply" if comment.parent_id else "comment",
         "comment_author": comment.author_name,
         "comment_author_email": comment.author_email,
@@ -174,3 +182,31 @@ def report(comment, *, as_spam: bool) -> bool:
     except (akismet.AkismetError, httpx.HTTPError) as error:
         logger.warning("Akismet submit-%s failed for comment %s: %r", "spam" if as_spam else "ham", comment.pk, error)
         return False
+
+
+REPORT_ATTEMPTS = 10
+
+
+@task
+def report_to_akismet(comment_id: int, as_spam: bool, attempt: int = 1) -> str:
+    """Tell Akismet a moderator corrected it; ask again later while it cannot be reached."""
+    comment = Comment.objects.select_related("post", "user").filter(pk=comment_id).first()
+    if comment is None:
+        return "comment deleted"
+    what = "spam" if as_spam else "not spam"
+    if report(comment, as_spam=as_spam):
+        CommentEvent.objects.record(comment, actor=Actor.AKISMET, note=f"Reported to Akismet as {what}.")
+        return "reported"
+    if not is_configured():
+        return "no Akismet key"
+    backoff = retry.akismet_backoff(attempts=REPORT_ATTEMPTS)
+    if backoff.gives_up_after(attempt):
+        CommentEvent.objects.record(
+            comment, actor=Actor.AKISMET, note=f"Could not report to Akismet as {what}; gave up."
+        )
+        return "gave up"
+    CommentEvent.objects.record(
+        comment, actor=Actor.AKISMET, note=f"Could not report to Akismet as {what} (attempt {attempt})."
+    )
+    report_to_akismet.using(run_after=timezone.now() + backoff.delay(attempt)).enqueue(comment_id, as_spam, attempt + 1)
+    return "will retry"

@@ -5,6 +5,9 @@ checks the move is allowed, saves, and writes a `CommentEvent` saying who or wha
 Akismet, a moderator) made it and why. The pipeline, the spam check, admin actions and the
 signed moderation links all come through here.
 
+Moderators act through `moderate` (the admin's actions and buttons) and `act_on_link` (the
+signed links in emails, links.py).
+
 What follows a change, queued in the same transaction (the task queue is a database table):
 - a moderator who moves a comment into spam, or out of it, corrects Akismet: submit-spam or
   submit-ham is sent by a task, retried until Akismet answers;
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from . import notifications
+from . import akismet, links, notifications
 from .models import Actor, Comment, CommentEvent, Reason, Status
 
 ALLOWED_TRANSITIONS = {
@@ -43,9 +46,7 @@ def change_status(
     comment.save(update_fields=["status", "reason", "akismet_attempts", "updated_at"])
     event = CommentEvent.objects.record(comment, actor=actor, from_status=from_status, moderator=moderator, note=note)
     if actor == Actor.MODERATOR and (from_status == Status.SPAM) != (to == Status.SPAM):
-        from .tasks import report_to_akismet
-
-        report_to_akismet.enqueue(comment.pk, to == Status.SPAM)
+        akismet.report_to_akismet.enqueue(comment.pk, to == Status.SPAM)
     if to == Status.APPROVED and from_status != Status.APPROVED:
         notifications.comment_approved(comment)
     return event
@@ -94,6 +95,8 @@ MODERATOR_ACTIONS = {
     )
 }
 
+LINK_NOTE = "Via the link in the moderation email."
+
 # Deleting is for good and takes the history with it, so only what was thrown away can go.
 DELETABLE_STATUSES = frozenset({Status.SPAM, Status.TRASH})
 
@@ -113,6 +116,21 @@ def moderate(comment: Comment, action: str, *, moderator, note: str = "") -> Com
         raise TransitionNotAllowed(f"{step.label} does not apply to a comment in {comment.get_status_display()}.")
     to = step.to or status_before(comment)
     return change_status(comment, to, actor=Actor.MODERATOR, reason=Reason.MODERATOR, moderator=moderator, note=note)
+
+
+def act_on_link(link: links.ModerationLink) -> CommentEvent:
+    """Do what a signed link from a moderator's email says, once: the comment is locked and checked again first."""
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=link.comment.pk)
+        if link.is_spent_for(comment):
+            raise links.LinkRefused(links.used_message(comment), status=410, comment=comment)
+        comment.post = link.comment.post
+        try:
+            event = moderate(comment, link.action, moderator=link.moderator, note=LINK_NOTE)
+        except TransitionNotAllowed as error:
+            raise links.LinkRefused(str(error), status=409, comment=comment) from None
+    link.comment = comment
+    return event
 
 
 def moderate_each(comments, action: str, *, moderator) -> tuple[int, int]:

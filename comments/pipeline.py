@@ -12,7 +12,7 @@
    honeypot makes it spam at once; a form sent back implausibly fast is held.
 5. Queue the spam check in the same transaction as the comment: the queue is a database
    table, so the comment and its check are stored together or not at all.
-6. The check (run_spam_check, in the task worker): Akismet says spam or discard -> spam;
+6. The check (check_for_spam, a task run by the worker): Akismet says spam or discard -> spam;
    not spam -> the rules' verdict; no answer -> held as "Akismet unreachable" and asked again
    with growing delays until it answers; no key configured -> held for a moderator.
 7. A comment left waiting for a person (held by a rule, no key, or Akismet unreachable the
@@ -21,13 +21,13 @@
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 
-from . import akismet, locking, notifications, rules
+from . import akismet, locking, notifications, retry, rules
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
 
@@ -93,23 +93,16 @@ def submit_comment(*, post, form, submission: Submission) -> Comment:
         if comment.honeypot_value:
             change_status(comment, Status.SPAM, actor=Actor.RULE, reason=Reason.HONEYPOT)
         else:
-            from .tasks import check_for_spam
-
             check_for_spam.enqueue(comment.pk)
     return comment
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Growing delays between asking an unreachable Akismet again: 30 s, 1 min, 2 min ... 1 h."""
-    seconds = settings.AKISMET_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(seconds, settings.AKISMET_RETRY_MAX_SECONDS))
 
 
 AKISMET_VERDICT_REASONS = {akismet.Verdict.SPAM: Reason.AKISMET_SPAM, akismet.Verdict.DISCARD: Reason.AKISMET_DISCARD}
 
 
-def run_spam_check(comment_id: int) -> str:
-    """Ask Akismet about a held comment and apply the answer; returns what happened."""
+@task
+def check_for_spam(comment_id: int) -> str:
+    """Ask Akismet about a held comment and apply the answer, in the task worker; returns what happened."""
     comment = Comment.objects.select_related("post", "user").filter(pk=comment_id).first()
     waiting = (Reason.SPAM_CHECK, Reason.AKISMET_UNREACHABLE)
     if comment is None or comment.status != Status.PENDING or comment.reason not in waiting:
@@ -122,13 +115,11 @@ def run_spam_check(comment_id: int) -> str:
     verdict = akismet.check(comment)
     if verdict == akismet.Verdict.UNKNOWN:
         comment.akismet_attempts += 1
-        note = f"Attempt {comment.akismet_attempts} failed; asking again in {retry_delay(comment.akismet_attempts)}."
+        delay = retry.akismet_backoff().delay(comment.akismet_attempts)
+        note = f"Attempt {comment.akismet_attempts} failed; asking again in {delay}."
         with transaction.atomic():
             change_status(comment, Status.PENDING, actor=Actor.AKISMET, reason=Reason.AKISMET_UNREACHABLE, note=note)
-            from .tasks import check_for_spam
-
-            run_after = timezone.now() + retry_delay(comment.akismet_attempts)
-            check_for_spam.using(run_after=run_after).enqueue(comment.pk)
+            check_for_spam.using(run_after=timezone.now() + delay).enqueue(comment.pk)
             if comment.akismet_attempts == 1:
                 notifications.comment_held(comment)
         return "held: Akismet unreachable"

@@ -17,6 +17,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.tasks import task
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -46,16 +47,15 @@ def forget_old_ips(now=None) -> int:
     return Comment.objects.filter(created_at__lt=cutoff, ip_address__isnull=False).update(ip_address=None)
 
 
-def run_daily() -> str:
-    """The daily task's work: queue tomorrow's run, then forget what is due."""
+@task
+def daily_maintenance() -> str:
+    """Queue tomorrow's run, then forget what is due (old spam, old IP addresses)."""
     schedule_daily(run_after=timezone.now() + INTERVAL)
     spam, ips = purge_old_spam(), forget_old_ips()
     return f"deleted {spam} old spam comment(s), forgot {ips} IP address(es)"
 
 
 def pending_runs():
-    from .tasks import daily_maintenance
-
     return DBTaskResult.objects.filter(task_path=daily_maintenance.module_path, status="READY")
 
 
@@ -65,8 +65,6 @@ def schedule_daily(*, run_after=None) -> tuple[DBTaskResult | None, bool]:
     Returns the waiting run and whether this call queued it; (None, False) when the task
     backend is not the database queue, which is the only one that can wait a day.
     """
-    from .tasks import daily_maintenance
-
     if not isinstance(daily_maintenance.get_backend(), DatabaseBackend):
         logger.warning("Daily comment maintenance needs the database task backend; it is not scheduled.")
         return None, False

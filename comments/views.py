@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 
 from blog.models import Post
 
-from . import akismet, cookies, notifications, pipeline
+from . import akismet, cookies, links, moderation, pipeline
 from .forms import GuestCommentForm, comment_form_for, issue_timestamp
 from .models import Comment
 
@@ -97,12 +97,12 @@ def moderate_by_link(request, action, token):
     """A one-click link from a moderator's email: GET asks to confirm, the POST does it."""
     context = {}
     try:
-        link = notifications.open_moderation_link(action, token)
+        link = links.open_moderation_link(action, token)
         context["link"] = link
         if request.method == "POST":
-            context["event"] = link.perform()
+            context["event"] = moderation.act_on_link(link)
         status = 200
-    except notifications.LinkRefused as refusal:
+    except links.LinkRefused as refusal:
         context["refusal"], status = refusal, refusal.status
     response = render(request, "comments/moderate_confirm.html", context, status=status)
     # The token is in the address: keep it on this site, yet let the button's POST carry its Origin.

@@ -22,17 +22,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from comments import notifications, pipeline
+from comments import links, notifications, pipeline
 from comments.forms import CommentForm, GuestCommentForm, issue_timestamp
 from comments.models import Actor, Comment, CommentEvent, Reason, Status
 from comments.moderation import change_status
+from comments.retry import MAIL
 from tests.fakes.smtp_server import FakeSMTP
 
 pytestmark = pytest.mark.django_db
 
 _numbers = itertools.count(1)
 LINK_LINES = {"approve": "Approve it", "spam": "Mark it as spam", "trash": "Move it to the Trash"}
-SEND_TASK = "comments.tasks.send_notification"
+SEND_TASK = "comments.mail.send_email"
 
 
 @pytest.fixture
@@ -224,7 +225,7 @@ def test_following_a_link_shows_a_confirmation_page_and_changes_nothing(
         assert response["Referrer-Policy"] == "same-origin"  # no-referrer made Chromium post with Origin: null
         assert "no-store" in response["Cache-Control"]
         content = response.content.decode()
-        assert f'<button type="submit">{notifications.ACTION_LABELS[action]}</button>' in content
+        assert f'<button type="submit">{links.ACTION_LABELS[action]}</button>' in content
         assert comment.body_html in content
         assert "You are acting as mod." in content
 
@@ -564,7 +565,7 @@ def test_sending_is_retried_with_growing_delays_then_given_up(smtp_server, run_t
     held_comment(post, run_tasks)
 
     delays = []
-    for _ in range(notifications.SEND_ATTEMPTS - 1):
+    for _ in range(MAIL.attempts - 1):
         retry = send_tasks().get(status="READY")
         delays.append(retry.run_after - retry.enqueued_at)
         send_tasks().filter(status="READY").update(run_after=timezone.now())

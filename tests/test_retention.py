@@ -17,7 +17,7 @@ from comments.moderation import record_received
 
 pytestmark = pytest.mark.django_db
 
-MAINTENANCE = "comments.tasks.daily_maintenance"
+MAINTENANCE = "comments.retention.daily_maintenance"
 
 
 def days_ago(days):
@@ -153,7 +153,7 @@ def test_a_run_that_finds_one_already_waiting_adds_none(run_tasks):
     call_command("schedule_maintenance", verbosity=0)
     assert waiting_runs().count() == 1
 
-    assert retention.run_daily().startswith("deleted 0")
+    assert retention.daily_maintenance.call().startswith("deleted 0")
     assert waiting_runs().count() == 1
 
 

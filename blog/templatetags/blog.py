@@ -3,7 +3,6 @@
 import json
 import re
 from html import unescape
-from urllib.parse import urljoin
 
 from django import template
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ..models import Category
+from ..site import absolute_url
 
 register = template.Library()
 
@@ -22,10 +22,7 @@ IMG_SRC = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"')
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-@register.filter
-def absolute(url):
-    """The address on settings.SITE_URL's host: "/2026/03/04/x/" -> "https://example.org/2026/03/04/x/"."""
-    return urljoin(f"{settings.SITE_URL}/", str(url))
+register.filter("absolute", absolute_url)
 
 
 @register.filter
@@ -37,7 +34,7 @@ def display_name(user):
 def first_image(post):
     """The absolute address of the first image in the post's body, or "" if it has none."""
     match = IMG_SRC.search(post.body_html)
-    return absolute(unescape(match[1])) if match else ""
+    return absolute_url(unescape(match[1])) if match else ""
 
 
 @register.simple_tag
@@ -53,8 +50,8 @@ def nav_categories():
 @register.simple_tag
 def post_json_ld(post):
     """A schema.org BlogPosting for the article, as a <script type="application/ld+json"> data block."""
-    url = absolute(post.get_absolute_url())
-    author_url = absolute(reverse("blog:author", kwargs={"username": post.author.get_username()}))
+    url = absolute_url(post.get_absolute_url())
+    author_url = absolute_url(reverse("blog:author", kwargs={"username": post.author.get_username()}))
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -65,7 +62,7 @@ def post_json_ld(post):
         "datePublished": post.local_published_at.isoformat(),
         "dateModified": timezone.localtime(post.modified_at).isoformat(),
         "author": {"@type": "Person", "name": display_name(post.author), "url": author_url},
-        "publisher": {"@type": "Organization", "name": settings.BLOG_TITLE, "url": absolute("/")},
+        "publisher": {"@type": "Organization", "name": settings.BLOG_TITLE, "url": absolute_url("/")},
     }
     if image := first_image(post):
         data["image"] = image

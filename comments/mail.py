@@ -1,0 +1,58 @@
+"""Sending the site's email, from the task worker, until the mail server takes it.
+
+`send_later(compose, *args)` queues a `send_email` task in the caller's transaction (the queue
+is a database table, so whatever triggered an email and the email are stored together or not
+at all). The worker calls `compose(*args)` when it sends, so the email says what is true *then*
+(a comment decided before its "held" email goes out is not announced): the composer returns
+an EmailMessage, or a sentence saying why there is nothing to send.
+
+Sending goes through the "default" mailer. An SMTP error or an unreachable server queues the
+email again after the back-off of `retry.MAIL` (1, 2, 4 ... minutes, ten attempts in all), and
+never raises.
+"""
+
+import logging
+import smtplib
+from collections.abc import Callable
+
+from django.core.mail import EmailMessage
+from django.tasks import task
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from . import retry
+
+logger = logging.getLogger(__name__)
+
+MAILER = "default"
+
+Composer = Callable[..., EmailMessage | str]
+
+
+def send_later(compose: Composer, *args) -> None:
+    """Queue an email that `compose(*args)` writes when it is sent (the arguments must be JSON: ids, addresses)."""
+    send_email.enqueue(f"{compose.__module__}.{compose.__qualname__}", list(args))
+
+
+@task
+def send_email(composer: str, args: list, attempt: int = 1) -> str:
+    """Compose and send one email; on failure queue the next attempt. Returns what happened."""
+    # By its dotted path, as django.tasks names tasks: the composers' modules import this one.
+    message = import_string(composer)(*args)
+    if isinstance(message, str):
+        return message
+    try:
+        message.send(using=MAILER)
+    except (smtplib.SMTPException, OSError) as error:
+        return _retry_later(composer, args, attempt, error, to=", ".join(message.to))
+    return f"sent to {', '.join(message.to)}"
+
+
+def _retry_later(composer, args, attempt, error, *, to) -> str:
+    if retry.MAIL.gives_up_after(attempt) or not send_email.get_backend().supports_defer:
+        logger.error("Gave up emailing %s (%s%s) after %s attempts: %r", to, composer, args, attempt, error)
+        return f"gave up after {attempt} attempts: {error!r}"
+    delay = retry.MAIL.delay(attempt)
+    logger.warning("Could not email %s (%s%s), retrying in %s: %r", to, composer, args, delay, error)
+    send_email.using(run_after=timezone.now() + delay).enqueue(composer, args, attempt + 1)
+    return f"attempt {attempt} failed, retrying in {delay}: {error!r}"
