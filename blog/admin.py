@@ -13,17 +13,18 @@ class ViewOnSiteMixin:
 
 @admin.register(Post)
 class PostAdmin(ViewOnSiteMixin, admin.ModelAdmin):
-    list_display = ["title", "author", "status", "published_at", "is_public"]
-    list_filter = ["status", "published_at", "author", "categories"]
+    list_display = ["title", "kind", "author", "status", "published_at", "is_public"]
+    list_filter = ["kind", "status", "published_at", "author", "categories"]
     list_select_related = ["author"]
     search_fields = ["title", "slug", "excerpt", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["categories", "tags"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "body", "excerpt"]}),
-        ("Publishing", {"fields": ["status", "published_at", "author", "comments_open"]}),
+        (None, {"fields": ["kind", "title", "slug", "body", "excerpt", "featured_image"]}),
+        ("Publishing", {"fields": ["status", "published_at", "author", "sticky", "comments_open", "pings_open"]}),
         ("Filing", {"fields": ["categories", "tags"]}),
+        ("Pages", {"fields": ["parent", "menu_order"]}),
     ]
 
     @admin.display(boolean=True, description="Public")

@@ -1,4 +1,13 @@
-"""Articles and how they are filed: posts, hierarchical categories and tags."""
+"""Articles and how they are filed: posts and pages, hierarchical categories and tags.
+
+A page is a `Post` of kind PAGE, as in WordPress: same text, author, status and comments, but
+no date in its address (`/about/`, `/about/team/` under its parent), no categories or tags, and
+never in the lists (home, archives, feeds), which show posts only.
+
+Slugs are data, not derived from titles at every save: an imported WordPress slug may be
+Unicode (WordPress percent-encodes Cyrillic or CJK slugs; they are stored decoded), and it is
+what keeps the old address.
+"""
 
 import re
 
@@ -33,7 +42,9 @@ class CategoryQuerySet(models.QuerySet):
 
 class Category(models.Model):
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the category's address.")
+    slug = models.SlugField(
+        max_length=100, unique=True, allow_unicode=True, help_text="Used in the category's address."
+    )
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -85,7 +96,7 @@ class TagQuerySet(models.QuerySet):
 
 class Tag(models.Model):
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the tag's address.")
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True, help_text="Used in the tag's address.")
 
     objects = TagQuerySet.as_manager()
 
@@ -101,8 +112,22 @@ class Tag(models.Model):
 
 class PostQuerySet(models.QuerySet):
     def published(self):
-        """Posts a reader may see: published, and not scheduled for later."""
+        """Posts and pages a reader may see: published, and not scheduled for later."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def posts(self):
+        return self.filter(kind=Post.Kind.POST)
+
+    def pages(self):
+        return self.filter(kind=Post.Kind.PAGE)
+
+    def get_page_by_path(self, path):
+        """The page whose address is /`path`/ ("parent/child"); DoesNotExist for any other path."""
+        candidates = self.pages().filter(slug=path.rpartition("/")[2]).select_related("parent__parent__parent")
+        for page in candidates:
+            if page.path == path:
+                return page
+        raise self.model.DoesNotExist(f"No page at {path!r}.")
 
     def in_category(self, category):
         return self.filter(categories__in=category.descendant_ids()).distinct()
@@ -120,21 +145,48 @@ class PostQuerySet(models.QuerySet):
         return self.filter(query)
 
     def for_listing(self):
-        """Everything a list of post summaries shows, in a fixed number of queries."""
-        return self.select_related("author").prefetch_related(
-            Prefetch("categories", queryset=Category.objects.with_ancestors()), "tags"
+        """Posts (never pages) with everything a list of summaries or an article shows, in a fixed number of queries."""
+        return (
+            self.posts()
+            .select_related("author")
+            .prefetch_related(Prefetch("categories", queryset=Category.objects.with_ancestors()), "tags")
         )
 
 
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        PENDING = "pending", "Pending review"
+        PRIVATE = "private", "Private (staff only)"
         PUBLISHED = "published", "Published"
 
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        PAGE = "page", "Page"
+
+    kind = models.CharField(
+        max_length=4,
+        choices=Kind,
+        default=Kind.POST,
+        db_index=True,
+        help_text="A post is dated and listed; a page (About, Contact) has an address of its own and is not listed.",
+    )
     title = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The last part of the post's address, /YYYY/MM/DD/slug/."
+        max_length=200,
+        allow_unicode=True,
+        help_text="The last part of the address: /YYYY/MM/DD/slug/ for a post, /slug/ for a page.",
     )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        limit_choices_to={"kind": "page"},
+        help_text="Pages only: a page under another has the address /parent/slug/.",
+    )
+    menu_order = models.IntegerField(default=0, help_text="Pages only: the order among their siblings, lowest first.")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
     body = models.TextField(
         help_text="HTML: headings, paragraphs, lists, quotes, links, images with alt text, figures and code. "
@@ -153,6 +205,13 @@ class Post(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
     comments_open = models.BooleanField(default=True, help_text="Readers may leave replies under this post.")
+    pings_open = models.BooleanField(
+        default=True, help_text="Kept from WordPress (pingbacks and trackbacks); this site receives none."
+    )
+    sticky = models.BooleanField(default=False, help_text="Shown first on the home page, as WordPress's sticky posts.")
+    featured_image = models.ImageField(
+        upload_to="featured/", blank=True, help_text="Shown above the article and in link previews."
+    )
     categories = models.ManyToManyField(Category, blank=True, related_name="posts")
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
 
@@ -161,6 +220,15 @@ class Post(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         get_latest_by = "published_at"
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], condition=Q(kind="post"), name="unique_post_slug"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=Q(kind="page", parent=None), name="unique_top_level_page_slug"
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "slug"], condition=Q(kind="page"), name="unique_page_slug_per_parent"
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -170,11 +238,22 @@ class Post(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
+        if self.kind == self.Kind.PAGE:
+            return reverse("blog:page", kwargs={"path": self.path})
         day = self.local_published_at
         return reverse(
             "blog:post",
             kwargs={"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}", "slug": self.slug},
         )
+
+    @property
+    def path(self):
+        """A page's address without its slashes: its parents' slugs, then its own (one query per level)."""
+        chain, node = [self.slug], self.parent
+        while node is not None:
+            chain.insert(0, node.slug)
+            node = node.parent
+        return "/".join(chain)
 
     @property
     def local_published_at(self):
@@ -184,7 +263,7 @@ class Post(models.Model):
         """The published posts just before and just after this one (either may be None), in one query."""
         earlier = Q(published_at__lt=self.published_at) | Q(published_at=self.published_at, pk__lt=self.pk)
         later = Q(published_at__gt=self.published_at) | Q(published_at=self.published_at, pk__gt=self.pk)
-        published = Post.objects.published()
+        published = Post.objects.published().posts()
         previous_pk = published.filter(earlier).order_by("-published_at", "-pk").values("pk")[:1]
         next_pk = published.filter(later).order_by("published_at", "pk").values("pk")[:1]
         neighbours = {post.pk: post for post in published.filter(Q(pk__in=previous_pk) | Q(pk__in=next_pk))}

@@ -39,9 +39,33 @@ class PageConverter:
         return str(value)
 
 
+class UnicodeSlugConverter:
+    """A slug that may hold letters of any script ("хлеб-на-закваске"), as WordPress slugs may.
+
+    Django matches the decoded path, so /2025/09/20/%D1%85%D0%BB.../ finds the slug in Cyrillic,
+    and reverse() percent-encodes it again: the address is byte for byte WordPress's.
+    """
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+class PagePathConverter(UnicodeSlugConverter):
+    """A page's slugs, its parents' first: "about" or "about/team"."""
+
+    regex = r"[-\w]+(?:/[-\w]+)*"
+
+
 register_converter(YearConverter, "year")
 register_converter(PageConverter, "page")
 register_converter(TwoDigitConverter, "two")
+register_converter(UnicodeSlugConverter, "uslug")
+register_converter(PagePathConverter, "pagepath")
 
 
 def paged(route, view, name):
@@ -58,10 +82,12 @@ urlpatterns = [
     *paged("<year:year>/", views.YearView.as_view(), "archive_year"),
     *paged("<year:year>/<two:month>/", views.MonthView.as_view(), "archive_month"),
     *paged("<year:year>/<two:month>/<two:day>/", views.DayView.as_view(), "archive_day"),
-    path("<year:year>/<two:month>/<two:day>/<slug:slug>/", views.PostDetailView.as_view(), name="post"),
+    path("<year:year>/<two:month>/<two:day>/<uslug:slug>/", views.PostDetailView.as_view(), name="post"),
     path("category/<path:path>/page/<page:page>/", views.CategoryView.as_view(), name="category"),
     path("category/<path:path>/feed/", feeds.CategoryFeed(), name="category_feed"),
     path("category/<path:path>/", views.CategoryView.as_view(), name="category"),
-    *paged("tag/<slug:slug>/", views.TagView.as_view(), "tag"),
+    *paged("tag/<uslug:slug>/", views.TagView.as_view(), "tag"),
     *paged("author/<str:username>/", views.AuthorView.as_view(), "author"),
+    # Last: a page's address is any path the routes above leave free (/about/, /about/team/).
+    path("<pagepath:path>/", views.PageView.as_view(), name="page"),
 ]

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import urlencode
-from django.views.generic import ListView
+from django.views.generic import DetailView, ListView
 from django.views.generic.dates import (
     ArchiveIndexView,
     DateDetailView,
@@ -62,7 +62,8 @@ class HomeView(BlogViewMixin, PagedMixin, ArchiveIndexView):
     template_name = "blog/home.html"
 
     def get_dated_items(self):
-        return None, self.get_dated_queryset(), {}
+        """Sticky posts first, then the newest, as WordPress's front page."""
+        return None, self.get_dated_queryset().order_by("-sticky", "-published_at", "-pk"), {}
 
 
 class YearView(BlogViewMixin, PagedMixin, YearArchiveView):
@@ -101,6 +102,27 @@ class PostDetailView(BlogViewMixin, DateDetailView):
         if not self.object.is_public:
             add_never_cache_headers(response)
         # A reader's comment cookies (own held comments, saved details) change the page.
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+class PageView(DetailView):
+    """A page at its own address (/about/, /about/team/). Staff also reach unpublished ones, to preview them."""
+
+    template_name = "blog/page_detail.html"
+    context_object_name = "post"
+
+    def get_object(self, queryset=None):
+        pages = Post.objects.pages() if self.request.user.is_staff else Post.objects.published().pages()
+        try:
+            return pages.select_related("author").get_page_by_path(self.kwargs["path"])
+        except Post.DoesNotExist:
+            raise Http404("No such page.") from None
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.object.is_public:
+            add_never_cache_headers(response)
         patch_vary_headers(response, ["Cookie"])
         return response
 

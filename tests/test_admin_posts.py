@@ -49,6 +49,7 @@ def test_adding_a_post_saves_it_with_sanitized_body(admin_client, admin_user):
     response = admin_client.post(
         reverse("admin:blog_post_add"),
         {
+            "kind": Post.Kind.POST,
             "title": "Written in the admin",
             "slug": "written-in-the-admin",
             "body": "<p>Hello</p><script>alert(1)</script>",
@@ -58,6 +59,7 @@ def test_adding_a_post_saves_it_with_sanitized_body(admin_client, admin_user):
             "published_at_1": "12:00:00",
             "author": admin_user.pk,
             "comments_open": "on",
+            "menu_order": 0,
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
