@@ -7,6 +7,7 @@ intake) and `moderation.change_status` write them, and every change writes a `Co
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from blog.markup import render_comment
 
@@ -38,6 +39,15 @@ class Reason(models.TextChoices):
     RULES_PASSED = "rules-passed", "Passed the local rules"
     MODERATOR = "moderator", "Moderator's decision"
     IMPORTED = "imported", "Imported with its status"
+
+
+class Kind(models.TextChoices):
+    """What a comment is, as WordPress's comment_type: only imports bring anything but comments."""
+
+    COMMENT = "comment", "Comment"
+    PINGBACK = "pingback", "Pingback"
+    TRACKBACK = "trackback", "Trackback"
+    NOTE = "note", "Editorial note (never published)"
 
 
 class Actor(models.TextChoices):
@@ -78,6 +88,7 @@ class CommentQuerySet(models.QuerySet):
 class Comment(models.Model):
     Status = Status
     Reason = Reason
+    Kind = Kind
 
     post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
@@ -115,7 +126,15 @@ class Comment(models.Model):
     user_agent = models.CharField(max_length=500, blank=True)
     referrer = models.CharField(max_length=500, blank=True)
     honeypot_value = models.CharField(max_length=200, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A default, not auto_now_add, so that an imported comment keeps the date it was written.
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    kind = models.CharField(max_length=9, choices=Kind, default=Kind.COMMENT, editable=False)
+    wordpress_id = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The comment's id on the WordPress site it was imported from; its old #comment-N anchor still works.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CommentQuerySet.as_manager()
