@@ -20,8 +20,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from blog.models import Post
-
-from . import drafts
+from comments import drafts
 
 FROM_COMMENT_FORM = "comment-form"  # what views.comment_login puts in allauth's state["data"]
 

@@ -1,20 +1,19 @@
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.providers.base import AuthProcess
 from django.contrib import messages
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from requests import RequestException
 
 from blog.models import Post
+from comments import csrf, drafts
 
-from . import drafts, logins
+from . import logins
 from .adapters import FROM_COMMENT_FORM
 
 
-@csrf_exempt  # Checked below: a cached article's form has no token, so the reader confirms once on a fresh page.
+@csrf.checked_in_view  # A cached article's form has no token: the reader confirms once on a fresh page.
 @require_POST
 @never_cache
 def comment_login(request, provider_id, post_id):
@@ -22,9 +21,9 @@ def comment_login(request, provider_id, post_id):
     post = get_object_or_404(Post.objects.published(), pk=post_id)
     provider = logins.provider_or_404(request, provider_id)
     draft = drafts.Draft.from_form(post, request.POST)
-    unchecked = "csrfmiddlewaretoken" not in request.POST  # No token at all (no JavaScript): no warning logged.
-    if unchecked or CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is not None:
+    if not request.csrf_ok:
         context = {"post": post, "provider": provider, "provider_id": provider_id, "draft": draft}
+        context |= {"max_length": drafts.MAX_LENGTH}
         return render(request, "accounts/comment_login_confirm.html", context)
     if request.user.is_authenticated:
         get_account_adapter(request).logout(request)  # A login as someone else starts from a fresh session.

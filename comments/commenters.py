@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.core.exceptions import ImproperlyConfigured, MultipleObjectsReturned
 
-URL_MAX_LENGTH = 200  # Comment.author_url
+from .models import Comment
+
+URL_MAX_LENGTH = Comment._meta.get_field("author_url").max_length
 
 
 @dataclass(frozen=True)

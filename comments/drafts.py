@@ -10,10 +10,10 @@ the text survives either way. Log Out and Change keep it the same way.
 
 from dataclasses import asdict, dataclass
 
-from comments.models import Comment
+from .models import Comment
 
 SESSION_KEY = "comment_draft"
-MAX_LENGTH = 65525  # the comment field's own limit
+MAX_LENGTH = Comment._meta.get_field("body").max_length  # the comment field's own limit
 
 
 @dataclass(frozen=True)

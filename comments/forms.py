@@ -19,10 +19,16 @@ from django.core import signing
 from django.utils import timezone
 
 from . import rules
+from .commenters import commenter
 from .models import Comment
 
 TIMESTAMP_SALT = "comments.form-timestamp"
 CONTROL_CHARACTERS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def size(field: str) -> int:
+    """A field's limit, as the model stores it (WordPress's sizes)."""
+    return Comment._meta.get_field(field).max_length
 
 
 def issue_timestamp(post) -> str:
@@ -60,7 +66,7 @@ class HttpUrlField(forms.URLField):
 
 
 class CommentForm(forms.Form):
-    comment = PlainTextField(max_length=65525, widget=forms.Textarea(attrs={"rows": 8, "cols": 45}))
+    comment = PlainTextField(max_length=size("body"), widget=forms.Textarea(attrs={"rows": 8, "cols": 45}))
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     timestamp = forms.CharField(widget=forms.HiddenInput)
 
@@ -77,7 +83,7 @@ class CommentForm(forms.Form):
         self.sent_too_fast = False
         super().__init__(*args, **kwargs)
         self.fields[settings.COMMENTS_HONEYPOT_FIELD] = forms.CharField(
-            required=False, max_length=200, label="Leave this field empty", widget=forms.TextInput
+            required=False, max_length=size("honeypot_value"), label="Leave this field empty", widget=forms.TextInput
         )
 
     def clean_parent(self):
@@ -123,8 +129,6 @@ class CommentForm(forms.Form):
 
     def author_fields(self) -> dict:
         """A logged-in reader writes as their account: name and profile link from the provider, email never shown."""
-        from accounts.commenters import commenter
-
         user, who = self.user, commenter(self.user)
         return {"user": user, "author_name": who.name, "author_email": user.email, "author_url": who.profile_url}
 
@@ -152,9 +156,9 @@ class CaptchaWithExpiry(CaptchaField):
 class GuestCommentForm(CommentForm):
     """For readers who are not logged in: their details and a captcha."""
 
-    email = forms.EmailField(max_length=100, help_text="Your email address will not be published.")
-    name = SingleLineField(max_length=245)
-    url = HttpUrlField(label="Website", max_length=200, required=False)
+    email = forms.EmailField(max_length=size("author_email"), help_text="Your email address will not be published.")
+    name = SingleLineField(max_length=size("author_name"))
+    url = HttpUrlField(label="Website", max_length=size("author_url"), required=False)
     remember = forms.BooleanField(
         required=False, label="Save my name, email, and website in this browser for the next time I comment."
     )

@@ -25,8 +25,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import drafts
 from accounts.providers.wordpress_com.provider import WordPressComProvider
+from comments import drafts
 from comments.forms import issue_timestamp
 from comments.models import Comment, Status
 from tests.fakes.oauth_server import social_apps

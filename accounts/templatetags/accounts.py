@@ -3,8 +3,8 @@
 from django import template
 from django.contrib.messages import get_messages
 
-from accounts.commenters import commenter
 from accounts.logins import login_buttons
+from comments.commenters import commenter
 
 register = template.Library()
 

@@ -2,8 +2,7 @@ from django import template
 from django.conf import settings
 from django.middleware.csrf import get_token
 
-from accounts import drafts
-from comments import akismet, cookies, rules
+from comments import akismet, cookies, drafts, rules
 from comments.forms import comment_form_for, issue_timestamp
 from comments.models import Status
 from comments.thread import load_thread
