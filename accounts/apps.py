@@ -7,19 +7,13 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
+        # Models (allauth's, and logins.py's use of them) may be imported only once the app registry is ready.
         from allauth.socialaccount.models import SocialApp
 
-        from .logins import forget_login_buttons
+        from .logins import forget_login_buttons, forget_on_setting
 
         # The login icons are cached (logins.py): forget them when the providers change.
         post_save.connect(forget_login_buttons, sender=SocialApp, dispatch_uid="accounts.app-saved")
         post_delete.connect(forget_login_buttons, sender=SocialApp, dispatch_uid="accounts.app-deleted")
         m2m_changed.connect(forget_login_buttons, sender=SocialApp.sites.through, dispatch_uid="accounts.app-sites")
-        setting_changed.connect(_forget_on_setting, dispatch_uid="accounts.setting-changed")
-
-
-def _forget_on_setting(setting, **kwargs):
-    if setting == "SOCIALACCOUNT_PROVIDERS":
-        from .logins import forget_login_buttons
-
-        forget_login_buttons()
+        setting_changed.connect(forget_on_setting, dispatch_uid="accounts.setting-changed")

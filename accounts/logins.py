@@ -47,6 +47,12 @@ def forget_login_buttons(**kwargs) -> None:
     cache.delete(f"{CACHE_KEY}.{settings.SITE_ID}")
 
 
+def forget_on_setting(setting, **kwargs) -> None:
+    """Tests change the providers through settings: the cached icons must follow."""
+    if setting == "SOCIALACCOUNT_PROVIDERS":
+        forget_login_buttons()
+
+
 def _buttons(request) -> list[LoginButton]:
     buttons = {}
     for provider in get_adapter().list_providers(request):

@@ -306,7 +306,7 @@ def production_environment(folder):
 
 def seed(env):
     """Migrate, collect static files and load the demo content, in this process (for the ORM later)."""
-    os.environ.update(env)
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="config.settings.dev")  # the demo app is for development only
     sys.path.insert(0, str(BASE_DIR))
     import django
     from django.core.management import call_command

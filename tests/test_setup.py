@@ -279,3 +279,31 @@ def test_readme_says_the_audio_captcha_needs_flite():
     assert "`flite`" in section
     assert "apt-get install flite" in section
     assert "`CAPTCHA_FLITE_PATH`" in section
+
+
+def test_production_settings_never_import_the_demo_app():
+    """With the production settings the demo app is not installed, not imported, and its commands do not exist."""
+    script = (
+        "import sys, django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.core.management import get_commands\n"
+        "demo = [name for name in sys.modules if name == 'demo' or name.startswith('demo.')]\n"
+        "apps = [app for app in settings.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS']]\n"
+        "print('demo' in settings.INSTALLED_APPS, demo, apps, 'load_demo' in get_commands())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=BASE_DIR, env=production_env(), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False [] [] False"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_login_provider_does_not_exist_in_production(gunicorn):
+    """Under gunicorn with the production settings, the demo provider's login address is a 404."""
+    import httpx
+
+    server = gunicorn()
+    response = httpx.get(f"{server.url}/accounts/oidc/demo/login/", timeout=10)
+
+    assert response.status_code == 404

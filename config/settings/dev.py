@@ -10,11 +10,12 @@ os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT') or 
 
 from .base import *  # noqa: F403
 
+INSTALLED_APPS += ["demo"]  # noqa: F405 (demo content, admin login, demo login provider: never in production)
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # serve static files from the apps, no collectstatic needed
 WHITENOISE_USE_FINDERS = True
 
-# "Demo login", for DEBUG only: `make run` starts accounts/demo_provider.py and the comment form offers it as a
+# "Demo login", for DEBUG only: `make run` starts demo/provider.py and the comment form offers it as a
 # fifth icon, so the logged-in comment flow can be tried without registering an app. Its port is DEMO_LOGIN_PORT,
 # 8765 by default; when another checkout has that, bin/serve-dev lets the provider take a free one and passes it on.
 if DEBUG:  # noqa: F405

@@ -13,6 +13,7 @@ for insecure_over_http in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF
 
 from .base import *  # noqa: E402, F403
 
+INSTALLED_APPS += ["demo"]  # noqa: F405 (its commands and demo provider are tested too)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

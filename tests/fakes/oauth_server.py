@@ -1,6 +1,6 @@
 """The four login providers on 127.0.0.1, each speaking its own dialect, for tests to log in through.
 
-It is the demo OpenID Connect provider (accounts/demo_provider.py; its own endpoints stay at the
+It is the demo OpenID Connect provider (demo/provider.py; its own endpoints stay at the
 root, for the `openid_connect` app "demo") with WordPress.com's, Google's, Facebook's and X's
 endpoints added under /wordpress, /google, /facebook and /x, at the addresses the test settings
 give allauth (config/settings/test.py; X's are class attributes, pointed here by `pointing_x_here`).
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from accounts.demo_provider import OpenIDProvider, Person, Response
+from demo.provider import OpenIDProvider, Person, Response
 
 CLIENTS = {
     "wordpress_com": ("wpcom-client", "wpcom-secret"),

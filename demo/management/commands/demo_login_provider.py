@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo_provider import OpenIDProvider
+from demo.provider import OpenIDProvider
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Fill the site with demo content: an author, nested categories, tags and illustrated articles.
 
-The content is data in `blog/demo/`. Every row is keyed on its slug (the author on the username)
+The content is data in `demo/content/`. Every row is keyed on its slug (the author on the username)
 and a row that already exists is left alone: a second run creates nothing and never overwrites
 an edit made in the admin. Each kind of content has an `ensure_*` function returning how many
 rows it created; `Command.handle` calls them in order. Another kind of content (approved,
@@ -18,11 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.demo import article_html, read_manifest
-from blog.demo.images import ILLUSTRATIONS
 from blog.models import Category, Post, Tag
 from comments.models import Actor, Comment, Reason, Status
 from comments.moderation import change_status, record_received
+from demo.content import article_html, read_manifest
+from demo.content.images import ILLUSTRATIONS
 
 
 def ensure_illustrations():
