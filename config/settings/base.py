@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "blog",
     "comments",
     "accounts",
+    "wordpress",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wordpress.redirects.OldAddressMiddleware",  # WordPress addresses of imported content: 301 to their new homes
 ]
 
 ROOT_URLCONF = "config.urls"

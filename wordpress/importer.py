@@ -1,0 +1,552 @@
+"""Bringing a WordPress site in from its export (WXR): `import_wxr(path)`, in three stages.
+
+1. Read the whole file once (wxr.read_wxr, streaming), keeping only the small things:
+   the site, authors, terms, attachments and counts. A file that is not XML, not WXR,
+   truncated or malformed stops here, before anything is written.
+2. Fetch the attachments (when asked), each once; see media.py.
+3. Read the file again and import item by item, each post or page with its comments in its own
+   transaction, after the authors, categories and tags (one transaction).
+
+Every object is recorded against (site, WordPress id) in `Imported` (comments carry their id
+themselves), so importing the same file again adds nothing, a newer export of the same site
+adds only what is new, and an import that was stopped half-way is finished by running it again.
+What is already on the site is never overwritten: an address or slug that is taken gets a new
+one (its old address then redirects), an existing category or account of the same name is used
+as it is. The summary says what was created, renamed, skipped and left without a home.
+
+Comments go in as WordPress had them - status, threading, dates, authors - through
+`Comment.build` and a history row saying where they came from: no spam check, no email, no
+flood or duplicate rule. Their ids here are taken above their WordPress ids, so that a
+comment's old `#comment-N` anchor, rendered beside its new one, is never another comment's.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
+
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.text import slugify
+
+from blog.models import Category, Post, Tag
+from comments.models import Actor, Comment, CommentEvent, Reason, Status
+
+from . import content, media, wxr
+from .models import Imported, OldAddress, Site
+
+Progress = Callable[[str, int, int], None]
+
+POST_STATUSES = {
+    "publish": Post.Status.PUBLISHED,
+    "future": Post.Status.PUBLISHED,  # with its date ahead: scheduled stays scheduled
+    "draft": Post.Status.DRAFT,
+    "auto-draft": Post.Status.DRAFT,
+    "pending": Post.Status.PENDING,
+    "private": Post.Status.PRIVATE,
+}
+COMMENT_STATUSES = {
+    "1": Status.APPROVED,
+    "approve": Status.APPROVED,
+    "0": Status.PENDING,
+    "hold": Status.PENDING,
+    "trash": Status.TRASH,
+    "post-trashed": Status.TRASH,
+    "spam": Status.SPAM,
+}
+COMMENT_KINDS = {kind.value: kind for kind in Comment.Kind}
+# Custom fields WordPress writes for itself, which the import reads or which mean nothing here.
+KNOWN_META = {
+    "_thumbnail_id", "_wp_old_slug", "_wp_old_date", "_wp_page_template", "_edit_last", "_edit_lock",
+    "_pingme", "_encloseme", "_wp_attached_file", "_wp_attachment_metadata", "_wp_attachment_image_alt",
+    "_wp_desired_post_slug", "_wp_trash_meta_status", "_wp_trash_meta_time", "_oembed_time",
+}  # fmt: skip
+ZERO_DATE = "0000-00-00 00:00:00"
+SLUG_LENGTH = Post._meta.get_field("slug").max_length
+
+
+@dataclass
+class Summary:
+    """What an import did, for the command's output and the admin's page."""
+
+    site: str = ""
+    dry_run: bool = False
+    created: Counter = field(default_factory=Counter)
+    already_there: Counter = field(default_factory=Counter)
+    notes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def note(self, heading: str, line: str) -> None:
+        self.notes[heading].append(line)
+
+    def lines(self) -> list[str]:
+        verb = "Would import" if self.dry_run else "Imported"
+        made = ", ".join(f"{count} {what}" for what, count in self.created.items() if count) or "nothing new"
+        lines = [f"{verb} from {self.site}: {made}."]
+        if self.already_there:
+            kept = ", ".join(f"{count} {what}" for what, count in self.already_there.items())
+            lines.append(f"Already imported before, left as they are: {kept}.")
+        for heading, notes in self.notes.items():
+            lines.append(f"{heading}:")
+            lines.extend(f"  - {note}" for note in notes)
+        return lines
+
+    def __str__(self):
+        return "\n".join(self.lines())
+
+
+@dataclass
+class Contents:
+    """What the first reading keeps: everything but the items' text and comments."""
+
+    site: wxr.Site | None = None
+    authors: list[wxr.Author] = field(default_factory=list)
+    terms: dict[tuple[str, str], wxr.Term] = field(default_factory=dict)
+    attachments: dict[int, wxr.Item] = field(default_factory=dict)
+    items: int = 0
+    comments: int = 0
+
+
+def read_contents(path, progress: Progress) -> Contents:
+    """Read the whole file, checking it, and keep what the import needs before the items."""
+    found = Contents()
+    for record in wxr.read_wxr(path):
+        if isinstance(record, wxr.Site):
+            found.site = record
+        elif isinstance(record, wxr.Author):
+            found.authors.append(record)
+        elif isinstance(record, wxr.Term):
+            found.terms.setdefault((record.taxonomy, record.slug), record)  # WordPress 6.1 writes each twice
+        elif record.type == "attachment":
+            record.comments.clear()
+            found.attachments[record.id] = record
+        else:
+            found.items += 1
+            found.comments += len(record.comments)
+            if found.items % 100 == 0:
+                progress("Reading the file", found.items, 0)
+    return found
+
+
+def import_wxr(path, *, fetch_attachments=False, dry_run=False, progress: Progress | None = None) -> Summary:
+    """Import the WordPress export at `path` (a path or a reopenable file name); wxr.WXRError if it is unreadable."""
+    progress = progress or (lambda stage, done, total: None)
+    contents = read_contents(path, progress)
+    summary = Summary(site=contents.site.url, dry_run=dry_run)
+    with transaction.atomic() if dry_run else nullcontext():
+        run = Import(contents, summary, progress)
+        with transaction.atomic():
+            run.prepare(fetch_attachments=fetch_attachments and not dry_run)
+        run.import_items(path)
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary
+
+
+class Import:
+    """One import's state: the maps from WordPress ids to what they became here."""
+
+    def __init__(self, contents: Contents, summary: Summary, progress: Progress):
+        self.contents, self.summary, self.progress = contents, summary, progress
+        self.site = None
+        self.users_by_login, self.users_by_id = {}, {}
+        self.categories, self.tags = {}, {}
+        self.files = {}  # attachment id -> storage name of its copy
+        self.local_urls = {}  # old upload URL -> local URL
+        self.posts = {}  # WordPress post id -> Post, for pages' parents
+
+    # Stage 1 and 2: the site, authors, terms and files.
+
+    def prepare(self, *, fetch_attachments: bool) -> None:
+        site_info = self.contents.site
+        self.site, _ = Site.objects.update_or_create(url=site_info.url, defaults={"title": site_info.title})
+        self.import_authors()
+        self.import_terms()
+        self.collect_files(fetch_attachments)
+
+    def import_authors(self) -> None:
+        user_model = get_user_model()
+        known = Imported.objects.object_ids(self.site, Imported.Kind.AUTHOR)
+        for author in self.contents.authors:
+            user = user_model.objects.filter(pk=known.get(author.id)).first() if author.id in known else None
+            if user is not None:
+                self.summary.already_there["authors"] += 1
+            else:
+                user = user_model.objects.filter(username=author.login).first()
+                if user is not None:
+                    self.summary.note("Authors matched to existing accounts", f"{author.login} → {user}")
+                else:
+                    user = self.new_user(author)
+                    self.summary.created["authors"] += 1
+                self.record(Imported.Kind.AUTHOR, author.id, user.pk)
+            self.users_by_login[author.login] = self.users_by_id[author.id] = user
+
+    def new_user(self, author: wxr.Author):
+        """An account for an author, without a usable password: nobody logs in with it until given one."""
+        first, last = content.plain_text(author.first_name), content.plain_text(author.last_name)
+        display = content.plain_text(author.display_name)
+        if not (first or last) and display and display != author.login:
+            first = display  # the display name is what readers saw; keep it as the name
+        user = get_user_model()(username=author.login[:150], email=author.email, first_name=first[:150])
+        user.last_name = last[:150]
+        user.set_unusable_password()
+        user.save()
+        return user
+
+    def import_terms(self) -> None:
+        known = {
+            "category": Imported.objects.object_ids(self.site, Imported.Kind.CATEGORY),
+            "post_tag": Imported.objects.object_ids(self.site, Imported.Kind.TAG),
+        }
+        others = Counter()
+        for term in self.terms_parents_first():
+            if term.taxonomy not in known:
+                others[term.taxonomy] += 1
+                continue
+            if not term.slug:
+                self.summary.note("Skipped", f"a {term.taxonomy} named {term.name!r} with no slug")
+                continue
+            model = Category if term.taxonomy == "category" else Tag
+            kind = Imported.Kind.CATEGORY if model is Category else Imported.Kind.TAG
+            noun = "categories" if model is Category else "tags"
+            found = model.objects.filter(slug=term.slug[:100]).first()
+            if found is not None and term.id in known[term.taxonomy]:
+                self.summary.already_there[noun] += 1
+            elif found is not None:
+                self.summary.note("Filed under existing categories and tags", f"{found.name} ({term.slug})")
+                self.record(kind, term.id, found.pk)
+            else:
+                found = model(name=content.plain_text(term.name)[:100] or term.slug, slug=term.slug[:100])
+                if model is Category:
+                    found.description = term.description
+                    found.parent = self.categories.get(term.parent_slug)
+                found.save()
+                self.summary.created[noun] += 1
+                self.record(kind, term.id, found.pk)
+            (self.categories if model is Category else self.tags)[term.slug] = found
+        for taxonomy, count in others.items():
+            self.summary.note("No home here (not imported)", f"{count} term(s) of the taxonomy {taxonomy!r}")
+
+    def terms_parents_first(self) -> list[wxr.Term]:
+        """Terms ordered so that every category comes after its parent (WordPress does not promise it)."""
+        terms, placed, ordered = self.contents.terms, set(), []
+
+        def place(term, seen=()):
+            key = (term.taxonomy, term.slug)
+            if key in placed or key in seen:
+                return
+            parent = terms.get((term.taxonomy, term.parent_slug)) if term.parent_slug else None
+            if parent is not None:
+                place(parent, (*seen, key))
+            placed.add(key)
+            ordered.append(term)
+
+        for term in terms.values():
+            place(term)
+        return ordered
+
+    def collect_files(self, fetch: bool) -> None:
+        known = {
+            row.wordpress_id: row for row in Imported.objects.filter(site=self.site, kind=Imported.Kind.ATTACHMENT)
+        }
+        attachments = self.contents.attachments
+        with media.http_client() as client:
+            for number, attachment in enumerate(attachments.values(), 1):
+                self.progress("Fetching attachments", number, len(attachments))
+                url = attachment.attachment_url
+                row = known.get(attachment.id)
+                if row is not None and row.file:
+                    name = row.file
+                    self.summary.already_there["attachments"] += 1
+                elif fetch and url:
+                    fetched = media.fetch(url, self.site.url, client)
+                    name = fetched.name
+                    if fetched.problem:
+                        self.summary.note(
+                            "Attachments not fetched (posts still point at the old site)", f"{url}: {fetched.problem}"
+                        )
+                    else:
+                        self.summary.created["attachments"] += 1
+                    Imported.objects.update_or_create(
+                        site=self.site, kind=Imported.Kind.ATTACHMENT, wordpress_id=attachment.id,
+                        defaults={"file": name},
+                    )  # fmt: skip
+                else:
+                    name = ""
+                if name:
+                    self.files[attachment.id] = name
+                    self.local_urls[url] = default_storage.url(name)
+        if attachments and not fetch and not self.files:
+            self.summary.note(
+                "Attachments not fetched (posts still point at the old site)",
+                f"{len(attachments)} file(s): fetching was not asked for",
+            )
+
+    # Stage 3: posts and pages with their comments.
+
+    def import_items(self, path) -> None:
+        known_posts = Imported.objects.object_ids(self.site, Imported.Kind.POST)
+        self.posts = Post.objects.in_bulk(known_posts.values())
+        self.posts = {wordpress_id: self.posts[pk] for wordpress_id, pk in known_posts.items() if pk in self.posts}
+        total = self.contents.items + self.contents.comments
+        done = 0
+        skipped_types = Counter()
+        deferred_parents = []
+        for record in wxr.read_wxr(path):
+            if not isinstance(record, wxr.Item) or record.type == "attachment":
+                continue
+            done += 1 + len(record.comments)
+            if record.type not in ("post", "page"):
+                skipped_types[record.type] += 1
+                continue
+            if record.status == "trash":
+                self.summary.note("Skipped", f"{record.type} {record.id} {record.title!r}: in WordPress's trash")
+                continue
+            with transaction.atomic():
+                post = self.import_post(record, deferred_parents)
+                self.import_comments(record, post)
+            self.progress("Importing posts and comments", done, total)
+        for page, parent_id in deferred_parents:
+            if parent_id in self.posts:
+                Post.objects.filter(pk=page.pk).update(parent=self.posts[parent_id])
+        for post_type, count in skipped_types.items():
+            self.summary.note("No home here (not imported)", f"{count} item(s) of the type {post_type!r}")
+
+    def import_post(self, item: wxr.Item, deferred_parents: list) -> Post:
+        if item.id in self.posts:
+            self.summary.already_there[f"{item.type}s"] += 1
+            return self.posts[item.id]
+        converted = content.convert(item.content, self.local_urls)
+        is_page = item.type == "page"
+        parent = self.posts.get(item.parent) if is_page and item.parent else None
+        post = Post(
+            kind=Post.Kind.PAGE if is_page else Post.Kind.POST,
+            title=content.plain_text(item.title)[:200] or f"Untitled {item.type} {item.id}",
+            author=self.author_of(item),
+            body=converted.body,
+            excerpt=content.plain_text(item.excerpt) or converted.excerpt_before_more,
+            status=POST_STATUSES.get(item.status, Post.Status.DRAFT),
+            published_at=wordpress_date(item.date_gmt, item.date),
+            comments_open=item.comment_status == "open",
+            pings_open=item.ping_status == "open",
+            sticky=item.sticky,
+            parent=parent,
+            menu_order=item.menu_order if is_page else 0,
+        )
+        post.slug = self.free_slug(post, item)
+        thumbnail = next(iter(item.meta_values("_thumbnail_id")), "")
+        if thumbnail.isdecimal():
+            if int(thumbnail) in self.files:
+                post.featured_image.name = self.files[int(thumbnail)]
+            else:
+                self.summary.note("Featured images not kept (not fetched)", f"{post.title}")
+        post.save()
+        if not is_page:
+            post.categories.set([self.categories[s] for t, s in item.terms if t == "category" and s in self.categories])
+            post.tags.set([self.tags[s] for t, s in item.terms if t == "post_tag" and s in self.tags])
+        if is_page and item.parent and parent is None:
+            deferred_parents.append((post, item.parent))
+        self.record(Imported.Kind.POST, item.id, post.pk)
+        self.posts[item.id] = post
+        self.summary.created[f"{item.type}s"] += 1
+        self.keep_old_addresses(post, item)
+        self.report_leftovers(post, item, converted)
+        return post
+
+    def author_of(self, item: wxr.Item):
+        user = self.users_by_login.get(item.creator)
+        if user is None:  # an author the file does not list: an account by that login, made once
+            user = self.new_user(wxr.Author(0, item.creator or "wordpress", "", "", "", ""))
+            self.users_by_login[item.creator] = user
+            self.summary.created["authors"] += 1
+        return user
+
+    def free_slug(self, post: Post, item: wxr.Item) -> str:
+        """The WordPress slug if it is free here, else the first free "slug-2", "slug-3"...; renames are noted."""
+        wanted = (item.slug or slugify(post.title, allow_unicode=True) or f"{item.type}-{item.id}")[:SLUG_LENGTH]
+        taken = Post.objects.filter(kind=post.kind, slug__startswith=wanted[: SLUG_LENGTH - 4])
+        if post.kind == Post.Kind.PAGE:
+            taken = taken.filter(parent=post.parent)
+        taken = set(taken.values_list("slug", flat=True))
+        candidate, number = wanted, 1
+        while candidate in taken or not self.address_is_free(post, candidate):
+            number += 1
+            candidate = f"{wanted[: SLUG_LENGTH - len(str(number)) - 1]}-{number}"
+        if candidate != wanted and item.slug:
+            why = "taken here" if wanted in taken else "an address of this site"
+            self.summary.note("Renamed (the old address redirects)", f"{post.title}: {wanted} → {candidate} ({why})")
+        return candidate
+
+    @staticmethod
+    def address_is_free(post: Post, slug: str) -> bool:
+        """A top-level page must not land on one of the site's own addresses (/feed/, /search/, /2025/...)."""
+        if post.kind != Post.Kind.PAGE or post.parent is not None:
+            return True
+        try:
+            return resolve(f"/{slug}/").url_name == "page"
+        except Resolver404:
+            return True
+
+    def keep_old_addresses(self, post: Post, item: wxr.Item) -> None:
+        """Record the paths the post had on WordPress that are not its address here (they redirect)."""
+        paths = set()
+        link = urlsplit(item.link)
+        if link.path.strip("/") and not link.query:
+            paths.add(unquote(link.path))
+        if item.type == "post":
+            day = wordpress_date(item.date, item.date, utc=False)
+            for old_slug in item.meta_values("_wp_old_slug"):
+                paths.add(f"/{day:%Y/%m/%d}/{unquote(old_slug)}/")
+        new_path = unquote(post.get_absolute_url())
+        for path in sorted(paths - {new_path}):
+            kept, made = OldAddress.objects.get_or_create(path=path[:500], defaults={"post": post})
+            if not made and kept.post_id != post.pk:
+                self.summary.note("Old addresses already in use", f"{path} (kept for {kept.post})")
+
+    def report_leftovers(self, post: Post, item: wxr.Item, converted: content.Converted) -> None:
+        custom = sorted({key for key, _ in item.meta if key not in KNOWN_META})
+        if custom:
+            self.summary.note("Custom fields with no home here (not imported)", f"{post.title}: {', '.join(custom)}")
+        if converted.shortcodes:
+            names = ", ".join(f"[{name}]" for name in sorted(converted.shortcodes))
+            self.summary.note("Shortcodes kept as text", f"{post.title}: {names}")
+        missing = sorted(url for url in converted.files if url not in self.local_urls)
+        if missing and self.local_urls:
+            self.summary.note("Images still on the old site (no local copy)", f"{post.title}: {', '.join(missing)}")
+
+    def import_comments(self, item: wxr.Item, post: Post) -> None:
+        """Add the item's comments that are not here yet, threaded as they were, with their history."""
+        if not item.comments:
+            return
+        mine = dict(Comment.objects.filter(post=post, wordpress_id__isnull=False).values_list("wordpress_id", "pk"))
+        new = {comment.id: comment for comment in item.comments if comment.id not in mine}
+        self.summary.already_there["comments"] += len(item.comments) - len(new)
+        if not new:
+            return
+        existing_parents = {
+            c.wordpress_id: c
+            for c in Comment.objects.filter(pk__in=[mine[c.parent] for c in new.values() if c.parent in mine])
+        }
+        next_id = reserve_comment_ids(len(new), above=max(new))
+        built = {}
+
+        def build(record: wxr.Comment, seen=()) -> Comment:
+            if record.id in built:
+                return built[record.id]
+            parent = None
+            if record.parent in new and record.parent not in seen:
+                parent = build(new[record.parent], (*seen, record.id))
+            elif record.parent:
+                parent = existing_parents.get(record.parent)
+                if parent is None:
+                    self.summary.note(
+                        "Comments whose parent is not in the file (shown top-level)",
+                        f"comment {record.id} on {post.title}",
+                    )
+            built[record.id] = self.new_comment(record, post, parent)
+            return built[record.id]
+
+        for record in new.values():
+            build(record)
+        comments = list(built.values())
+        for offset, comment in enumerate(comments):
+            comment.pk = next_id + offset
+        Comment.objects.bulk_create(comments, batch_size=500)
+        source = f"Imported from WordPress: comment {{}} of {self.site.url}"
+        CommentEvent.objects.bulk_create(
+            [
+                CommentEvent(
+                    comment=comment, actor=Actor.SYSTEM, from_status="", to_status=comment.status,
+                    reason=Reason.IMPORTED, note=source.format(comment.wordpress_id)[:500],
+                )
+                for comment in comments
+            ],
+            batch_size=500,
+        )  # fmt: skip
+        # Every new id is above the new WordPress ids, but an older comment on the post may hold one.
+        taken = Comment.objects.filter(post=post, pk__in=list(new)).values_list("pk", flat=True)
+        for wordpress_id in sorted(taken):
+            self.summary.note(
+                "Old comment anchors taken by another comment", f"#comment-{wordpress_id} on {post.title}"
+            )
+        for comment in comments:
+            self.summary.created[f"{comment.kind}s" if comment.kind != Comment.Kind.COMMENT else "comments"] += 1
+
+    def new_comment(self, record: wxr.Comment, post: Post, parent: Comment | None) -> Comment:
+        kind = COMMENT_KINDS.get(record.type, Comment.Kind.COMMENT)
+        status = Status.PENDING if kind == Comment.Kind.NOTE else COMMENT_STATUSES.get(record.approved, Status.PENDING)
+        url = record.url if urlsplit(record.url).scheme in ("http", "https") else ""
+        return Comment.build(
+            post=post,
+            parent=parent,
+            body=html.unescape(record.content),
+            kind=kind,
+            wordpress_id=record.id,
+            user=self.users_by_id.get(record.user_id) if record.user_id else None,
+            author_name=content.plain_text(record.author)[:245] or "Anonymous",
+            author_email=record.email[:100],
+            author_url=url[:200],
+            ip_address=ip_or_none(record.ip),
+            status=status,
+            reason=Reason.IMPORTED,
+            rule_status=status,
+            rule_reason=Reason.IMPORTED,
+            created_at=wordpress_date(record.date_gmt, record.date),
+        )
+
+    def record(self, kind: Imported.Kind, wordpress_id: int, object_id: int) -> None:
+        Imported.objects.update_or_create(
+            site=self.site, kind=kind, wordpress_id=wordpress_id, defaults={"object_id": object_id}
+        )
+
+
+def wordpress_date(gmt: str, local: str, *, utc: bool = True) -> datetime:
+    """A WordPress date as an aware datetime: the GMT field, else the local one in this site's zone, else now.
+
+    Drafts carry "0000-00-00 00:00:00" as their GMT date. With `utc=False`, `gmt` is read as a local date.
+    """
+    for text, zone in ((gmt, UTC if utc else None), (local, None)):
+        if text and text != ZERO_DATE:
+            try:
+                moment = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                continue
+            return moment.replace(tzinfo=zone) if zone else timezone.make_aware(moment)
+    return timezone.now()
+
+
+def ip_or_none(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
+def reserve_comment_ids(count: int, *, above: int) -> int:
+    """The first of `count` comment ids, all greater than `above` and than any id in use or handed out.
+
+    On PostgreSQL the sequence is moved past the block in one statement, so comments posted while
+    the import runs take ids after it. SQLite's import transaction holds the write lock, and its
+    AUTOINCREMENT counter follows the highest id inserted.
+    """
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Comment._meta.db_table])
+            sequence = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT setval(%s, GREATEST(COALESCE(pg_sequence_last_value(%s::regclass), 0), "  # noqa: S608
+                f"(SELECT COALESCE(MAX(id), 0) FROM {table}), %s) + %s)",
+                [sequence, sequence, above, count],
+            )
+            return cursor.fetchone()[0] - count + 1
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+        return max(cursor.fetchone()[0], above) + 1

@@ -1,0 +1,45 @@
+"""manage.py import_wordpress FILE: bring a WordPress export (WXR) in, with a progress bar."""
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from wordpress.importer import import_wxr
+from wordpress.wxr import WXRError
+
+
+class Command(BaseCommand):
+    help = "Import a WordPress export (Tools > Export > All content): posts, pages, terms, authors and comments."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The WXR file WordPress wrote (.xml).")
+        parser.add_argument(
+            "--fetch-attachments",
+            action="store_true",
+            help="Copy images and files from their addresses on the old site and point the posts at the copies.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Read everything, say what would happen, store nothing."
+        )
+
+    def handle(self, *args, file, fetch_attachments, dry_run, **options):
+        bars = {}
+
+        def progress(stage, done, total):
+            bar = bars.get(stage)
+            if bar is None:
+                for other in bars.values():
+                    other.close()
+                bar = bars[stage] = tqdm(
+                    desc=stage, total=total or None, unit=" items" if not total else "", file=self.stderr._out,
+                    disable=options["verbosity"] == 0, leave=True, dynamic_ncols=True,
+                )  # fmt: skip
+            bar.update(done - bar.n)
+
+        try:
+            summary = import_wxr(file, fetch_attachments=fetch_attachments, dry_run=dry_run, progress=progress)
+        except (WXRError, OSError) as error:
+            raise CommandError(f"{file}: {error}") from None
+        finally:
+            for bar in bars.values():
+                bar.close()
+        self.stdout.write(str(summary))

@@ -1,0 +1,118 @@
+"""What an import remembers: where things came from, their old addresses, and each admin import.
+
+A WordPress id means something only on its own site, so every imported object is recorded as
+(site, kind, WordPress id) -> object here. That record makes an import idempotent (the same
+file again adds nothing; a newer export adds only what is new) and answers the old addresses
+that name ids (`?p=12`, `?page_id=3`, `?cat=7`). Comments carry their WordPress id on the
+comment itself (`Comment.wordpress_id`), since their old anchors are rendered with them.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Site(models.Model):
+    """A WordPress site that content was imported from, keyed by its address (wp:base_site_url)."""
+
+    url = models.CharField(max_length=500, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    first_imported_at = models.DateTimeField(auto_now_add=True)
+    last_imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "WordPress site"
+
+    def __str__(self):
+        return self.title or self.url
+
+
+class ImportedQuerySet(models.QuerySet):
+    def object_ids(self, site, kind) -> dict[int, int]:
+        """WordPress id -> this site's object id, for one kind of thing from one site."""
+        return dict(self.filter(site=site, kind=kind).values_list("wordpress_id", "object_id"))
+
+    def newest_object_id(self, kind, wordpress_id) -> int | None:
+        """The object a WordPress id names, for an old address (the site imported last wins)."""
+        found = self.filter(kind=kind, wordpress_id=wordpress_id).order_by("-site__last_imported_at", "-pk").first()
+        return found.object_id if found else None
+
+
+class Imported(models.Model):
+    """One object brought in from a WordPress site: which it was there, which it is here."""
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", "Author"
+        CATEGORY = "category", "Category"
+        TAG = "tag", "Tag"
+        POST = "post", "Post or page"
+        ATTACHMENT = "attachment", "Attachment"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="imported")
+    kind = models.CharField(max_length=10, choices=Kind)
+    wordpress_id = models.PositiveBigIntegerField()
+    object_id = models.PositiveBigIntegerField(null=True, help_text="The user, category, tag or post here.")
+    file = models.CharField(max_length=500, blank=True, help_text="Attachments: the local copy, under MEDIA_ROOT.")
+
+    objects = ImportedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "kind", "wordpress_id"], name="one_import_per_id")]
+        indexes = [models.Index(fields=["kind", "wordpress_id"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.wordpress_id} of {self.site}"
+
+
+class OldAddress(models.Model):
+    """A path a post or page had on WordPress that is not its address here: answered with a 301."""
+
+    path = models.CharField(max_length=500, unique=True, help_text="Decoded, as Django sees it: /2025/10/02/x/.")
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="old_addresses")
+
+    class Meta:
+        verbose_name_plural = "old addresses"
+
+    def __str__(self):
+        return self.path
+
+
+class ImportRun(models.Model):
+    """A WordPress file uploaded in the admin and imported by the task worker, with its progress and summary."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for the task worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file = models.FileField(
+        upload_to="wordpress-imports/",
+        help_text="The file WordPress's Tools > Export > All content wrote (WXR, .xml). Importing it twice is safe.",
+    )
+    fetch_attachments = models.BooleanField(
+        "fetch images and files",
+        default=True,
+        help_text="Copy each attachment from its address on the old site, and point the posts at the copies.",
+    )
+    state = models.CharField(max_length=7, choices=State, default=State.QUEUED)
+    stage = models.CharField(max_length=100, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    summary = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "import from WordPress"
+        verbose_name_plural = "imports from WordPress"
+        permissions = [("export_site", "Can download the whole site as a WordPress export (WXR)")]
+
+    def __str__(self):
+        return f"{self.file.name.rpartition('/')[2]} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
