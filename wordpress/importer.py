@@ -71,6 +71,7 @@ KNOWN_META = {
     "_wp_desired_post_slug", "_wp_trash_meta_status", "_wp_trash_meta_time", "_oembed_time",
 }  # fmt: skip
 ZERO_DATE = "0000-00-00 00:00:00"
+NOT_FETCHED = "Attachments not fetched (posts still point at the old site)"
 SLUG_LENGTH = Post._meta.get_field("slug").max_length
 
 
@@ -254,41 +255,34 @@ class Import:
         return ordered
 
     def collect_files(self, fetch: bool) -> None:
+        """Find each attachment's local copy: made by an earlier import, on this site already, or fetched now."""
         known = {
-            row.wordpress_id: row for row in Imported.objects.filter(site=self.site, kind=Imported.Kind.ATTACHMENT)
+            row.wordpress_id: row.file
+            for row in Imported.objects.filter(site=self.site, kind=Imported.Kind.ATTACHMENT).exclude(file="")
         }
-        attachments = self.contents.attachments
+        attachments, not_fetched = self.contents.attachments, 0
         with media.http_client() as client:
             for number, attachment in enumerate(attachments.values(), 1):
                 self.progress("Fetching attachments", number, len(attachments))
                 url = attachment.attachment_url
-                row = known.get(attachment.id)
-                if row is not None and row.file:
-                    name = row.file
+                name = known.get(attachment.id) or media.already_here(url)
+                if attachment.id in known:
                     self.summary.already_there["attachments"] += 1
-                elif fetch and url:
+                elif not name and fetch and url:
                     fetched = media.fetch(url, self.site.url, client)
                     name = fetched.name
                     if fetched.problem:
-                        self.summary.note(
-                            "Attachments not fetched (posts still point at the old site)", f"{url}: {fetched.problem}"
-                        )
+                        self.summary.note(NOT_FETCHED, f"{url}: {fetched.problem}")
                     else:
                         self.summary.created["attachments"] += 1
-                    Imported.objects.update_or_create(
-                        site=self.site, kind=Imported.Kind.ATTACHMENT, wordpress_id=attachment.id,
-                        defaults={"file": name},
-                    )  # fmt: skip
-                else:
-                    name = ""
+                not_fetched += not name
                 if name:
                     self.files[attachment.id] = name
                     self.local_urls[url] = default_storage.url(name)
-        if attachments and not fetch and not self.files:
-            self.summary.note(
-                "Attachments not fetched (posts still point at the old site)",
-                f"{len(attachments)} file(s): fetching was not asked for",
-            )
+                    if attachment.id not in known:
+                        self.record(Imported.Kind.ATTACHMENT, attachment.id, None, file=name)
+        if not_fetched and not fetch:
+            self.summary.note(NOT_FETCHED, f"{not_fetched} file(s): fetching was not asked for")
 
     # Stage 3: posts and pages with their comments.
 
@@ -502,9 +496,9 @@ class Import:
             created_at=wordpress_date(record.date_gmt, record.date),
         )
 
-    def record(self, kind: Imported.Kind, wordpress_id: int, object_id: int) -> None:
+    def record(self, kind: Imported.Kind, wordpress_id: int, object_id: int | None, *, file: str = "") -> None:
         Imported.objects.update_or_create(
-            site=self.site, kind=kind, wordpress_id=wordpress_id, defaults={"object_id": object_id}
+            site=self.site, kind=kind, wordpress_id=wordpress_id, defaults={"object_id": object_id, "file": file}
         )
 
 

@@ -13,8 +13,11 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import httpx
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+
+from blog.site import absolute_url
 
 MAX_BYTES = 50 * 1024 * 1024
 TIMEOUT_SECONDS = 20
@@ -33,6 +36,12 @@ def storage_name(url: str, site_url: str) -> str:
     safe = [part for part in PurePosixPath(under_uploads).parts if part not in ("", ".", "..", "/")]
     host = (urlsplit(site_url).netloc or "unknown").replace(":", "_")
     return "/".join(["wordpress", host, *safe])
+
+
+def already_here(url: str) -> str:
+    """The storage name of a file this site serves itself (its own export, coming back), or ""."""
+    own = url.removeprefix(absolute_url(settings.MEDIA_URL))
+    return unquote(own) if own != url and default_storage.exists(unquote(own)) else ""
 
 
 def fetch(url: str, site_url: str, client: httpx.Client) -> Fetched:
