@@ -90,10 +90,10 @@ class Summary:
 
     def lines(self) -> list[str]:
         verb = "Would import" if self.dry_run else "Imported"
-        made = ", ".join(f"{count} {what}" for what, count in self.created.items() if count) or "nothing new"
+        made = ", ".join(f"{count} {what}" for what, count in (+self.created).items()) or "nothing new"
         lines = [f"{verb} from {self.site}: {made}."]
-        if self.already_there:
-            kept = ", ".join(f"{count} {what}" for what, count in self.already_there.items())
+        if +self.already_there:
+            kept = ", ".join(f"{count} {what}" for what, count in (+self.already_there).items())
             lines.append(f"Already imported before, left as they are: {kept}.")
         for heading, notes in self.notes.items():
             lines.append(f"{heading}:")

@@ -7,8 +7,15 @@ that name ids (`?p=12`, `?page_id=3`, `?cat=7`). Comments carry their WordPress 
 comment itself (`Comment.wordpress_id`), since their old anchors are rendered with them.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+
+
+def upload_name(run, filename: str) -> str:
+    """A folder nobody can guess: the file is under MEDIA_ROOT until its import ends and deletes it."""
+    return f"wordpress-imports/{uuid.uuid4().hex}/{filename}"
 
 
 class Site(models.Model):
@@ -86,7 +93,8 @@ class ImportRun(models.Model):
         FAILED = "failed", "Failed"
 
     file = models.FileField(
-        upload_to="wordpress-imports/",
+        "WordPress export",
+        upload_to=upload_name,
         help_text="The file WordPress's Tools > Export > All content wrote (WXR, .xml). Importing it twice is safe.",
     )
     fetch_attachments = models.BooleanField(

@@ -1,0 +1,87 @@
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import runs
+from .exporter import wxr_chunks
+from .models import ImportRun
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "state", "started_by", "created_at", "finished_at"]
+    fields = ["file", "fetch_attachments"]
+    add_form_template = "admin/wordpress/importrun/add_form.html"
+    # A plain file input: it has a <label> (the admin's default gives a legend, which axe finds wanting).
+    formfield_overrides = {
+        ImportRun._meta.get_field("file").__class__: {"widget": forms.FileInput(attrs={"accept": ".xml,.wxr"})}
+    }
+    change_list_template = "admin/wordpress/importrun/change_list.html"
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a run is watched, not edited
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:run_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="wordpress_importrun_progress",
+            ),
+            path("export/", self.admin_site.admin_view(self.export_view), name="wordpress_export"),
+        ]
+        return own + super().get_urls()
+
+    def save_model(self, request, obj, form, change):
+        obj.started_by = request.user
+        super().save_model(request, obj, form, change)
+        runs.start(obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return redirect(reverse("admin:wordpress_importrun_change", args=[obj.pk]))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, {"title": "Import from WordPress", **(extra_context or {})})
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"title": "Imports from WordPress", "can_export": request.user.has_perm("wordpress.export_site")}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The run's page: its progress while it runs (updated by import_progress.js), then its summary."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(ImportRun, pk=object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "run": run,
+            "title": f"Import from WordPress: {run.file.name.rpartition('/')[2]}",
+            "progress_url": reverse("admin:wordpress_importrun_progress", args=[run.pk]),
+        }
+        return TemplateResponse(request, "admin/wordpress/importrun/progress.html", context)
+
+    def progress_view(self, request, run_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(ImportRun, pk=run_id)
+        return JsonResponse(
+            {"state": run.state, "label": run.get_state_display(), "stage": run.stage, "done": run.done,
+             "total": run.total, "percent": run.percent}
+        )  # fmt: skip
+
+    def export_view(self, request):
+        """The whole site as a WordPress export, streamed: the same file as manage.py export_wordpress."""
+        if not request.user.has_perm("wordpress.export_site"):
+            raise PermissionDenied
+        name = f"{slugify(settings.BLOG_TITLE) or 'site'}.wordpress.{timezone.localdate():%Y-%m-%d}.xml"
+        response = StreamingHttpResponse(wxr_chunks(), content_type="application/rss+xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
