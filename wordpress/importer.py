@@ -119,7 +119,7 @@ class Contents:
 def read_contents(path, progress: Progress) -> Contents:
     """Read the whole file, checking it, and keep what the import needs before the items."""
     found = Contents()
-    for record in wxr.read_wxr(path):
+    for record in wxr.read_wxr(path, comments=False):
         if isinstance(record, wxr.Site):
             found.site = record
         elif isinstance(record, wxr.Author):
@@ -127,11 +127,10 @@ def read_contents(path, progress: Progress) -> Contents:
         elif isinstance(record, wxr.Term):
             found.terms.setdefault((record.taxonomy, record.slug), record)  # WordPress 6.1 writes each twice
         elif record.type == "attachment":
-            record.comments.clear()
             found.attachments[record.id] = record
         else:
             found.items += 1
-            found.comments += len(record.comments)
+            found.comments += record.comment_count
             if found.items % 100 == 0:
                 progress("Reading the file", found.items, 0)
     return found
