@@ -9,12 +9,13 @@ from pathlib import Path
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-APPS = ("blog", "comments", "accounts", "demo")
+APPS = ("blog", "comments", "accounts", "wordpress", "demo")
 # Which apps each app may import: the direction the README's layout section draws.
 MAY_IMPORT = {
     "blog": set(),
     "comments": {"blog"},
     "accounts": {"blog", "comments"},
+    "wordpress": {"blog", "comments"},
     "demo": {"blog", "comments", "accounts"},
 }
 # Imports a framework forces inside a function (each with a comment saying why at its place).
