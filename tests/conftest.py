@@ -271,3 +271,10 @@ def nginx(collected_static):
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploads and imported files go to this test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -20,10 +20,9 @@ def site_admin(make_user):
 
 
 def test_an_admin_imports_a_wordpress_export_and_finds_the_post_at_its_old_address(
-    make_page, site_admin, run_tasks, settings, tmp_path
+    make_page, site_admin, run_tasks, settings, media_root
 ):
     """Upload the bench export, see it wait for the worker, see the summary once it ran, and read the 100 comments."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     settings.COMMENTS_PER_PAGE = 100  # the whole thread on the article's page, where comments are paged
     page = make_page()
     log_in_to_admin(page, site_admin)
@@ -69,13 +68,12 @@ def test_an_admin_imports_a_wordpress_export_and_finds_the_post_at_its_old_addre
     save_screenshot(reader, "wordpress-imported-post")
 
 
-def test_an_old_comment_link_lands_on_its_comment(make_page, settings, tmp_path):
+def test_an_old_comment_link_lands_on_its_comment(make_page, settings, media_root):
     """A WordPress link to a comment, /?p=4#comment-N, arrives at the article scrolled to that comment."""
     from django.core.management import call_command
 
     from comments.models import Comment
 
-    settings.MEDIA_ROOT = tmp_path / "media"
     settings.COMMENTS_PER_PAGE = 100
     call_command("import_wordpress", str(BENCH_EXPORT), verbosity=0)
     comment = Comment.objects.get(wordpress_id=60)

@@ -60,12 +60,6 @@ def fixture_export_served_by(server_url: str, destination: Path, *, edit=None) -
 
 
 @pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def uploads_server(tmp_path):
     with UploadsServer(tmp_path / "old-site") as server:
         yield server
