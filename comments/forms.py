@@ -6,6 +6,8 @@ of this post and not too deep, the captcha (guests only), and a signed timestamp
 the form to its post and says when it was handed out: too old is refused (the text is kept),
 implausibly fast is let through but flagged (`sent_too_fast`) so the pipeline holds it.
 A hidden honeypot field is kept, not refused: a filled one marks the comment as spam.
+The two "Notify me" boxes (WordPress.com's wording and field names) only say what the reader
+asked to follow; the pipeline passes that on (signals.follow_requested).
 """
 
 import re
@@ -69,6 +71,8 @@ class CommentForm(forms.Form):
     comment = PlainTextField(max_length=size("body"), widget=forms.Textarea(attrs={"rows": 8, "cols": 45}))
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     timestamp = forms.CharField(widget=forms.HiddenInput)
+    subscribe_comments = forms.BooleanField(required=False, label="Notify me of new comments via email.")
+    subscribe_blog = forms.BooleanField(required=False, label="Notify me of new posts via email.")
 
     error_messages = {
         "closed": "Comments are closed on this article.",
@@ -126,6 +130,10 @@ class CommentForm(forms.Form):
             honeypot_value=data.get(settings.COMMENTS_HONEYPOT_FIELD, ""),
             **self.author_fields(),
         )
+
+    def follow_choices(self) -> tuple[bool, bool]:
+        """Whether the reader ticked "Notify me of new comments" and "Notify me of new posts"."""
+        return bool(self.cleaned_data.get("subscribe_comments")), bool(self.cleaned_data.get("subscribe_blog"))
 
     def author_fields(self) -> dict:
         """A logged-in reader writes as their account: name and profile link from the provider, email never shown."""

@@ -11,7 +11,8 @@ signed links in emails, links.py).
 What follows a change, queued in the same transaction (the task queue is a database table):
 - a moderator who moves a comment into spam, or out of it, corrects Akismet: submit-spam or
   submit-ham is sent by a task, retried until Akismet answers;
-- a comment that becomes approved may be announced to the post's author.
+- a comment that becomes approved may be announced to the post's author, and is announced to
+  whoever listens to `signals.comment_published` (the subscriptions app: followers, the commenter).
 """
 
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from . import akismet, links, notifications
+from . import akismet, links, notifications, signals
 from .models import Actor, Comment, CommentEvent, Reason, Status
 
 ALLOWED_TRANSITIONS = {
@@ -49,6 +50,7 @@ def change_status(
         akismet.report_to_akismet.enqueue(comment.pk, to == Status.SPAM)
     if to == Status.APPROVED and from_status != Status.APPROVED:
         notifications.comment_approved(comment)
+        signals.comment_published.send(sender=Comment, comment=comment, event=event)
     return event
 
 

@@ -11,7 +11,9 @@
 4. Run the local rules (rules.verdict) and remember their verdict on the comment. A filled-in
    honeypot makes it spam at once; a form sent back implausibly fast is held.
 5. Queue the spam check in the same transaction as the comment: the queue is a database
-   table, so the comment and its check are stored together or not at all.
+   table, so the comment and its check are stored together or not at all. If the reader ticked
+   "Notify me of new comments / posts", say so (signals.follow_requested) in that transaction:
+   the subscriptions app records it and asks the address to confirm.
 6. The check (check_for_spam, a task run by the worker): Akismet says spam or discard -> spam;
    not spam -> the rules' verdict; no answer -> held as "Akismet unreachable" and asked again
    with growing delays until it answers; no key configured -> held for a moderator.
@@ -27,7 +29,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from . import akismet, locking, notifications, retry, rules
+from . import akismet, locking, notifications, retry, rules, signals
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
 
@@ -94,6 +96,11 @@ def submit_comment(*, post, form, submission: Submission) -> Comment:
             change_status(comment, Status.SPAM, actor=Actor.RULE, reason=Reason.HONEYPOT)
         else:
             check_for_spam.enqueue(comment.pk)
+            new_comments, new_posts = form.follow_choices()
+            if new_comments or new_posts:
+                signals.follow_requested.send(
+                    sender=Comment, comment=comment, new_comments=new_comments, new_posts=new_posts
+                )
     return comment
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("comments.urls")),
+    path("", include("subscriptions.urls")),
     path("", include("blog.urls")),
 ]
 

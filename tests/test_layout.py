@@ -9,17 +9,22 @@ from pathlib import Path
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-APPS = ("blog", "comments", "accounts", "wordpress", "demo")
+APPS = ("blog", "comments", "accounts", "subscriptions", "wordpress", "demo")
 # Which apps each app may import: the direction the README's layout section draws.
 MAY_IMPORT = {
     "blog": set(),
     "comments": {"blog"},
     "accounts": {"blog", "comments"},
+    "subscriptions": {"blog", "comments"},
     "wordpress": {"blog", "comments"},
-    "demo": {"blog", "comments", "accounts"},
+    "demo": {"blog", "comments", "accounts", "subscriptions"},
 }
 # Imports a framework forces inside a function (each with a comment saying why at its place).
-FORCED = {("accounts/apps.py", "allauth.socialaccount.models"), ("accounts/apps.py", "accounts.logins")}
+FORCED = {
+    ("accounts/apps.py", "allauth.socialaccount.models"),
+    ("accounts/apps.py", "accounts.logins"),
+    ("subscriptions/apps.py", "subscriptions.receivers"),
+}
 
 
 def modules(app):

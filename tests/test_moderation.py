@@ -579,9 +579,17 @@ def test_anonymous_pages_do_not_show_or_vary_on_the_count(client, queue, make_us
 
 
 def test_moderators_group_has_only_comment_permissions():
-    """The Moderators group may view, change and delete comments and read their history, nothing else."""
+    """The Moderators group may view, change and delete comments and read their history, see and remove
+    subscriptions and see how new posts were sent (subscriptions' migration 0002), nothing else."""
     codenames = set(Group.objects.get(name="Moderators").permissions.values_list("codename", flat=True))
-    assert codenames == {"view_comment", "change_comment", "delete_comment", "view_commentevent"}
+    assert codenames == {"view_comment", "change_comment", "delete_comment", "view_commentevent"} | {
+        "view_subscription",
+        "delete_subscription",
+        "view_address",
+        "delete_address",
+        "view_announcement",
+        "view_delivery",
+    }
 
 
 def test_moderator_can_moderate_but_not_touch_posts_or_users(moderator_client, make_comment, post):

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "comments",
     "accounts",
     "wordpress",
+    "subscriptions",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -200,6 +201,22 @@ COMMENTS_MODERATION_LINK_MAX_AGE = env.int("COMMENTS_MODERATION_LINK_MAX_AGE", d
 # What is forgotten, and when (comments/retention.py, run daily by the task worker).
 COMMENTS_SPAM_RETENTION_DAYS = env.int("COMMENTS_SPAM_RETENTION_DAYS", default=15)
 COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=60)
+
+# Following the conversation by email (subscriptions/): the two "Notify me" boxes under the comment form.
+# Seconds a confirmation link works (and an unconfirmed subscription waits); seconds the manage and one-click
+# unsubscribe links in emails work; confirmation emails per address a day and per IP address an hour.
+SUBSCRIPTIONS_CONFIRM_MAX_AGE = env.int("SUBSCRIPTIONS_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+SUBSCRIPTIONS_LINK_MAX_AGE = env.int("SUBSCRIPTIONS_LINK_MAX_AGE", default=365 * 24 * 3600)
+SUBSCRIPTIONS_CONFIRMATIONS_PER_ADDRESS = env.int("SUBSCRIPTIONS_CONFIRMATIONS_PER_ADDRESS", default=3)
+SUBSCRIPTIONS_CONFIRMATIONS_PER_IP = env.int("SUBSCRIPTIONS_CONFIRMATIONS_PER_IP", default=10)
+# Emails a follower gets about one post's comments in an hour; the rest wait for one digest.
+SUBSCRIPTIONS_COMMENT_EMAILS_PER_HOUR = env.int("SUBSCRIPTIONS_COMMENT_EMAILS_PER_HOUR", default=3)
+# New posts go out in batches of this many emails; an announcement with no progress for this many seconds
+# (its worker was killed) is resumed.
+SUBSCRIPTIONS_BATCH_SIZE = env.int("SUBSCRIPTIONS_BATCH_SIZE", default=100)
+SUBSCRIPTIONS_RESUME_AFTER_SECONDS = env.int("SUBSCRIPTIONS_RESUME_AFTER_SECONDS", default=300)
+# A commenter whose held comment a moderator approves is told "Your comment ... is now published".
+COMMENTS_NOTIFY_COMMENTER_OF_APPROVED = env.bool("COMMENTS_NOTIFY_COMMENTER_OF_APPROVED", default=True)
 
 # Akismet: no key, no spam service - comments are then held for a moderator.
 AKISMET_API_KEY = env("AKISMET_API_KEY", default="")

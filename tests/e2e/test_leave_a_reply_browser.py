@@ -188,7 +188,7 @@ def test_guest_comment_without_javascript(make_page, article):
     page.goto(article.get_absolute_url())
     expect(page.locator("#comment-captcha")).to_contain_text("you'll be asked to type a few characters")
     fill_guest_form(page, comment="Carrots like sandy soil.\n\nMine sulk in clay.", website="https://north.example")
-    page.locator("#commentform").get_by_role("checkbox").check()
+    page.locator("#commentform").get_by_role("checkbox", name=re.compile("^Save my name")).check()
     post_comment_button(page).click()
 
     expect(page).to_have_url(re.compile(rf"/comments/post/{article.pk}/$"))
@@ -199,7 +199,7 @@ def test_guest_comment_without_javascript(make_page, article):
     expect(form_field(page, "Email")).to_have_value("marianne@example.com")
     expect(form_field(page, "Name")).to_have_value("Marianne North")
     expect(form_field(page, "Website")).to_have_value("https://north.example")
-    expect(page.locator("#commentform").get_by_role("checkbox")).to_be_checked()
+    expect(page.locator("#commentform").get_by_role("checkbox", name=re.compile("^Save my name"))).to_be_checked()
     expect(page.get_by_role("img", name="Distorted characters to type into the box below")).to_be_visible()
     expect(page.get_by_role("button", name="New picture")).to_be_hidden()  # it needs the script
     save_screenshot(page, "leave-a-reply-confirm-no-js")
@@ -325,6 +325,8 @@ def test_keyboard_only_guest_can_post_and_get_a_new_picture(page, article):
     page.keyboard.press("Shift+Tab")
     assert focused(page) == "Listen to the characters instead"
     assert tab(page) == "captcha_1"
+    assert tab(page) == "subscribe_comments"  # "Notify me of new comments via email."
+    assert tab(page) == "subscribe_blog"
     assert tab(page) == "Post Comment"
     page.keyboard.press("Enter")
 

@@ -1,0 +1,51 @@
+"""What the owner of an address does through the signed links in their emails (links.py).
+
+Each takes the address the link was sent to, so whatever else a link or a form names (a
+subscription id) only counts when it belongs to that address.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Address, Subscription, confirmation_deadline
+
+
+def confirm(address: Address, subscription_ids: list[int]) -> tuple[list[Subscription], list[Subscription]]:
+    """Confirm what the link asked about: (newly confirmed, confirmed before).
+
+    Subscriptions stopped or expired since are not brought back: replaying an old confirmation
+    link after unsubscribing subscribes nobody.
+    """
+    named = list(address.subscriptions.filter(pk__in=subscription_ids).select_related("post"))
+    before = [sub for sub in named if sub.confirmed]
+    waiting = [sub for sub in named if not sub.confirmed and sub.requested_at >= confirmation_deadline()]
+    with transaction.atomic():
+        Subscription.objects.filter(pk__in=[sub.pk for sub in waiting]).update(confirmed_at=timezone.now())
+        if waiting and address.opted_out:  # they opted out, then confirmed after all: the later wish wins
+            allow_again(address)
+    return waiting, before
+
+
+def stop(address: Address, subscription_id: int) -> Subscription | None:
+    """Stop one of the address's subscriptions; None if it has no such subscription (any more)."""
+    subscription = address.subscriptions.filter(pk=subscription_id).select_related("post").first()
+    if subscription is not None:
+        subscription.delete()
+    return subscription
+
+
+def stop_everything(address: Address) -> int:
+    """Stop every subscription and send the address nothing more, not even a confirmation; returns how many."""
+    with transaction.atomic():
+        stopped = address.subscriptions.count()
+        address.subscriptions.all().delete()
+        if not address.opted_out:
+            address.opted_out_at = timezone.now()
+            address.save(update_fields=["opted_out_at"])
+    return stopped
+
+
+def allow_again(address: Address) -> None:
+    """Undo `stop_everything`'s "nothing more": confirmation emails may be sent again."""
+    address.opted_out_at = None
+    address.save(update_fields=["opted_out_at"])

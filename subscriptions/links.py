@@ -1,0 +1,108 @@
+"""Signed links in the emails to followers: made, opened, checked.
+
+Each kind of link is signed with a salt of its own, so one can never pass for another, and
+each names the address it was sent to (its id and its email), so a link for one address is
+no use for another:
+
+- confirm: the subscriptions an address is asked to confirm; expires after
+  SUBSCRIPTIONS_CONFIRM_MAX_AGE, as the unconfirmed subscriptions do.
+- manage: the page where the address's owner sees what they follow and stops any of it.
+- unsubscribe: the one-click link of `List-Unsubscribe` (RFC 8058): stops one subscription,
+  or, with none named, every email from the site to the address.
+
+Manage and unsubscribe links live SUBSCRIPTIONS_LINK_MAX_AGE (a year): mail clients keep
+offering the unsubscribe button long after the email arrived.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from blog.site import absolute_url
+
+from .models import Address
+
+CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
+
+
+class LinkRefused(Exception):
+    """A link that may not be used; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _salt(purpose: str) -> str:
+    return f"subscriptions.{purpose}-link"
+
+
+def _token(purpose: str, address: Address, *rest) -> str:
+    return signing.dumps([address.pk, address.email.casefold(), *rest], salt=_salt(purpose), compress=True)
+
+
+def confirm_url(address: Address, subscription_ids: list[int]) -> str:
+    return absolute_url(reverse("subscriptions:confirm", args=[_token(CONFIRM, address, sorted(subscription_ids))]))
+
+
+def manage_url(address: Address) -> str:
+    return absolute_url(reverse("subscriptions:manage", args=[_token(MANAGE, address)]))
+
+
+def unsubscribe_url(address: Address, subscription_id: int | None = None) -> str:
+    """The one-click link stopping subscription `subscription_id`, or every email to the address."""
+    return absolute_url(reverse("subscriptions:unsubscribe", args=[_token(UNSUBSCRIBE, address, subscription_id)]))
+
+
+@dataclass
+class Opened:
+    """A link that checked out: the address it was sent to, and what else it names."""
+
+    address: Address
+    rest: list
+
+
+def _open(purpose: str, token: str, max_age: int, length: int) -> Opened:
+    try:
+        payload = signing.loads(token, salt=_salt(purpose), max_age=max_age)
+    except signing.SignatureExpired:
+        raise LinkRefused(EXPIRED[purpose], status=410) from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise LinkRefused("This link is not valid: it may have been cut short or changed.") from None
+    if not isinstance(payload, list) or len(payload) != length:
+        raise LinkRefused("This link is not valid: it may have been cut short or changed.")
+    address_id, email, *rest = payload
+    address = Address.objects.filter(pk=address_id).first()
+    if address is None or address.email.casefold() != email:
+        raise LinkRefused("This address is no longer on our list: there is nothing to change.", status=410)
+    return Opened(address, rest)
+
+
+EXPIRED = {
+    CONFIRM: "This confirmation link has expired, and so has the request it confirmed. "
+    "Tick the box under a comment form again to get a new one.",
+    MANAGE: "This link has expired. Every email we send you carries a fresh one.",
+    UNSUBSCRIBE: "This link has expired. Every email we send you carries a fresh one.",
+}
+
+
+def open_confirm(token: str) -> tuple[Address, list[int]]:
+    opened = _open(CONFIRM, token, settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE, 3)
+    ids = opened.rest[0]
+    if not isinstance(ids, list) or not all(isinstance(pk, int) for pk in ids):
+        raise LinkRefused("This link is not valid: it may have been cut short or changed.")
+    return opened.address, ids
+
+
+def open_manage(token: str) -> Address:
+    return _open(MANAGE, token, settings.SUBSCRIPTIONS_LINK_MAX_AGE, 2).address
+
+
+def open_unsubscribe(token: str) -> tuple[Address, int | None]:
+    opened = _open(UNSUBSCRIBE, token, settings.SUBSCRIPTIONS_LINK_MAX_AGE, 3)
+    subscription_id = opened.rest[0]
+    if subscription_id is not None and not isinstance(subscription_id, int):
+        raise LinkRefused("This link is not valid: it may have been cut short or changed.")
+    return opened.address, subscription_id

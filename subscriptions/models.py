@@ -1,0 +1,224 @@
+"""Who follows what by email, and what has been sent to them.
+
+- `Address`: an email address that asked to follow something. Its owner may ask for no email at
+  all from the site (`opted_out_at`): then nothing is sent to it, not even a confirmation.
+- `Subscription`: an address follows the comments of one post, or (no post) the site's new
+  posts. It waits (`confirmed_at` empty) until the address's owner confirms it through the
+  signed link of a confirmation email, and is forgotten if they have not within
+  SUBSCRIPTIONS_CONFIRM_MAX_AGE.
+- `ConfirmationEmail`: one confirmation email queued to an address, from an IP address; the
+  rate limits count them.
+- `CommentNotice`: an approved comment told to one follower, in an email of its own or gathered
+  into a digest (`in_digest`). One per follower and comment, so nobody hears of a comment twice.
+- `Announcement` and `Delivery`: a new post's email to the site's subscribers, made once per
+  post, with a row per subscriber that says whether it was sent. The row is marked "sending"
+  before the mail server is spoken to and "sent" after, so a worker killed in the middle of a
+  batch leaves a record of exactly who may have it, and a restarted one sends nobody a second copy.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class AddressQuerySet(models.QuerySet):
+    def reachable(self):
+        """Addresses that have not asked for no email at all."""
+        return self.filter(opted_out_at__isnull=True)
+
+    def following_new_posts(self):
+        """Reachable addresses with a confirmed subscription to the site's new posts."""
+        confirmed = Subscription.objects.confirmed().to_new_posts()
+        return self.reachable().filter(pk__in=confirmed.values("address_id"))
+
+    def get_by_email(self, email: str) -> "Address | None":
+        return self.filter(email__iexact=email).first()
+
+    def for_email(self, email: str) -> "Address":
+        """The address `email` (in any case), made if it is new."""
+        return self.get_by_email(email) or self.create(email=email)
+
+
+class Address(models.Model):
+    email = models.EmailField(max_length=254, help_text="Matched without regard to case.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    opted_out_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its owner asked for no email at all from this site: nothing is sent to it, "
+        "not even a confirmation, until they allow it again on their page.",
+    )
+
+    objects = AddressQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name_plural = "addresses"
+        constraints = [models.UniqueConstraint(Lower("email"), name="subscriptions_unique_address")]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def waiting(self):
+        """Not confirmed yet, and not expired."""
+        return self.filter(confirmed_at__isnull=True, requested_at__gte=confirmation_deadline())
+
+    def expired(self):
+        return self.filter(confirmed_at__isnull=True, requested_at__lt=confirmation_deadline())
+
+    def to_new_posts(self):
+        return self.filter(post__isnull=True)
+
+    def to_comments_on(self, post):
+        return self.filter(post=post)
+
+    def reaching(self):
+        """Subscriptions whose address may be emailed."""
+        return self.filter(address__opted_out_at__isnull=True)
+
+
+def confirmation_deadline():
+    """Subscriptions asked for before this and still unconfirmed have expired."""
+    return timezone.now() - timedelta(seconds=settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE)
+
+
+class Subscription(models.Model):
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="subscriptions")
+    post = models.ForeignKey(
+        "blog.Post",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        help_text="The post whose new comments are followed; empty for the site's new posts.",
+    )
+    comment = models.ForeignKey(
+        "comments.Comment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The comment whose form asked for it: a confirmation is not sent for a comment that is spam.",
+    )
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+    asked_at = models.DateTimeField(null=True, blank=True, help_text="When a confirmation email was last queued.")
+    confirmed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, help_text="Where it was asked for from.")
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address", "post"], condition=Q(post__isnull=False), name="subscriptions_one_per_post"
+            ),
+            models.UniqueConstraint(fields=["address"], condition=Q(post__isnull=True), name="subscriptions_one_site"),
+        ]
+
+    def __str__(self):
+        return f"{self.address} → {self.describe()}"
+
+    def describe(self) -> str:
+        return f"new comments on “{self.post.title}”" if self.post_id else "new posts"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class ConfirmationEmail(models.Model):
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="confirmation_emails")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-queued_at"]
+
+    def __str__(self):
+        return f"Confirmation to {self.address} at {self.queued_at:%Y-%m-%d %H:%M}"
+
+
+class CommentNotice(models.Model):
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="notices")
+    comment = models.ForeignKey("comments.Comment", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    in_digest = models.BooleanField(default=False, help_text="Gathered into a digest: the follower had had enough.")
+    digest_queued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subscription", "comment"], name="subscriptions_one_notice")]
+
+    def __str__(self):
+        return f"{self.comment_id} → {self.subscription.address}"
+
+
+class AnnouncementQuerySet(models.QuerySet):
+    def unfinished(self):
+        return self.filter(finished_at__isnull=True)
+
+
+class Announcement(models.Model):
+    post = models.OneToOneField("blog.Post", on_delete=models.CASCADE, related_name="announcement")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Batches in a row the mail server did not take; the next waits longer."
+    )
+    resume_after = models.DateTimeField(null=True, blank=True, help_text="The next batch waits for this.")
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    def __str__(self):
+        return f"New post: {self.post}"
+
+
+class DeliveryState(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    SENDING = "sending", "Being handed to the mail server"
+    SENT = "sent", "Sent"
+    INTERRUPTED = "interrupted", "Interrupted while being sent: maybe delivered, never sent again"
+    SKIPPED = "skipped", "Not sent (unsubscribed, or the post withdrawn, meanwhile)"
+    FAILED = "failed", "Refused by the mail server"
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(state=DeliveryState.WAITING)
+
+    def sending(self):
+        return self.filter(state=DeliveryState.SENDING)
+
+
+class Delivery(models.Model):
+    State = DeliveryState
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="deliveries")
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(max_length=11, choices=DeliveryState, default=DeliveryState.WAITING)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [models.UniqueConstraint(fields=["announcement", "address"], name="subscriptions_one_delivery")]
+        indexes = [models.Index(fields=["announcement", "state"])]
+
+    def __str__(self):
+        return f"{self.announcement.post} → {self.address} ({self.state})"
