@@ -492,3 +492,16 @@ def test_the_article_page_answers_in_constant_queries_after_an_import(client, dj
     client.get(NIGHT_TRAIN)  # what a first request leaves in the cache (the nav) stays there
     with django_assert_max_num_queries(6):
         assert client.get(NIGHT_TRAIN).status_code == 200
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_older_wxr_versions_read_the_same(version, tmp_path, media_root):
+    """WXR 1.0 and 1.1 (older WordPress, other namespace URIs) import like 1.2."""
+    text = (
+        BENCH_EXPORT.read_text()
+        .replace("/export/1.2/", f"/export/{version}/")
+        .replace(">1.2</wp:wxr", f">{version}</wp:wxr")
+    )
+    (tmp_path / "old.xml").write_text(text)
+    assert "1 posts, 100 comments." in import_wordpress(tmp_path / "old.xml")
+    assert Comment.objects.count() == 100
