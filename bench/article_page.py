@@ -212,7 +212,6 @@ def measure_article(server, options):
 
 def measure_article_with_comments(server, options, count=100):
     """An article under `count` approved comments, threaded up to five deep."""
-    from blog.markup import render_comment
     from blog.models import Post
     from comments.models import Comment, Reason, Status
 
@@ -221,17 +220,16 @@ def measure_article_with_comments(server, options, count=100):
     for number in range(count):
         parent = parents[number % len(parents)] if parents and number % 3 else None
         body = f"Comment number {number}. A few words, and a link https://example.com/{number} for urlize."
-        comment = Comment.objects.create(
+        comment = Comment.build(
             post=post,
             parent=parent,
-            depth=parent.depth + 1 if parent else 1,
+            body=body,
             author_name=f"Reader {number}",
             author_email=f"reader{number}@example.com",
-            body=body,
-            body_html=render_comment(body),
             status=Status.APPROVED,
             reason=Reason.MODERATOR,
         )
+        comment.save()
         if comment.depth < 5:
             parents.append(comment)
     return measure_page(server, f"article+{count}c", post.get_absolute_url(), options)

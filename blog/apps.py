@@ -1,5 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class BlogConfig(AppConfig):
     name = "blog"
+
+    def ready(self):
+        # Models may be imported only once the app registry is ready.
+        from .frontcache import forget_post
+        from .models import Category, Post, forget_nav_categories
+
+        # The header's categories are cached (Category.objects.nav): forget them when one changes.
+        post_save.connect(forget_nav_categories, sender=Category, dispatch_uid="blog.category-saved")
+        post_delete.connect(forget_nav_categories, sender=Category, dispatch_uid="blog.category-deleted")
+        # The front cache keeps pages: a changed post's must go (frontcache.py).
+        post_save.connect(forget_post, sender=Post, dispatch_uid="blog.post-saved")
+        post_delete.connect(forget_post, sender=Post, dispatch_uid="blog.post-deleted")

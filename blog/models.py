@@ -12,6 +12,7 @@ what keeps the old address.
 import re
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -24,9 +25,21 @@ from .markup import clean_post_html
 BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|pre|dd|dt|td|th)>", re.IGNORECASE)
 
 
+NAV_CACHE_KEY = "blog.nav-categories"
+NAV_CACHE_SECONDS = 300
+
+
 class CategoryQuerySet(models.QuerySet):
     def top_level(self):
         return self.filter(parent=None)
+
+    def nav(self) -> list:
+        """The top-level categories every page's header lists, kept in the cache (forgotten when a category changes)."""
+        categories = cache.get(NAV_CACHE_KEY)
+        if categories is None:
+            categories = list(self.top_level())
+            cache.set(NAV_CACHE_KEY, categories, NAV_CACHE_SECONDS)
+        return categories
 
     def with_ancestors(self):
         """Load three levels of parents along, so `path` and `get_absolute_url` need no more queries."""
@@ -38,6 +51,10 @@ class CategoryQuerySet(models.QuerySet):
         if category.path != path:
             raise self.model.DoesNotExist(f"No category at {path!r}.")
         return category
+
+
+def forget_nav_categories(**kwargs) -> None:
+    cache.delete(NAV_CACHE_KEY)
 
 
 class Category(models.Model):

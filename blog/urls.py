@@ -83,11 +83,17 @@ urlpatterns = [
     *paged("<year:year>/<two:month>/", views.MonthView.as_view(), "archive_month"),
     *paged("<year:year>/<two:month>/<two:day>/", views.DayView.as_view(), "archive_day"),
     path("<year:year>/<two:month>/<two:day>/<uslug:slug>/", views.PostDetailView.as_view(), name="post"),
+    path(  # a page of a long comment thread, as WordPress pages them
+        "<year:year>/<two:month>/<two:day>/<uslug:slug>/comment-page-<page:comment_page>/",
+        views.PostDetailView.as_view(),
+        name="post",
+    ),
     path("category/<path:path>/page/<page:page>/", views.CategoryView.as_view(), name="category"),
     path("category/<path:path>/feed/", feeds.CategoryFeed(), name="category_feed"),
     path("category/<path:path>/", views.CategoryView.as_view(), name="category"),
     *paged("tag/<uslug:slug>/", views.TagView.as_view(), "tag"),
     *paged("author/<str:username>/", views.AuthorView.as_view(), "author"),
     # Last: a page's address is any path the routes above leave free (/about/, /about/team/).
+    path("<pagepath:path>/comment-page-<page:comment_page>/", views.PageView.as_view(), name="page"),
     path("<pagepath:path>/", views.PageView.as_view(), name="page"),
 ]

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView
 from django.views.generic.dates import (
@@ -79,7 +79,24 @@ class DayView(BlogViewMixin, PagedMixin, DayArchiveView):
     template_name = "blog/archive_day.html"
 
 
-class PostDetailView(BlogViewMixin, DateDetailView):
+class ArticleMixin:
+    """An article or a page: which page of its comments the address asks for; drafts never cached.
+
+    Whether anyone else may be shown the same bytes is the caching middleware's to say
+    (comments/caching.py): it knows which cookies make a page a reader's own.
+    """
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(comment_page=self.kwargs.get("comment_page"), **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.object.is_public:
+            add_never_cache_headers(response)
+        return response
+
+
+class PostDetailView(ArticleMixin, BlogViewMixin, DateDetailView):
     """One article. Staff also reach drafts and scheduled posts, to preview them."""
 
     template_name = "blog/post_detail.html"
@@ -97,16 +114,8 @@ class PostDetailView(BlogViewMixin, DateDetailView):
         context["previous_post"], context["next_post"] = self.object.published_neighbours()
         return context
 
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if not self.object.is_public:
-            add_never_cache_headers(response)
-        # A reader's comment cookies (own held comments, saved details) change the page.
-        patch_vary_headers(response, ["Cookie"])
-        return response
 
-
-class PageView(DetailView):
+class PageView(ArticleMixin, DetailView):
     """A page at its own address (/about/, /about/team/). Staff also reach unpublished ones, to preview them."""
 
     template_name = "blog/page_detail.html"
@@ -118,13 +127,6 @@ class PageView(DetailView):
             return pages.select_related("author").get_page_by_path(self.kwargs["path"])
         except Post.DoesNotExist:
             raise Http404("No such page.") from None
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if not self.object.is_public:
-            add_never_cache_headers(response)
-        patch_vary_headers(response, ["Cookie"])
-        return response
 
 
 class CategoryView(PagedMixin, ListView):

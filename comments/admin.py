@@ -244,7 +244,8 @@ class CommentAdmin(admin.ModelAdmin):
             edit_label = "Edit" if may_change else "View"
             buttons.append(format_html('<a href="{}" class="row-action">{}</a>', edit_url, edit_label))
             if obj.status == Status.APPROVED:
-                buttons.append(format_html('<a href="{}" class="row-action">View on site</a>', obj.get_absolute_url()))
+                on_site = reverse("comments:permalink", args=[obj.pk])  # finds the comment's page when followed
+                buttons.append(format_html('<a href="{}" class="row-action">View on site</a>', on_site))
             actions = format_html_join(" ", "{}", ([button] for button in buttons))
             return format_html('{}<div class="row-actions">{}</div>', self.comment(obj), actions)
 

@@ -5,6 +5,8 @@ A comment's status is one field (`Comment.Status`); `reason` says why it is wher
 intake) and `moderation.change_status` write them, and every change writes a `CommentEvent`.
 """
 
+import math
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -64,6 +66,10 @@ class CommentQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Status.APPROVED)
 
+    def published(self):
+        """What readers see: approved, and never an editorial note."""
+        return self.approved().exclude(kind=Kind.NOTE)
+
     def pending(self):
         return self.filter(status=Status.PENDING)
 
@@ -95,6 +101,16 @@ class Comment(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies", editable=False
     )
     depth = models.PositiveSmallIntegerField(default=1, editable=False, help_text="1 for a top-level comment.")
+    root = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The top-level comment this one answers, directly or not (none for a top-level comment): "
+        "a page of the thread is its top-level comments and everything under them.",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -141,33 +157,80 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["post", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["post", "status", "created_at"]),
+            models.Index(fields=["post", "status", "depth", "created_at"], name="comments_thread_roots"),
+        ]
 
     def __str__(self):
         return f"{self.author_name} on {self.post}"
 
     def get_absolute_url(self):
-        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+        """The address that shows this comment: the page of its post's thread it is on."""
+        return f"{comment_page_url(self.post, *self.thread_page())}#comment-{self.pk}"
 
     def get_reply_url(self):
-        """Without JavaScript, Reply opens the article with the form set to answer this comment."""
-        return f"{self.post.get_absolute_url()}?replytocom={self.pk}#respond"
+        """Without JavaScript, Reply opens the comment's page with the form set to answer it."""
+        return f"{comment_page_url(self.post, *self.thread_page())}?replytocom={self.pk}#respond"
+
+    def thread_page(self) -> tuple[int, int]:
+        """(The page of its post's thread this comment is on, the page the article's own address shows.)
+
+        A reply is on its top-level comment's page; a held top-level comment, shown only to its
+        author, on the newest.
+        """
+        roots = Comment.objects.for_post(self.post_id).published().filter(depth=1)
+        pages = comment_page_count(roots.count())
+        root = self.root or self
+        number = pages
+        if settings.COMMENTS_PER_PAGE and root.status == Status.APPROVED:
+            earlier = models.Q(created_at__lt=root.created_at) | models.Q(created_at=root.created_at, pk__lt=root.pk)
+            number = roots.filter(earlier).count() // settings.COMMENTS_PER_PAGE + 1
+        return number, default_comment_page(pages)
 
     @classmethod
     def build(cls, *, post, body: str, parent: "Comment | None" = None, **fields) -> "Comment":
         """A new, unsaved comment: the one way comments are made (the form, the admin's reply, imports, the demo).
 
-        Its depth follows from its parent and its HTML from its text, here and nowhere else.
+        Its depth and thread (root) follow from its parent and its HTML from its text, here and nowhere else.
         """
-        comment = cls(
-            post=post, parent=parent, depth=parent.depth + 1 if parent is not None else 1, body=body, **fields
-        )
+        if parent is None:
+            comment = cls(post=post, body=body, **fields)
+        else:
+            comment = cls(post=post, parent=parent, depth=parent.depth + 1, body=body, **fields)
+            if parent.depth == 1:
+                comment.root = parent
+            elif parent.root_id:
+                comment.root_id = parent.root_id
+            else:
+                comment.root = parent.root  # built in the same batch (an import): its id is known when saved
         comment.render_body()
         return comment
 
     def render_body(self) -> None:
         """Derive the HTML shown from the text written (stored, so pages never render it again)."""
         self.body_html = render_comment(self.body)
+
+
+# Paging, as WordPress pages comments: COMMENTS_PER_PAGE top-level comments a page (0: one page), each
+# with all its replies, page 1 the oldest; the article's own address shows COMMENTS_DEFAULT_PAGE
+# ("newest", the last page, or "oldest"), and page N is also `<article>/comment-page-N/`.
+
+
+def comment_page_count(top_level: int) -> int:
+    per_page = settings.COMMENTS_PER_PAGE
+    return max(1, math.ceil(top_level / per_page)) if per_page else 1
+
+
+def default_comment_page(pages: int) -> int:
+    return pages if settings.COMMENTS_DEFAULT_PAGE == "newest" else 1
+
+
+def comment_page_url(post, number: int, default: int) -> str:
+    """Page `number` of the post's comments: the article's own address for the default page."""
+    if number == default:
+        return post.get_absolute_url()
+    return post.get_absolute_url() + f"comment-page-{number}/"
 
 
 class CommentEventQuerySet(models.QuerySet):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from . import akismet, links, notifications, signals
+from . import akismet, caching, links, notifications, signals
 from .models import Actor, Comment, CommentEvent, Reason, Status
 
 ALLOWED_TRANSITIONS = {
@@ -48,6 +48,8 @@ def change_status(
     event = CommentEvent.objects.record(comment, actor=actor, from_status=from_status, moderator=moderator, note=note)
     if actor == Actor.MODERATOR and (from_status == Status.SPAM) != (to == Status.SPAM):
         akismet.report_to_akismet.enqueue(comment.pk, to == Status.SPAM)
+    if (from_status == Status.APPROVED) != (to == Status.APPROVED):
+        caching.forget_comment(comment)  # it appears on its article, or leaves it
     if to == Status.APPROVED and from_status != Status.APPROVED:
         notifications.comment_approved(comment)
         signals.comment_published.send(sender=Comment, comment=comment, event=event)
@@ -164,6 +166,8 @@ def edit(comment: Comment, *, moderator, fields) -> CommentEvent | None:
         comment.render_body()
     comment.save(update_fields=[*edited, *(["body_html"] if "body" in edited else []), "updated_at"])
     comment.refresh_from_db(fields=["status", "reason"])
+    if comment.status == Status.APPROVED:
+        caching.forget_comment(comment)
     names = ", ".join(str(Comment._meta.get_field(name).verbose_name) for name in edited)
     return CommentEvent.objects.record(comment, actor=Actor.MODERATOR, moderator=moderator, note=f"Edited: {names}.")
 

@@ -1,9 +1,30 @@
-"""The comment thread of one article, loaded in one query and nested in Python."""
+"""The comment thread under an article: one page of it, loaded in two queries and written as HTML in Python.
+
+Long threads are paged as WordPress pages them: COMMENTS_PER_PAGE top-level comments a page,
+each with every reply under it, oldest first; the article's own address shows
+COMMENTS_DEFAULT_PAGE, and page N also lives at `<article>/comment-page-N/`. The numbers that go with every
+page (comments in all, top-level comments) are counted in one query, the page's comments loaded
+in another; a reader's own held comments (signed cookie) are shown to them, under their
+parent, or at the end of the last page. Paging itself (which page is which) is in models.py.
+
+The thread is written by `render` with plain string formatting rather than a template per
+comment: a {% include %} per comment was most of the time spent on an article page (each one
+formats dates, numbers and URLs through the template machinery). Everything a reader wrote is
+escaped here, or was made safe when stored (`body_html`).
+"""
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
 from .cookies import own_comment_ids
-from .models import Comment, Status
+from .models import Comment, Kind, Status, comment_page_count, comment_page_url, default_comment_page
 
 
 @dataclass
@@ -18,21 +39,141 @@ class Node:
 
 @dataclass
 class Thread:
+    """One page of an article's thread and what every page says about the whole."""
+
+    post: object
     roots: list[Node]
-    approved_count: int
+    approved_count: int  # published comments on the article, on every page
+    number: int  # this page, 1 for the oldest
+    page_count: int
+    default_number: int  # the page the article's own address shows
     by_id: dict[int, Comment]
 
+    def page_url(self, number: int) -> str:
+        return comment_page_url(self.post, number, self.default_number)
 
-def load_thread(post, request) -> Thread:
-    """Approved comments, plus the reader's own held ones, as a tree (memoised on the post)."""
-    if getattr(post, "_comment_thread", None) is None:
-        comments = list(Comment.objects.for_post(post).visible_to(own_comment_ids(request)).thread_order())
-        nodes = {c.pk: Node(c) for c in comments}
-        roots = []
-        for comment in comments:
-            comment.post = post  # Known already: spares get_reply_url a query per comment.
-            parent = nodes.get(comment.parent_id)
-            (parent.replies if parent else roots).append(nodes[comment.pk])
-        approved = sum(c.status == Status.APPROVED for c in comments)
-        post._comment_thread = Thread(roots=roots, approved_count=approved, by_id={c.pk: c for c in comments})
+    @property
+    def url(self) -> str:
+        return self.page_url(self.number)
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.page_url(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.page_url(self.number + 1) if self.number < self.page_count else None
+
+
+def load_thread(post, request, number: int | None = None) -> Thread:
+    """Page `number` (or the default page) of the post's thread, memoised on the post; Http404 past the last."""
+    cached = getattr(post, "_comment_thread", None)
+    if cached is not None and number in (None, cached.number):
+        return cached
+    published = Comment.objects.for_post(post).published()
+    counts = published.aggregate(total=Count("pk"), roots=Count("pk", filter=Q(depth=1)))
+    pages = comment_page_count(counts["roots"])
+    default = default_comment_page(pages)
+    number = number or default
+    if number > pages:
+        raise Http404("The article's comments have no such page.")
+
+    roots = published.filter(depth=1).order_by("created_at", "pk").values("pk")
+    if settings.COMMENTS_PER_PAGE:
+        first = (number - 1) * settings.COMMENTS_PER_PAGE
+        roots = roots[first : first + settings.COMMENTS_PER_PAGE]
+    on_page = Q(pk__in=roots) | Q(root__in=roots)
+    own = own_comment_ids(request)
+    if own and number == pages:
+        on_page |= Q(pk__in=own, depth=1)  # the reader's own held comments close the newest page
+    comments = list(
+        Comment.objects.for_post(post).visible_to(own).exclude(kind=Kind.NOTE).filter(on_page).thread_order()
+    )
+
+    nodes = {comment.pk: Node(comment) for comment in comments}
+    top = []
+    for comment in comments:
+        comment.post = post  # known already: spares a query per comment
+        parent = nodes.get(comment.parent_id)
+        (parent.replies if parent else top).append(nodes[comment.pk])
+    post._comment_thread = Thread(
+        post=post,
+        roots=top,
+        approved_count=counts["total"],
+        number=number,
+        page_count=pages,
+        default_number=default,
+        by_id={pk: node.comment for pk, node in nodes.items()},
+    )
     return post._comment_thread
+
+
+# Writing the page's thread as HTML.
+
+
+def render(thread: Thread, *, closed: bool) -> SafeString:
+    """The <li> of every comment on the page, nested as the thread is."""
+    writer = _Writer(reply_url=thread.url, max_depth=settings.COMMENTS_MAX_DEPTH, closed=closed)
+    return mark_safe("".join(writer.node(node) for node in thread.roots))  # noqa: S308 (escaped in _Writer)
+
+
+@dataclass
+class _Writer:
+    reply_url: str
+    max_depth: int
+    closed: bool
+
+    def node(self, node: Node) -> str:
+        comment = node.comment
+        waiting = node.awaiting_moderation
+        classes = f"{comment.kind} depth-{comment.depth}{' comment-awaiting' if waiting else ''}"
+        parts = [f'<li id="comment-{comment.pk}" class="{classes}">']
+        if comment.wordpress_id and comment.wordpress_id != comment.pk:
+            parts.append(f'<span id="comment-{comment.wordpress_id}" class="old-anchor"></span>')
+        if comment.kind in (Kind.PINGBACK, Kind.TRACKBACK):
+            parts.append(f'<p class="comment-body ping-body">{comment.get_kind_display()}: {self.author(comment)}</p>')
+        else:
+            parts.append(self.body(comment, waiting))
+        if node.replies:
+            parts.append('<ol class="children">')
+            parts.extend(self.node(reply) for reply in node.replies)
+            parts.append("</ol>")
+        parts.append("</li>")
+        return "".join(parts)
+
+    def author(self, comment) -> str:
+        name = escape(comment.author_name)
+        if not comment.author_url:
+            return name
+        return f'<a href="{escape(comment.author_url)}" rel="external nofollow ugc noopener">{name}</a>'
+
+    def body(self, comment, waiting: bool) -> str:
+        pk, name = comment.pk, escape(comment.author_name)
+        created = timezone.localtime(comment.created_at)
+        parts = [
+            f'<article class="comment-body" aria-labelledby="comment-{pk}-author">',
+            '<footer class="comment-meta">',
+            f'<span class="comment-avatar" aria-hidden="true">{escape(comment.author_name[:1].upper())}</span>',
+            f'<b class="comment-author" id="comment-{pk}-author">{self.author(comment)}</b>',
+            f'<a class="comment-permalink" href="#comment-{pk}">'
+            f'<time datetime="{created.isoformat()}">{_written_on(created)}</time></a>',
+            "</footer>",
+        ]
+        if waiting:
+            parts.append('<p class="comment-awaiting-moderation"><em>Your comment is awaiting moderation.</em></p>')
+        parts.append(f'<div class="comment-content">{comment.body_html}</div>')
+        if not waiting and not self.closed and comment.depth < self.max_depth:
+            parts.append(
+                f'<p class="reply"><a class="comment-reply-link" rel="nofollow" '
+                f'href="{escape(self.reply_url)}?replytocom={pk}#respond" data-comment-id="{pk}" '
+                f'data-author="{name}" aria-label="Reply to {name}">Reply</a></p>'
+            )
+        parts.append("</article>")
+        return "".join(parts)
+
+
+def _written_on(moment) -> str:
+    """ "November 30, 2026 at 10:45 a.m.", as the date filter's "F j, Y \\a\\t g:i a" says it, without its cost."""
+    hour = moment.hour % 12 or 12
+    noon = "p.m." if moment.hour >= 12 else "a.m."
+    return f"{MONTHS[moment.month]} {moment.day}, {moment.year} at {hour}:{moment.minute:02d} {noon}"

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import JsonResponse
+from django.db.models import Case, Q, When
+from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -88,6 +89,27 @@ def form_state(request, post_id):
         captcha_field = GuestCommentForm(post, request.user)["captcha"]
         state["captcha_html"] = render_to_string("comments/_captcha.html", {"field": captcha_field}, request)
     return JsonResponse(state)
+
+
+@require_GET
+def comment_permalink(request, comment_id):
+    """An address that finds a published comment's page by itself: /comments/N/ -> its page, #comment-N.
+
+    With ?on=<post id> it also takes the WordPress id an imported comment had on that post (its old
+    #comment-N anchor), which comments.js asks for when an anchor is not on the page shown.
+    """
+    published = Comment.objects.published().select_related("post")
+    on_post = request.GET.get("on", "")
+    if on_post.isdecimal():
+        match = Q(pk=comment_id) | Q(wordpress_id=comment_id)
+        comment = (
+            published.filter(match, post_id=on_post).order_by(Case(When(pk=comment_id, then=0), default=1)).first()
+        )
+    else:
+        comment = published.filter(pk=comment_id).first()
+    if comment is None or not comment.post.is_public:
+        raise Http404("No published comment has this number.")
+    return redirect(comment.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])

@@ -13,6 +13,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, as a freshly started site does."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def make_user(django_user_model):
     def make(username=None, **fields):
@@ -82,7 +90,6 @@ def make_comment(make_post):
     flood and duplicate rules look at time); `commit=False` returns it unsaved, as the pipeline
     holds it before the rules run.
     """
-    from blog.markup import render_comment
     from comments.models import Comment
 
     def make(post=None, *, commit=True, created_at=None, **fields):
@@ -99,11 +106,11 @@ def make_comment(make_post):
         fields.setdefault("status", Comment.Status.APPROVED)
         pending = fields["status"] == Comment.Status.PENDING
         fields.setdefault("reason", Comment.Reason.SPAM_CHECK if pending else Comment.Reason.MODERATOR)
-        fields.setdefault("body_html", render_comment(fields["body"]))
         if fields.get("parent") is not None:
-            fields.setdefault("depth", fields["parent"].depth + 1)
             post = post or fields["parent"].post
-        comment = Comment(post=post or make_post(), **fields)
+        body_html = fields.pop("body_html", None)
+        comment = Comment.build(post=post or make_post(), **fields)
+        comment.body_html = body_html if body_html is not None else comment.body_html
         if not commit:
             return comment
         comment.save()
@@ -259,8 +266,8 @@ def nginx(collected_static):
 
     if nginx_binary() is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("nginx not found (CI=true: .ci/run installs Debian's nginx)", pytrace=False)
-        pytest.skip("nginx not found: apt-get install nginx")
+            pytest.fail("nginx or its cache purge module not found (CI=true: .ci/run installs them)", pytrace=False)
+        pytest.skip("nginx not found: apt-get install nginx libnginx-mod-http-cache-purge")
     servers = []
 
     def make():

@@ -144,9 +144,13 @@ def collect_static(target: Path) -> Path:
 
 
 NGINX_SITE = BASE_DIR / "deploy" / "nginx" / "blog.conf"
+PURGE_MODULE = "/usr/lib/nginx/modules/ngx_http_cache_purge_module.so"  # Debian's libnginx-mod-http-cache-purge
 
 
 def nginx_binary() -> str | None:
+    """Debian's nginx, when it and the cache purge module the site's configuration uses are installed."""
+    if not os.path.exists(PURGE_MODULE):
+        return None
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 
 
@@ -186,6 +190,7 @@ class Nginx:
         (self.folder / "blog.conf").write_text(self.site_config())
         (self.folder / "nginx.conf").write_text(
             f"""
+            load_module {PURGE_MODULE};
             worker_processes 1;
             pid {self.folder}/nginx.pid;
             error_log {self.folder}/error.log warn;

@@ -23,6 +23,8 @@ MAY_IMPORT = {
 FORCED = {
     ("accounts/apps.py", "allauth.socialaccount.models"),
     ("accounts/apps.py", "accounts.logins"),
+    ("blog/apps.py", "blog.models"),
+    ("blog/apps.py", "blog.frontcache"),
     ("subscriptions/apps.py", "subscriptions.receivers"),
 }
 

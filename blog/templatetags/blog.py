@@ -44,7 +44,7 @@ def blog_language():
 
 @register.simple_tag
 def nav_categories():
-    return Category.objects.top_level()
+    return Category.objects.nav()
 
 
 @register.simple_tag

@@ -5,14 +5,25 @@ from django.middleware.csrf import get_token
 from comments import akismet, cookies, drafts, rules
 from comments.forms import comment_form_for, issue_timestamp
 from comments.models import Status
-from comments.thread import load_thread
+from comments.thread import load_thread, render
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def comment_count(context, post):
-    return load_thread(post, context["request"]).approved_count
+    return _thread(context, post).approved_count
+
+
+@register.inclusion_tag("comments/_page_links.html", takes_context=True)
+def comment_page_links(context, post):
+    """The head's links for the page of comments shown: canonical, and rel prev/next between pages."""
+    return {"thread": _thread(context, post)}
+
+
+def _thread(context, post):
+    """The page of the thread the address asks for (`comment_page` from the view), loaded once per request."""
+    return load_thread(post, context["request"], context.get("comment_page"))
 
 
 @register.inclusion_tag("comments/_section.html", takes_context=True)
@@ -24,7 +35,8 @@ def comments_section(context, post):
     the form-state endpoint for those when the reader starts writing.
     """
     request = context["request"]
-    thread = load_thread(post, request)
+    thread = _thread(context, post)
+    closed = rules.comments_closed(post)
     personal = request.user.is_authenticated
     reply_to = None
     if request.GET.get("replytocom", "").isdecimal():
@@ -40,7 +52,8 @@ def comments_section(context, post):
         "post": post,
         "thread": thread,
         "max_depth": settings.COMMENTS_MAX_DEPTH,
-        "comments_closed": rules.comments_closed(post),
+        "thread_html": render(thread, closed=closed),
+        "comments_closed": closed,
         "form": comment_form_for(request.user, post, initial=initial),
         "reply_to": reply_to,
         "timestamp": issue_timestamp(post) if personal else "",

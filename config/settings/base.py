@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag, and 304 for a page the reader has
+    "comments.caching.SharedPagesMiddleware",  # who may share a page: above the session's Vary
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "comments.middleware.RequestTooLargeMiddleware",  # before anything reads the form
@@ -181,6 +183,9 @@ LOGGING = {
 
 # Comments ("Leave a Reply"). Defaults follow WordPress's Discussion settings.
 COMMENTS_MAX_DEPTH = env.int("COMMENTS_MAX_DEPTH", default=5)
+# Long threads are paged: top-level comments a page (0: never paged), and which page the article shows.
+COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=50)
+COMMENTS_DEFAULT_PAGE = env.str("COMMENTS_DEFAULT_PAGE", default="newest")  # or "oldest"
 COMMENTS_FLOOD_SECONDS = env.int("COMMENTS_FLOOD_SECONDS", default=15)
 COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)
 COMMENTS_MODERATION_WORDS = env.list("COMMENTS_MODERATION_WORDS", default=[])
@@ -288,6 +293,12 @@ SOCIAL_LOGIN_ORIGINS = [
     *env.list("SOCIAL_LOGIN_EXTRA_ORIGINS", default=[]),  # OpenID Connect providers added in the admin
 ]
 SECURE_CSP["form-action"] = [CSP.SELF, *SOCIAL_LOGIN_ORIGINS]
+
+# The front cache (deploy/nginx/blog.conf): how long it may keep an anonymous page, how long it may serve
+# it stale while fetching a new one, and where to ask it to forget a page that changed (comma-separated).
+FRONT_CACHE_SECONDS = env.int("FRONT_CACHE_SECONDS", default=1)
+FRONT_CACHE_STALE_SECONDS = env.int("FRONT_CACHE_STALE_SECONDS", default=30)
+FRONT_CACHE_PURGE_URLS = env.list("FRONT_CACHE_PURGE_URLS", default=[])
 
 # How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
 # X-Forwarded-For; 0 means readers connect directly and REMOTE_ADDR is their address.

@@ -3,8 +3,16 @@
 //   CSRF token, signed timestamp and (for guests) a captcha.
 // - Reply links move the form under the comment being answered; "Cancel reply" puts it back.
 // - "New picture" asks django-simple-captcha for a fresh captcha.
+// - A #comment-N that is on another page of a long thread is found (/comments/N/) and shown.
 (function () {
   "use strict";
+  // A link to #comment-N whose comment is on another page of a long thread: ask the site where it is.
+  var anchor = /^#comment-(\d+)$/.exec(window.location.hash);
+  var section = document.getElementById("comments");
+  if (anchor && section && !document.getElementById(anchor[0].slice(1))) {
+    window.location.replace("/comments/" + anchor[1] + "/?on=" + section.dataset.post);
+    return;
+  }
   var form = document.getElementById("commentform");
   var respond = document.getElementById("respond");
   if (!form || !respond) return;

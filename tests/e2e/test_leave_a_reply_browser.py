@@ -40,23 +40,22 @@ def article(make_post):
 
 def approved_comment(post, name, body, *, parent=None, url=""):
     """An approved comment stored directly, as a moderator would have left it."""
-    from blog.markup import render_comment
     from comments.models import Comment
 
     number = Comment.objects.count() + 1
-    return Comment.objects.create(
+    comment = Comment.build(
         post=post,
         parent=parent,
-        depth=parent.depth + 1 if parent else 1,
+        body=body,
         author_name=name,
         author_email=f"reader{number}@example.com",
         author_url=url,
-        body=body,
-        body_html=render_comment(body),
         status=Comment.Status.APPROVED,
         reason=Comment.Reason.MODERATOR,
         ip_address=f"2001:db8::{number:x}",
     )
+    comment.save()
+    return comment
 
 
 def captcha_answer(page) -> str:
