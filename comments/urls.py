@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import feeds, views
+
+# An article's dated address, as blog/urls.py spells it (its converters are registered after this file is read).
+ARTICLE = r"^(?P<year>[12][0-9]{3})/(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/(?P<slug>[-\w]+)/"
 
 app_name = "comments"
 urlpatterns = [
@@ -9,4 +12,8 @@ urlpatterns = [
     path("comments/<int:comment_id>/", views.comment_permalink, name="permalink"),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),
     path("comments/moderate/<slug:action>/<str:token>/", views.moderate_by_link, name="moderate"),
+    path("comments/feed/", feeds.LatestCommentsFeed(), name="feed"),
+    path("comments/feed/atom/", feeds.LatestCommentsAtomFeed(), name="feed_atom"),
+    re_path(ARTICLE + r"feed/$", feeds.PostCommentsFeed(), name="post_feed"),
+    re_path(ARTICLE + r"feed/atom/$", feeds.PostCommentsAtomFeed(), name="post_feed_atom"),
 ]

@@ -585,12 +585,18 @@ def test_category_feed_lists_that_categorys_published_posts(client, make_post, m
 
 
 def test_pages_announce_their_feeds(client, make_post):
-    """Every page links the site's RSS and Atom feeds for autodiscovery."""
-    response = client.get(make_post().get_absolute_url())
-    types = {link.get("type"): link["href"] for link in page_of(response).links if link.get("rel") == "alternate"}
-    assert types == {
-        "application/rss+xml": "http://testserver/feed/",
-        "application/atom+xml": "http://testserver/feed/atom/",
+    """Every page links the site's RSS and Atom feeds of posts and of comments; an article, its own comment feeds."""
+    post = make_post()
+    response = client.get(post.get_absolute_url())
+    feeds = {link["href"]: link.get("type") for link in page_of(response).links if link.get("rel") == "alternate"}
+    article = f"http://testserver{post.get_absolute_url()}"
+    assert feeds == {
+        "http://testserver/feed/": "application/rss+xml",
+        "http://testserver/feed/atom/": "application/atom+xml",
+        "http://testserver/comments/feed/": "application/rss+xml",
+        "http://testserver/comments/feed/atom/": "application/atom+xml",
+        f"{article}feed/": "application/rss+xml",
+        f"{article}feed/atom/": "application/atom+xml",
     }
 
 

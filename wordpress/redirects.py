@@ -10,7 +10,8 @@ keeps where it can). `OldAddressMiddleware` answers them:
 - on a 404 only, so no page of this site is ever shadowed: a path a post had on WordPress (an
   old slug, a slug renamed on import, another permalink structure), `/comment-page-N/` after an
   article, and the feed addresses WordPress had (`/feed/rss2/`, `/category/x/feed/atom/`,
-  `/comments/feed/`, an article's `/feed/`).
+  `/comments/feed/rss2/`, an article's `/feed/rss2/`; `/comments/feed/` and an article's `feed/`
+  are the comment feeds themselves).
 
 An old `#comment-123` needs no redirect: fragments never reach the server, and the comment
 template renders the imported comment's old anchor beside its new one.
@@ -94,7 +95,9 @@ def old_path_target(path: str) -> str | None:
         return old_path_target(article) or article
     if match := OLD_FEED.match(path):
         owner = match["owner"]
-        if owner in ("", "/comments"):
+        if owner == "/comments":  # /comments/feed/rss2/, /comments/feed/atom/...: the site's comment feed
+            return reverse("comments:feed")
+        if owner == "":
             return reverse("blog:feed")
         if owner.startswith("/category/"):
             return reverse("blog:category_feed", kwargs={"path": owner.removeprefix("/category/")})

@@ -341,9 +341,9 @@ def test_old_paths_redirect_permanently(client, fixture_site):
         (f"{LOAF}comment-page-2/", LOAF),
         ("/2025/09/12/rye-and-spelt/comment-page-1/", "/2025/09/12/rye-spelt-and-patience/"),
         ("/feed/rss2/", "/feed/"),
-        ("/comments/feed/", "/feed/"),
+        ("/comments/feed/rss2/", "/comments/feed/"),  # /comments/feed/ itself is the comment feed now
         ("/category/food-drink/feed/rss2/", "/category/food-drink/feed/"),
-        (f"{LOAF}feed/", LOAF),
+        (f"{LOAF}feed/rss2/", LOAF),  # {LOAF}feed/ is the article's comment feed now
     ):
         response = client.get(path)
         assert (response.status_code, response.get("Location")) == (301, target), path
