@@ -34,6 +34,10 @@ from .models import Address, CommentNotice, Subscription
 WRITTEN_OFF = (Status.SPAM, Status.TRASH)  # a request that came with such a comment is not sent on
 
 
+# Subjects quote titles with straight quotes, as the moderators' emails do: a subject that is all ASCII is never
+# folded by Python's email package into encoded words, which its parser then reads back with a doubled space.
+
+
 def build(
     *, address: Address, subject: str, template: str, context: dict, unsubscribe: str, why: str
 ) -> EmailMultiAlternatives:
@@ -134,7 +138,7 @@ def compose_comment_notice(notice_id: int) -> EmailMultiAlternatives | str:
     reply = _same_person(comment.parent, address)
     context = {**_told(comment), "post": comment.post, "reply": reply, "post_url": _post_url(comment.post)}
     subject = (
-        f"New reply to your comment on “{comment.post.title}”" if reply else f"New comment on “{comment.post.title}”"
+        f'New reply to your comment on "{comment.post.title}"' if reply else f'New comment on "{comment.post.title}"'
     )
     return build(
         address=address,
@@ -167,7 +171,7 @@ def compose_digest(subscription_id: int, notice_ids: list[int]) -> EmailMultiAlt
     count = len(told)
     return build(
         address=address,
-        subject=f"{count} new comment{'s' if count > 1 else ''} on “{post.title}”",
+        subject=f'{count} new comment{"s" if count > 1 else ""} on "{post.title}"',
         template="digest",
         context=context,
         unsubscribe=links.unsubscribe_url(address, subscription.pk),
@@ -187,7 +191,7 @@ def compose_published(comment_id: int) -> EmailMultiAlternatives | str:
     context = {**_told(comment), "post": comment.post, "post_url": _post_url(comment.post)}
     return build(
         address=address,
-        subject=f"Your comment on “{comment.post.title}” is now published",
+        subject=f'Your comment on "{comment.post.title}" is now published',
         template="published",
         context=context,
         unsubscribe=links.unsubscribe_url(address),
@@ -208,7 +212,7 @@ def new_post_message(post, address: Address, subscription_id: int) -> EmailMulti
 
 
 def _why_following(post) -> str:
-    return f"You get this email because you follow the comments on “{post.title}”."
+    return f'You get this email because you follow the comments on "{post.title}".'
 
 
 def _post_url(post) -> str:
