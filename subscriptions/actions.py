@@ -20,7 +20,10 @@ def confirm(address: Address, subscription_ids: list[int]) -> tuple[list[Subscri
     before = [sub for sub in named if sub.confirmed]
     waiting = [sub for sub in named if not sub.confirmed and sub.requested_at >= confirmation_deadline()]
     with transaction.atomic():
-        Subscription.objects.filter(pk__in=[sub.pk for sub in waiting]).update(confirmed_at=timezone.now())
+        # Confirmed, the address it was asked from is of no more use: it is not kept.
+        Subscription.objects.filter(pk__in=[sub.pk for sub in waiting]).update(
+            confirmed_at=timezone.now(), ip_address=None
+        )
         if waiting and address.opted_out:  # they opted out, then confirmed after all: the later wish wins
             allow_again(address)
     return waiting, before

@@ -1,11 +1,12 @@
 """Who follows what by email, and what has been sent to them.
 
-- `Address`: an email address that asked to follow something. Its owner may ask for no email at
-  all from the site (`opted_out_at`): then nothing is sent to it, not even a confirmation.
+- `Address`: an email address that asked to follow something (or a commenter told that their
+  comment is published). Its owner may ask for no email at all from the site (`opted_out_at`):
+  then nothing is sent to it, not even a confirmation.
 - `Subscription`: an address follows the comments of one post, or (no post) the site's new
   posts. It waits (`confirmed_at` empty) until the address's owner confirms it through the
   signed link of a confirmation email, and is forgotten if they have not within
-  SUBSCRIPTIONS_CONFIRM_MAX_AGE.
+  SUBSCRIPTIONS_CONFIRM_MAX_AGE. The IP address it was asked from is kept only until then.
 - `ConfirmationEmail`: one confirmation email queued to an address, from an IP address; the
   rate limits count them.
 - `CommentNotice`: an approved comment told to one follower, in an email of its own or gathered

@@ -83,7 +83,7 @@ def moderator(make_user):
 # Helpers
 
 
-def comment_as_guest(client, post, *, email=None, name=None, comment=None, ip="192.0.2.10", **boxes):
+def comment_as_guest(client, post, *, email=None, name=None, comment=None, ip="192.0.2.10", honeypot="", **boxes):
     """Post the comment form as a guest with JavaScript (token, timestamp, captcha fetched), ticking `boxes`."""
     number = next(_numbers)
     key = CaptchaStore.generate_key()
@@ -94,6 +94,7 @@ def comment_as_guest(client, post, *, email=None, name=None, comment=None, ip="1
         "timestamp": issue_timestamp(post),
         "captcha_0": key,
         "captcha_1": CaptchaStore.objects.get(hashkey=key).response,
+        "address2": honeypot,
         **{box: "subscribe" for box, ticked in boxes.items() if ticked},
     }
     response = client.post(reverse("comments:post", args=[post.pk]), data, REMOTE_ADDR=ip)
@@ -187,6 +188,18 @@ def test_an_unticked_form_subscribes_nobody(client, smtp_server, run_tasks, post
     assert smtp_server.to(comment.author_email) == []
 
 
+def test_a_filled_honeypot_asks_for_nothing(client, smtp_server, run_tasks, post):
+    """A robot's comment (hidden honeypot filled) with the boxes ticked stores no address and sends no email."""
+    comment = comment_as_guest(
+        client, post, subscribe_comments=True, subscribe_blog=True, honeypot="http://spam.example/"
+    )
+    run_tasks()
+
+    assert Comment.objects.get(pk=comment.pk).status == Status.SPAM
+    assert not Address.objects.exists()
+    assert smtp_server.to(comment.author_email) == []
+
+
 def test_the_confirmation_link_asks_first_and_the_button_confirms(client, smtp_server, run_tasks, post):
     """GET on the link shows what it confirms and changes nothing; the button's POST confirms both."""
     comment = comment_as_guest(client, post, subscribe_comments=True, subscribe_blog=True)
@@ -203,6 +216,7 @@ def test_the_confirmation_link_asks_first_and_the_button_confirms(client, smtp_s
     assert done.status_code == 200
     assert "You are subscribed" in done.content.decode()
     assert Subscription.objects.confirmed().count() == 2
+    assert not Subscription.objects.exclude(ip_address=None).exists()  # not kept once confirmed
 
 
 def test_without_javascript_the_ticked_boxes_survive_the_confirm_page(smtp_server, run_tasks, post):
