@@ -20,6 +20,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, MultipleObjectsReturned
 from django.http import Http404
 
+from comments.caching import forget_forms
+
 BRANDS = ("wordpress_com", "google", "twitter_oauth2", "facebook")
 CACHE_KEY = "accounts.login-buttons"
 CACHE_SECONDS = 300
@@ -45,6 +47,7 @@ def login_buttons(request) -> list[LoginButton]:
 
 def forget_login_buttons(**kwargs) -> None:
     cache.delete(f"{CACHE_KEY}.{settings.SITE_ID}")
+    forget_forms()  # the comment sections stored with the old icons
 
 
 def forget_on_setting(setting, **kwargs) -> None:

@@ -8,7 +8,7 @@ class BlogConfig(AppConfig):
     def ready(self):
         # Models may be imported only once the app registry is ready.
         from .frontcache import forget_post
-        from .models import Category, Post, forget_nav_categories
+        from .models import Category, Post, forget_nav_categories, forget_posts_version
 
         # The header's categories are cached (Category.objects.nav): forget them when one changes.
         post_save.connect(forget_nav_categories, sender=Category, dispatch_uid="blog.category-saved")
@@ -16,3 +16,6 @@ class BlogConfig(AppConfig):
         # The front cache keeps pages: a changed post's must go (frontcache.py).
         post_save.connect(forget_post, sender=Post, dispatch_uid="blog.post-saved")
         post_delete.connect(forget_post, sender=Post, dispatch_uid="blog.post-deleted")
+        # What shows other posts (an article's previous and next links) is stored under Post.objects.version().
+        post_save.connect(forget_posts_version, sender=Post, dispatch_uid="blog.posts-version-saved")
+        post_delete.connect(forget_posts_version, sender=Post, dispatch_uid="blog.posts-version-deleted")

@@ -10,6 +10,8 @@ what keeps the old address.
 """
 
 import re
+import time
+from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
@@ -127,7 +129,20 @@ class Tag(models.Model):
         return reverse("blog:tag", kwargs={"slug": self.slug})
 
 
+POSTS_VERSION_KEY = "blog.posts-version"
+POSTS_VERSION_SECONDS = 300
+
+
+def forget_posts_version(**kwargs) -> None:
+    cache.delete(POSTS_VERSION_KEY)
+
+
 class PostQuerySet(models.QuerySet):
+    def version(self) -> int:
+        """A number that changes when a post is saved or deleted (and every five minutes, for scheduled posts going
+        live): the key of what shows other posts, such as an article's previous and next links."""
+        return cache.get_or_set(POSTS_VERSION_KEY, time.time_ns, POSTS_VERSION_SECONDS)
+
     def published(self):
         """Posts and pages a reader may see: published, and not scheduled for later."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -221,6 +236,12 @@ class Post(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    comments_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a comment on the post was last stored or removed: what its thread's stored HTML is kept under.",
+    )
     comments_open = models.BooleanField(default=True, help_text="Readers may leave replies under this post.")
     pings_open = models.BooleanField(
         default=True, help_text="Kept from WordPress (pingbacks and trackbacks); this site receives none."
@@ -292,7 +313,16 @@ class Post(models.Model):
     def is_public(self):
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
-    @property
+    @cached_property
+    def filed_categories(self) -> list:
+        """The post's categories with their parents loaded, for their addresses (one query, however often asked)."""
+        return list(self.categories.with_ancestors())
+
+    @cached_property
+    def tag_list(self) -> list:
+        return list(self.tags.all())
+
+    @cached_property
     def summary(self):
         """The excerpt, or the first words of the body as plain text."""
         return (

@@ -105,14 +105,12 @@ class PostDetailView(ArticleMixin, BlogViewMixin, DateDetailView):
         return self.request.user.is_staff
 
     def get_queryset(self):
-        if self.request.user.is_staff:
-            return Post.objects.for_listing()
-        return super().get_queryset()
+        # Terms and neighbours are read by the template, only when their stored HTML is missing.
+        posts = Post.objects.posts() if self.request.user.is_staff else Post.objects.published().posts()
+        return posts.select_related("author")
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["previous_post"], context["next_post"] = self.object.published_neighbours()
-        return context
+        return super().get_context_data(posts_version=Post.objects.version(), **kwargs)
 
 
 class PageView(ArticleMixin, DetailView):

@@ -17,8 +17,11 @@ cache (deploy/nginx/blog.conf) passes the same cookies by, and is told what to f
 comment appears or disappears (`forget_comment`, through blog/frontcache.py).
 """
 
+import time
+
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from blog.frontcache import purge
@@ -64,3 +67,15 @@ def forget_comment(comment) -> None:
     article = comment.post.get_absolute_url()
     its_page = comment.get_absolute_url().partition("#")[0]
     purge({article, its_page, f"{article}feed/", "/comments/feed/"})
+
+
+FORMS_VERSION_KEY = "comments.forms-version"
+
+
+def forms_version() -> int:
+    """Changes when the comment form changes for everyone (its login icons): part of a stored section's key."""
+    return cache.get_or_set(FORMS_VERSION_KEY, time.time_ns, None)
+
+
+def forget_forms() -> None:
+    cache.delete(FORMS_VERSION_KEY)

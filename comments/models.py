@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from blog.markup import render_comment
+from blog.models import Post
 
 
 class Status(models.TextChoices):
@@ -165,6 +166,10 @@ class Comment(models.Model):
     def __str__(self):
         return f"{self.author_name} on {self.post}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        comments_changed(self.post_id)
+
     def get_absolute_url(self):
         """The address that shows this comment: the page of its post's thread it is on."""
         return f"{comment_page_url(self.post, *self.thread_page())}#comment-{self.pk}"
@@ -210,6 +215,15 @@ class Comment(models.Model):
     def render_body(self) -> None:
         """Derive the HTML shown from the text written (stored, so pages never render it again)."""
         self.body_html = render_comment(self.body)
+
+
+def comments_changed(*post_ids) -> None:
+    """Note on the posts that a comment of theirs was stored or removed, so their stored threads are drawn again.
+
+    Comment.save does it for every comment; whatever stores comments in bulk (an import) calls it itself, and
+    a deletion does through the post_delete signal (apps.py).
+    """
+    Post.objects.filter(pk__in=post_ids).update(comments_changed_at=timezone.now())
 
 
 # Paging, as WordPress pages comments: COMMENTS_PER_PAGE top-level comments a page (0: one page), each

@@ -1,5 +1,9 @@
 """The comment thread under an article: one page of it, loaded in two queries and written as HTML in Python.
 
+The thread's numbers, and its page's HTML (templatetags/comments.py), are stored under the time a
+comment of the post last changed (Post.comments_changed_at, which Comment.save and deletions keep):
+an article whose thread is stored costs no query for it at all.
+
 Long threads are paged as WordPress pages them: COMMENTS_PER_PAGE top-level comments a page,
 each with every reply under it, oldest first; the article's own address shows
 COMMENTS_DEFAULT_PAGE, and page N also lives at `<article>/comment-page-N/`. The numbers that go with every
@@ -14,8 +18,10 @@ escaped here, or was made safe when stored (`body_html`).
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
@@ -39,15 +45,18 @@ class Node:
 
 @dataclass
 class Thread:
-    """One page of an article's thread and what every page says about the whole."""
+    """One page of an article's thread: what every page says about the whole, and this page's comments.
+
+    The numbers come from one query; the page's comments from a second, made only when something
+    asks for them (`roots`, `by_id`), so a page whose thread HTML is stored never loads them.
+    """
 
     post: object
-    roots: list[Node]
     approved_count: int  # published comments on the article, on every page
     number: int  # this page, 1 for the oldest
     page_count: int
     default_number: int  # the page the article's own address shows
-    by_id: dict[int, Comment]
+    own: list[int] = field(default_factory=list)  # the reader's own held comments (signed cookie)
 
     def page_url(self, number: int) -> str:
         return comment_page_url(self.post, number, self.default_number)
@@ -64,46 +73,72 @@ class Thread:
     def next_url(self) -> str | None:
         return self.page_url(self.number + 1) if self.number < self.page_count else None
 
+    @property
+    def version(self) -> str:
+        """Changes whenever what this page shows anyone could change: a key for its stored HTML."""
+        return f"{_counts_key(self.post)}.{self.number}.{self.page_count}"
+
+    @property
+    def roots(self) -> list[Node]:
+        return self._page[0]
+
+    @property
+    def by_id(self) -> dict[int, Comment]:
+        return self._page[1]
+
+    @cached_property
+    def _page(self) -> tuple[list[Node], dict[int, Comment]]:
+        published = Comment.objects.for_post(self.post).published()
+        roots = published.filter(depth=1).order_by("created_at", "pk").values("pk")
+        if settings.COMMENTS_PER_PAGE:
+            first = (self.number - 1) * settings.COMMENTS_PER_PAGE
+            roots = roots[first : first + settings.COMMENTS_PER_PAGE]
+        on_page = Q(pk__in=roots) | Q(root__in=roots)
+        if self.own and self.number == self.page_count:
+            on_page |= Q(pk__in=self.own, depth=1)  # the reader's own held comments close the newest page
+        visible = Comment.objects.for_post(self.post).visible_to(self.own).exclude(kind=Kind.NOTE)
+        comments = list(visible.filter(on_page).thread_order())
+
+        nodes = {comment.pk: Node(comment) for comment in comments}
+        top = []
+        for comment in comments:
+            comment.post = self.post  # known already: spares a query per comment
+            parent = nodes.get(comment.parent_id)
+            (parent.replies if parent else top).append(nodes[comment.pk])
+        return top, {pk: node.comment for pk, node in nodes.items()}
+
+
+STORED_SECONDS = 300
+
+
+def _counts_key(post) -> str:
+    """Every stored part of a post's thread is kept under the time a comment of the post last changed."""
+    changed = post.comments_changed_at.timestamp() if post.comments_changed_at else 0
+    return f"comments.thread.{post.pk}.{changed}"
+
 
 def load_thread(post, request, number: int | None = None) -> Thread:
     """Page `number` (or the default page) of the post's thread, memoised on the post; Http404 past the last."""
     cached = getattr(post, "_comment_thread", None)
     if cached is not None and number in (None, cached.number):
         return cached
-    published = Comment.objects.for_post(post).published()
-    counts = published.aggregate(total=Count("pk"), roots=Count("pk", filter=Q(depth=1)))
+    counts = cache.get(_counts_key(post))
+    if counts is None:
+        published = Comment.objects.for_post(post).published()
+        counts = published.aggregate(total=Count("pk"), roots=Count("pk", filter=Q(depth=1)))
+        cache.set(_counts_key(post), counts, STORED_SECONDS)
     pages = comment_page_count(counts["roots"])
     default = default_comment_page(pages)
     number = number or default
     if number > pages:
         raise Http404("The article's comments have no such page.")
-
-    roots = published.filter(depth=1).order_by("created_at", "pk").values("pk")
-    if settings.COMMENTS_PER_PAGE:
-        first = (number - 1) * settings.COMMENTS_PER_PAGE
-        roots = roots[first : first + settings.COMMENTS_PER_PAGE]
-    on_page = Q(pk__in=roots) | Q(root__in=roots)
-    own = own_comment_ids(request)
-    if own and number == pages:
-        on_page |= Q(pk__in=own, depth=1)  # the reader's own held comments close the newest page
-    comments = list(
-        Comment.objects.for_post(post).visible_to(own).exclude(kind=Kind.NOTE).filter(on_page).thread_order()
-    )
-
-    nodes = {comment.pk: Node(comment) for comment in comments}
-    top = []
-    for comment in comments:
-        comment.post = post  # known already: spares a query per comment
-        parent = nodes.get(comment.parent_id)
-        (parent.replies if parent else top).append(nodes[comment.pk])
     post._comment_thread = Thread(
         post=post,
-        roots=top,
         approved_count=counts["total"],
         number=number,
         page_count=pages,
         default_number=default,
-        by_id={pk: node.comment for pk, node in nodes.items()},
+        own=own_comment_ids(request),
     )
     return post._comment_thread
 

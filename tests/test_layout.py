@@ -25,6 +25,7 @@ FORCED = {
     ("accounts/apps.py", "accounts.logins"),
     ("blog/apps.py", "blog.models"),
     ("blog/apps.py", "blog.frontcache"),
+    ("comments/apps.py", "comments.models"),
     ("subscriptions/apps.py", "subscriptions.receivers"),
 }
 

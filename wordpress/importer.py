@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.models import Category, Post, Tag
-from comments.models import Actor, Comment, CommentEvent, Reason, Status
+from comments.models import Actor, Comment, CommentEvent, Reason, Status, comments_changed
 
 from . import content, media, wxr
 from .models import Imported, OldAddress, Site
@@ -453,6 +453,7 @@ class Import:
         for offset, comment in enumerate(comments):
             comment.pk = next_id + offset
         Comment.objects.bulk_create(comments, batch_size=500)
+        comments_changed(post.pk)  # bulk_create does not save one by one: the post's stored thread must go
         source = f"Imported from WordPress: comment {{}} of {self.site.url}"
         CommentEvent.objects.bulk_create(
             [

@@ -66,7 +66,7 @@ def post_json_ld(post):
     }
     if image := first_image(post):
         data["image"] = image
-    if keywords := [tag.name for tag in post.tags.all()]:
+    if keywords := [tag.name for tag in post.tag_list]:
         data["keywords"] = keywords
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308

@@ -1,8 +1,12 @@
 from django import template
 from django.conf import settings
+from django.core.cache import cache
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from comments import akismet, cookies, drafts, rules
+from comments.caching import PERSONAL_COOKIES, forms_version
 from comments.forms import comment_form_for, issue_timestamp
 from comments.models import Status
 from comments.thread import load_thread, render
@@ -26,17 +30,33 @@ def _thread(context, post):
     return load_thread(post, context["request"], context.get("comment_page"))
 
 
-@register.inclusion_tag("comments/_section.html", takes_context=True)
+SECTION_CACHE_SECONDS = 300  # bounds how long a change of login providers takes to show (as accounts/logins.py)
+
+
+@register.simple_tag(takes_context=True)
 def comments_section(context, post):
     """The thread and the "Leave a Reply" form under an article.
 
     A reader with no session and no comment cookies gets no per-visitor value here (no CSRF
     token, timestamp or captcha): the page stays the same for everyone, and comments.js asks
-    the form-state endpoint for those when the reader starts writing.
+    the form-state endpoint for those when the reader starts writing. For them the section's
+    HTML is stored, under the thread's version (which changes with any comment shown) and
+    whether comments are open: most requests never load a comment or render the form.
     """
     request = context["request"]
     thread = _thread(context, post)
     closed = rules.comments_closed(post)
+    shared = not any(name in request.COOKIES for name in PERSONAL_COOKIES) and "replytocom" not in request.GET
+    key = f"comments.section.{thread.version}.{closed}.{akismet.is_configured()}.{forms_version()}"
+    html = cache.get(key) if shared else None
+    if html is None:
+        html = render_to_string("comments/_section.html", _section_context(request, post, thread, closed))
+        if shared:
+            cache.set(key, html, SECTION_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 (rendered by the template above, which escapes)
+
+
+def _section_context(request, post, thread, closed) -> dict:
     personal = request.user.is_authenticated
     reply_to = None
     if request.GET.get("replytocom", "").isdecimal():
