@@ -89,7 +89,8 @@ def followed(email=EMAIL, post=None):
 
 
 def check_page(page, name):
-    """axe, no sideways scrolling, and a screenshot to look at."""
+    """axe, no sideways scrolling, and a screenshot (once the page, after a button's POST, has its styles)."""
+    page.wait_for_load_state("load")
     assert_no_axe_violations(page)
     assert horizontal_overflow(page) <= 0, widest_elements(page)
     save_screenshot(page, name)
