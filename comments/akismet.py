@@ -15,11 +15,13 @@ shows that list to readers.
 import contextlib
 import enum
 import functools
+import hashlib
 import logging
 
 import akismet
 import httpx
 from django.conf import settings
+from django.core.cache import cache
 from django.tasks import task
 from django.utils import timezone
 
@@ -83,10 +85,15 @@ class _ApiUrlTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-# The (key, site, API address) combinations Akismet has said are valid, in this process. The key
-# is verified once, not before every call (which doubled the round trips), and again only after
-# Akismet answers a call with "invalid".
-_verified_keys: set[tuple[str, str, str]] = set()
+# Whether Akismet has said the (key, site, API address) in use is valid, kept in the cache that every
+# web process and worker shares: the key is verified once, not before every call (which doubled the
+# round trips), again only after Akismet answers a call with "invalid", and at least daily.
+VERIFIED_SECONDS = 24 * 3600
+
+
+def _verified_key(config) -> str:
+    digest = hashlib.sha256(f"{config.key} {config.url} {settings.AKISMET_API_URL}".encode()).hexdigest()
+    return f"akismet.verified.{digest[:32]}"
 
 
 @contextlib.contextmanager
@@ -102,17 +109,17 @@ def _client():
         transport=transport,
     )
     config = akismet.Config(key=settings.AKISMET_API_KEY, url=settings.SITE_URL + "/")
-    identity = (config.key, config.url, settings.AKISMET_API_URL)
+    verified = _verified_key(config)
     with http_client:
         client = akismet.SyncClient(config=config, http_client=http_client)
-        if identity not in _verified_keys:
+        if not cache.get(verified):
             if not client.verify_key():
                 raise akismet.APIKeyError("Akismet says the API key or the site's address is invalid.")
-            _verified_keys.add(identity)
+            cache.set(verified, True, VERIFIED_SECONDS)
         try:
             yield client
         except akismet.APIKeyError:
-            _verified_keys.discard(identity)
+            cache.delete(verified)
             raise
 
 

@@ -4,6 +4,7 @@
   (15, as Akismet does), with its history.
 - Commenters' IP addresses are blanked on comments older than COMMENTS_IP_RETENTION_DAYS
   (60); the comment stays.
+- Captchas handed out and never answered are deleted once expired.
 
 The privacy page states both numbers. django.tasks has no scheduler, so `daily_maintenance`
 queues its own next run a day later, first thing, before doing the work (so a failure does
@@ -16,6 +17,7 @@ copy waiting. A run lost to a crashed worker is queued again by the next start.
 import logging
 from datetime import timedelta
 
+from captcha.models import CaptchaStore
 from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
@@ -49,10 +51,15 @@ def forget_old_ips(now=None) -> int:
 
 @task
 def daily_maintenance() -> str:
-    """Queue tomorrow's run, then forget what is due (old spam, old IP addresses)."""
+    """Queue tomorrow's run, then forget what is due (old spam, old IP addresses, expired captchas)."""
     schedule_daily(run_after=timezone.now() + INTERVAL)
-    spam, ips = purge_old_spam(), forget_old_ips()
-    return f"deleted {spam} old spam comment(s), forgot {ips} IP address(es)"
+    spam, ips, captchas = purge_old_spam(), forget_old_ips(), forget_expired_captchas()
+    return f"deleted {spam} old spam comment(s), forgot {ips} IP address(es), {captchas} expired captcha(s)"
+
+
+def forget_expired_captchas(now=None) -> int:
+    """Captchas handed out and never answered (django-simple-captcha keeps them until someone posts)."""
+    return CaptchaStore.objects.filter(expiration__lte=now or timezone.now()).delete()[0]
 
 
 def pending_runs():

@@ -1,3 +1,4 @@
+from captcha import views as captcha_views
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Case, Q, When
@@ -11,7 +12,7 @@ from django.views.generic import TemplateView
 
 from blog.models import Post
 
-from . import akismet, cookies, csrf, links, moderation, pipeline
+from . import akismet, cookies, csrf, limits, links, moderation, pipeline
 from .forms import GuestCommentForm, comment_form_for, issue_timestamp
 from .models import Comment
 
@@ -24,12 +25,14 @@ def _replying_to(post, form):
     return Comment.objects.approved().filter(pk=parent_id, post=post).first()
 
 
-def _render_form_page(request, post, form, *, confirming=False, status=200):
+def _render_form_page(request, post, form, *, confirming=False, status=200, waiting=False):
+    """The comment form on a page of its own, the reader's text in it; `waiting`: over a limit, no new captcha."""
     context = {
         "post": post,
         "form": form,
         "reply_to": _replying_to(post, form),
         "confirming": confirming,
+        "waiting": waiting,
         "timestamp": issue_timestamp(post),
         "form_csrf_token": get_token(request),
         "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
@@ -37,6 +40,8 @@ def _render_form_page(request, post, form, *, confirming=False, status=200):
     }
     return render(request, "comments/form_page.html", context, status=status)
 
+
+TOO_MANY = "Too many requests from your network in a short time. Please wait a minute and try again."
 
 # What the reader typed; the rest of a form from a cached page (token, timestamp, captcha) comes with the confirmation.
 READERS_FIELDS = ("comment", "name", "email", "url", NON_FIELD_ERRORS)
@@ -58,6 +63,9 @@ def _ask_to_confirm(request, post, form):
 @never_cache
 def post_comment(request, post_id):
     post = get_object_or_404(Post.objects.published(), pk=post_id)
+    if limits.over_limit(request, "comments.post", settings.COMMENTS_RATE_POSTS):
+        kept = comment_form_for(request.user, post, initial=request.POST.dict())
+        return _render_form_page(request, post, kept, status=429, waiting=True)
     form = comment_form_for(request.user, post, data=request.POST)
     if not request.POST.get("timestamp") or not request.csrf_ok:
         return _ask_to_confirm(request, post, form)
@@ -84,11 +92,21 @@ def post_comment(request, post_id):
 def form_state(request, post_id):
     """The per-visitor parts of the comment form: CSRF token, signed timestamp, a captcha."""
     post = get_object_or_404(Post.objects.published(), pk=post_id)
+    if limits.over_limit(request, "comments.form-state", settings.COMMENTS_RATE_FORM_STATE):
+        return JsonResponse({"error": TOO_MANY}, status=429)
     state = {"csrf_token": get_token(request), "timestamp": issue_timestamp(post), "captcha_html": ""}
     if not request.user.is_authenticated:
         captcha_field = GuestCommentForm(post, request.user)["captcha"]
         state["captcha_html"] = render_to_string("comments/_captcha.html", {"field": captcha_field}, request)
     return JsonResponse(state)
+
+
+@require_GET
+def captcha_refresh(request):
+    """django-simple-captcha's "New picture", which stores a captcha each time: as limited as the form's state."""
+    if limits.over_limit(request, "comments.form-state", settings.COMMENTS_RATE_FORM_STATE):
+        return JsonResponse({"error": TOO_MANY}, status=429)
+    return captcha_views.captcha_refresh(request)
 
 
 @require_GET

@@ -6,11 +6,13 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from blog.sitemaps import sitemaps
+from comments import views as comment_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots_txt"),
+    path("captcha/refresh/", comment_views.captcha_refresh),  # before captcha's own: the same, rate-limited
     path("captcha/", include("captcha.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -2,6 +2,7 @@
 
 import itertools
 import os
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -285,3 +286,17 @@ def media_root(settings, tmp_path):
     """Uploads and imported files go to this test's own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def redis_server():
+    """Debian's redis-server on a free port of 127.0.0.1 (`.url` is a REDIS_URL), stopped at teardown."""
+    from tests.servers import Redis
+
+    if not (shutil.which("redis-server") or os.path.exists("/usr/bin/redis-server")):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("redis-server not found (CI=true: .ci/run installs it)", pytrace=False)
+        pytest.skip("redis-server not found: apt-get install redis-server")
+    server = Redis().start()
+    yield server
+    server.stop()

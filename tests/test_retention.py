@@ -88,7 +88,7 @@ def test_old_ip_addresses_are_forgotten_and_the_comments_kept(scheduled, make_co
 
     [result] = scheduled()
 
-    assert result.return_value.endswith("forgot 1 IP address(es)")
+    assert result.return_value.endswith("forgot 1 IP address(es), 0 expired captcha(s)")
     old_after, new_after = Comment.objects.get(pk=old.pk), Comment.objects.get(pk=new.pk)
     assert old_after.ip_address is None
     assert (old_after.body, old_after.author_name, old_after.status) == (old.body, old.author_name, old.status)
@@ -186,3 +186,15 @@ def test_the_privacy_page_states_the_retention_periods(client, settings):
 
     assert "Comments marked as spam are deleted after 15 days." in content
     assert "Your IP address is deleted from your comment 45 days after you post it" in content
+
+
+def test_expired_captchas_are_forgotten_daily(settings):
+    """Captchas handed out and never answered are deleted once expired; live ones stay."""
+    from captcha.models import CaptchaStore
+
+    live = CaptchaStore.generate_key()
+    expired = CaptchaStore.generate_key()
+    CaptchaStore.objects.filter(hashkey=expired).update(expiration=timezone.now() - timedelta(seconds=1))
+
+    assert "1 expired captcha(s)" in retention.daily_maintenance.call()
+    assert list(CaptchaStore.objects.values_list("hashkey", flat=True)) == [live]

@@ -5,6 +5,7 @@ cookies are secure and HSTS is on. `dev.py` (used by `make run`) and `test.py` r
 """
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -112,6 +113,27 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# The cache: what every web process must see alike (stored page parts, rate limits, the login icons, the
+# Akismet key check) lives in Redis when REDIS_URL (or CACHE_URL) is set; without it, in each process's
+# memory, which is right for one process. Redis being down slows the site but never breaks it: every
+# cache call then misses, quickly (short time-outs), and the log says so.
+_redis_url = env("REDIS_URL", default="") or env("CACHE_URL", default="")
+if _redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": _redis_url,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.2,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "cache"
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+
 # Background work: django.tasks with a database-backed queue, drained by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -177,7 +199,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
+    "filters": {"cache_unavailable": {"()": "config.logfilters.CacheUnavailable"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"cache": {"filters": ["cache_unavailable"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
@@ -196,6 +220,10 @@ COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
 COMMENTS_MIN_SECONDS = env.int("COMMENTS_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=6 * 3600)
 COMMENTS_HONEYPOT_FIELD = "address2"
+# Abuse limits (comments/limits.py), "per address,per network (IPv4 /24, IPv6 /48)": the form's state and new
+# captcha pictures (each stores a captcha), and comment posts.
+COMMENTS_RATE_FORM_STATE = env.list("COMMENTS_RATE_FORM_STATE", default=["30/m", "300/m"])
+COMMENTS_RATE_POSTS = env.list("COMMENTS_RATE_POSTS", default=["10/m", "60/m"])
 
 # Comment emails (comments/notifications.py). No moderator addresses: every active staff user who
 # may change comments is told of a held comment. Moderation links in the emails expire (seconds).
@@ -254,6 +282,7 @@ INSTALLED_APPS += [
 ]
 MIDDLEWARE += ["allauth.account.middleware.AccountMiddleware"]
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out login is refused before any password is tried
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -299,6 +328,17 @@ SECURE_CSP["form-action"] = [CSP.SELF, *SOCIAL_LOGIN_ORIGINS]
 FRONT_CACHE_SECONDS = env.int("FRONT_CACHE_SECONDS", default=1)
 FRONT_CACHE_STALE_SECONDS = env.int("FRONT_CACHE_STALE_SECONDS", default=30)
 FRONT_CACHE_PURGE_URLS = env.list("FRONT_CACHE_PURGE_URLS", default=[])
+
+# The admin's login is locked for an address, and for a username from that address, after
+# ADMIN_LOGIN_FAILURES wrong passwords, for ADMIN_LOCKOUT_MINUTES (django-axes, counted in the database).
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "comments.limits.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 # How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
 # X-Forwarded-For; 0 means readers connect directly and REMOTE_ADDR is their address.

@@ -1,0 +1,42 @@
+"""Limits on what anyone may ask for without an account: the comment form's parts, and posting.
+
+Each call is counted twice, per address and per network (an IPv4 /24, an IPv6 /48: one machine
+with many addresses, or one hoster's many machines), with django-ratelimit, in the cache every web
+process shares (Redis in production), so a limit holds however many processes serve the site. The
+rates are COMMENTS_RATE_FORM_STATE (the form's state and new captcha pictures: each one stores a
+captcha) and COMMENTS_RATE_POSTS, each "per address,per network", e.g. "30/m,300/m". Over a limit
+the reader is told to wait a minute, and what they wrote is kept (views.py).
+"""
+
+import ipaddress
+
+from django_ratelimit.core import is_ratelimited
+
+from .pipeline import client_ip
+
+NETWORK_PREFIX = {4: 24, 6: 48}
+
+
+def client_address(request) -> str:
+    """The reader's address as the comment rules see it (behind TRUSTED_PROXIES proxies too): django-axes asks it."""
+    return client_ip(request.META) or "unknown"
+
+
+def _address(group, request) -> str:
+    return client_address(request)
+
+
+def _network(group, request) -> str:
+    address = client_ip(request.META)
+    if address is None:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    return str(ipaddress.ip_network(f"{ip}/{NETWORK_PREFIX[ip.version]}", strict=False))
+
+
+def over_limit(request, group: str, rates: list[str]) -> bool:
+    """Count this request against both limits of `group`; True when either is exceeded."""
+    per_address, per_network = rates
+    by_address = is_ratelimited(request, group=f"{group}.address", key=_address, rate=per_address, increment=True)
+    by_network = is_ratelimited(request, group=f"{group}.network", key=_network, rate=per_network, increment=True)
+    return by_address or by_network
