@@ -8,23 +8,32 @@ an EmailMessage, or a sentence saying why there is nothing to send.
 
 Sending goes through the "default" mailer. An SMTP error or an unreachable server queues the
 email again after the back-off of `retry.MAIL` (1, 2, 4 ... minutes, ten attempts in all), and
-never raises.
+never raises. While the server is down only one email a minute tries it (the others wait for
+that try, noted in the shared cache); the first that gets through sends every waiting email at
+once, so the queue catches up within a minute of the server's return, not at the end of each
+email's own back-off.
 """
 
 import logging
 import smtplib
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+from django.core.cache import cache
 from django.core.mail import EmailMessage
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks_db.models import DBTaskResult
 
 from . import retry
 
 logger = logging.getLogger(__name__)
 
 MAILER = "default"
+DOWN_KEY = "mail.down-since"  # when sending last failed, while it has not worked since
+PROBE_SECONDS = 60
 
 Composer = Callable[..., EmailMessage | str]
 
@@ -37,6 +46,11 @@ def send_later(compose: Composer, *args) -> None:
 @task
 def send_email(composer: str, args: list, attempt: int = 1) -> str:
     """Compose and send one email; on failure queue the next attempt. Returns what happened."""
+    down_since = cache.get(DOWN_KEY)
+    if down_since and time.time() - down_since < PROBE_SECONDS:
+        # The mail server failed moments ago: wait for the next try at it rather than fail again.
+        send_email.using(run_after=_moment(down_since + PROBE_SECONDS)).enqueue(composer, args, attempt)
+        return "waiting: the mail server could not be reached a moment ago"
     # By its dotted path, as django.tasks names tasks: the composers' modules import this one.
     message = import_string(composer)(*args)
     if isinstance(message, str):
@@ -44,8 +58,24 @@ def send_email(composer: str, args: list, attempt: int = 1) -> str:
     try:
         message.send(using=MAILER)
     except (smtplib.SMTPException, OSError) as error:
+        cache.set(DOWN_KEY, time.time(), None)
         return _retry_later(composer, args, attempt, error, to=", ".join(message.to))
+    if down_since:
+        cache.delete(DOWN_KEY)
+        _catch_up()
     return f"sent to {', '.join(message.to)}"
+
+
+def _moment(timestamp: float):
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+def _catch_up() -> None:
+    """The mail server answers again: every email waiting out a back-off goes now."""
+    waiting = DBTaskResult.objects.filter(task_path=send_email.module_path, status=TaskResultStatus.READY)
+    caught_up = waiting.filter(run_after__gt=timezone.now()).update(run_after=timezone.now())
+    if caught_up:
+        logger.info("The mail server answers again: %s waiting email(s) go out now.", caught_up)
 
 
 def _retry_later(composer, args, attempt, error, *, to) -> str:

@@ -23,11 +23,13 @@
 
 import ipaddress
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from . import akismet, locking, notifications, retry, rules, signals
 from .models import Actor, Comment, Reason, Status
@@ -137,3 +139,21 @@ def check_for_spam(comment_id: int) -> str:
     if comment.status == Status.PENDING and not comment.akismet_attempts:
         notifications.comment_held(comment)  # A failed first attempt has announced it already.
     return comment.rule_status
+
+
+def queue_forgotten_checks(older_than: timedelta = timedelta(minutes=1)) -> int:
+    """Comments waiting for their spam check that no queued task will check (its task was lost): queue one each.
+
+    The worker's housekeeping calls this (ops/worker.py); `older_than` leaves alone what is being stored now.
+    """
+    queued = DBTaskResult.objects.filter(
+        task_path=check_for_spam.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    )
+    being_checked = {result.args_kwargs["args"][0] for result in queued.only("args_kwargs")}
+    waiting = Comment.objects.pending().filter(
+        reason__in=(Reason.SPAM_CHECK, Reason.AKISMET_UNREACHABLE), updated_at__lt=timezone.now() - older_than
+    )
+    forgotten = list(waiting.exclude(pk__in=being_checked).values_list("pk", flat=True))
+    for comment_id in forgotten:
+        check_for_spam.enqueue(comment_id)
+    return len(forgotten)

@@ -1,8 +1,12 @@
+import logging
+from functools import wraps
+
 from captcha import views as captcha_views
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import InterfaceError, OperationalError
 from django.db.models import Case, Q, When
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -41,6 +45,8 @@ def _render_form_page(request, post, form, *, confirming=False, status=200, wait
     return render(request, "comments/form_page.html", context, status=status)
 
 
+logger = logging.getLogger(__name__)
+
 TOO_MANY = "Too many requests from your network in a short time. Please wait a minute and try again."
 
 # What the reader typed; the rest of a form from a cached page (token, timestamp, captcha) comes with the confirmation.
@@ -58,6 +64,32 @@ def _ask_to_confirm(request, post, form):
     return _render_form_page(request, post, unchecked, confirming=True)
 
 
+# A form field sent back as it was from the page that asks to try again (the token and captcha are asked anew).
+NOT_SENT_BACK = {"csrfmiddlewaretoken", "captcha_0", "captcha_1"}
+
+
+def kept_while_the_database_is_away(view):
+    """A database restart must not cost a reader their comment: they get it back on a page to send again.
+
+    That page is drawn without the database (no base template, no session), and says to try in a moment.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("Could not store a comment (the database did not answer): %r", error)
+            fields = [(name, value) for name, value in request.POST.items() if name not in NOT_SENT_BACK]
+            context = {"fields": fields, "comment": request.POST.get("comment", ""), "action": request.path}
+            response = HttpResponse(render_to_string("comments/try_again.html", context), status=503)
+            response["Retry-After"] = "5"
+            return response
+
+    return wrapper
+
+
+@kept_while_the_database_is_away
 @csrf.checked_in_view  # A cached article's form has no token: the reader confirms on a fresh form.
 @require_POST
 @never_cache
@@ -78,6 +110,7 @@ def post_comment(request, post_id):
         return _render_form_page(request, post, form, status=400)
 
     response = redirect(comment.get_absolute_url())
+    response["X-Comment-Id"] = comment.pk  # for the access log's line (deploy/gunicorn.conf.py)
     cookies.remember_own_comment(request, response, comment)
     if isinstance(form, GuestCommentForm):
         data = form.cleaned_data

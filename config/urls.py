@@ -7,8 +7,10 @@ from django.views.generic import TemplateView
 
 from blog.sitemaps import sitemaps
 from comments import views as comment_views
+from ops.views import health
 
 urlpatterns = [
+    path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots_txt"),

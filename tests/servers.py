@@ -136,6 +136,76 @@ class Gunicorn:
         self.stop()
 
 
+class TaskWorker:
+    """`manage.py run_worker` with the production settings against `database`, as deployed (ops/worker.py)."""
+
+    def __init__(self, database: str, **env: str):
+        self.env = Gunicorn(database, static_root=Path(tempfile.gettempdir()), **env).env
+        self.log_path = Path(tempfile.mkstemp(prefix="worker-", suffix=".log")[1])
+        self.process = None
+
+    def start(self) -> "TaskWorker":
+        command = [sys.executable, "manage.py", "run_worker", "--no-startup-delay", "--interval", "0.1"]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to finish or clean up, as when a machine is lost."""
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+        self.log_path.unlink(missing_ok=True)
+
+
+class PostgresCluster:
+    """A PostgreSQL server of the test's own (Debian's) that it may stop and start: `url`, `stop()`, `start()`."""
+
+    def __init__(self):
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parts[-3]))
+        self.bin = versions[-1].parent
+        self.folder = Path(tempfile.mkdtemp(prefix="pg-"))
+        self.port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/blog"
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_postgres:
+            shutil.chown(self.folder, "postgres", "postgres")
+
+    def pg(self, *args, check=True):
+        return subprocess.run([*self.as_postgres, *args], check=check, capture_output=True)
+
+    def create(self) -> "PostgresCluster":
+        data = self.folder / "data"
+        self.pg(self.bin / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self.start()
+        self.pg(self.bin / "createdb", "-h", self.folder, "-p", str(self.port), "-U", "postgres", "blog")
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self.pg(
+            self.bin / "pg_ctl", "-D", self.folder / "data", "-l", self.folder / "log", "-w", "-o", options, "start"
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        self.pg(self.bin / "pg_ctl", "-D", self.folder / "data", "-m", mode, "-w", "stop", check=False)
+
+    def destroy(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def collect_static(target: Path) -> Path:
     """Collect and compress the static files the production settings serve (whitenoise's manifest)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "STATIC_ROOT": str(target)}
@@ -256,6 +326,12 @@ class Redis:
 CAPTCHA_KEY = re.compile(r'name="captcha_0" value="([0-9a-f]+)"')
 
 
+def stored_captcha_answer(key: str) -> str:
+    from captcha.models import CaptchaStore
+
+    return CaptchaStore.objects.get(hashkey=key).response
+
+
 class GuestBrowser:
     """A reader without an account, over real HTTP: cookies kept, the form filled the way comments.js does."""
 
@@ -270,17 +346,18 @@ class GuestBrowser:
         response.raise_for_status()
         return response.json()
 
-    def prepared_form(self, post, **fields) -> dict:
-        """A filled-in guest form with its captcha solved, ready to send (once)."""
-        from captcha.models import CaptchaStore
+    def prepared_form(self, post, *, captcha_answer=None, **fields) -> dict:
+        """A filled-in guest form with its captcha solved, ready to send (once).
 
+        `captcha_answer(key)` reads the answer where the server stores it: by default the test database.
+        """
         state = self.form_state(post)
         key = CAPTCHA_KEY.search(state["captcha_html"]).group(1)
         return {
             "csrfmiddlewaretoken": state["csrf_token"],
             "timestamp": state["timestamp"],
             "captcha_0": key,
-            "captcha_1": CaptchaStore.objects.get(hashkey=key).response,
+            "captcha_1": (captcha_answer or stored_captcha_answer)(key),
             "comment": "A reply sent over real HTTP.",
             "name": "Real Reader",
             "email": "real.reader@example.net",

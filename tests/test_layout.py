@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-APPS = ("blog", "comments", "accounts", "subscriptions", "wordpress", "demo")
+APPS = ("blog", "comments", "accounts", "subscriptions", "wordpress", "ops", "demo")
 # Which apps each app may import: the direction the README's layout section draws.
 MAY_IMPORT = {
     "blog": set(),
@@ -17,6 +17,7 @@ MAY_IMPORT = {
     "accounts": {"blog", "comments"},
     "subscriptions": {"blog", "comments"},
     "wordpress": {"blog", "comments"},
+    "ops": {"comments"},
     "demo": {"blog", "comments", "accounts", "subscriptions"},
 }
 # Imports a framework forces inside a function (each with a comment saying why at its place).

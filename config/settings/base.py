@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.forms",
     "captcha",
     "django_tasks_db",
+    "ops",
 ]
 SITE_ID = 1
 
@@ -134,8 +135,10 @@ if _redis_url:
     DJANGO_REDIS_LOGGER = "cache"
 SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
-# Background work: django.tasks with a database-backed queue, drained by `manage.py db_worker`.
+# Background work: django.tasks with a database-backed queue, drained by `manage.py run_worker` (ops/worker.py).
+# A task still running after TASK_LEASE_SECONDS is taken as abandoned (its worker died) and run again.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=300)
 
 # Mail: EMAIL_URL such as smtp://user:pass@host:587/?tls=True, consolemail://, dummymail://.
 _email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
@@ -201,7 +204,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
     "filters": {"cache_unavailable": {"()": "config.logfilters.CacheUnavailable"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"cache": {"filters": ["cache_unavailable"]}},
+    "loggers": {
+        "cache": {"filters": ["cache_unavailable"]},
+        "django.tasks": {"level": "WARNING"},  # the worker writes one line per task itself (ops/worker.py)
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 

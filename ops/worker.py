@@ -1,0 +1,166 @@
+"""The task worker, made to survive what production does to it.
+
+django-tasks-db's `db_worker` runs the tasks of the database queue; two workers never take the
+same task (each claims one under a row lock). Run for real it had two faults: a worker killed in
+the middle of a task (SIGKILL, a machine lost) left that task RUNNING for ever, never run again;
+and a database restart killed the worker itself (the running task's error escaped), and with it
+every task after. `Worker` keeps the claiming and adds:
+
+1. a lease: a task RUNNING for longer than TASK_LEASE_SECONDS is taken as abandoned and put back
+   in the queue (tasks here take seconds; a spam check or an email is safe to run again, and
+   what it decides is written once);
+2. a task that fails because the database went away is put back in the queue, not failed;
+3. a database error in its own loop is waited out with growing pauses, never the end of it;
+4. twice a lease (at most every 30 s), while it looks for work: abandoned tasks put back, and comments
+   left waiting for a spam check that no queued task will run given one
+   (comments.pipeline.queue_forgotten_checks);
+5. one log line per task: its path, how it ended, how long it took, its arguments (the comment's
+   id among them) and what it returned.
+"""
+
+import json
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+from django.db.utils import InterfaceError, OperationalError
+from django.tasks import TaskResultStatus
+from django.tasks.signals import task_finished, task_started
+from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from comments.pipeline import queue_forgotten_checks
+
+logger = logging.getLogger(__name__)
+
+DATABASE_GONE = (OperationalError, InterfaceError)
+LONGEST_PAUSE = 30
+
+
+def housekeeping_seconds() -> float:
+    """How often a worker looks after the queue: twice a lease, at most every 30 s."""
+    return min(30, settings.TASK_LEASE_SECONDS / 2)
+
+
+def put_back_abandoned(now=None) -> int:
+    """Tasks RUNNING for longer than the lease: their worker died. Back in the queue they go."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    abandoned = list(DBTaskResult.objects.running().filter(started_at__lt=cutoff).values_list("pk", "task_path"))
+    for pk, path in abandoned:
+        logger.warning("task=%s id=%s outcome=abandoned: running past the lease, put back in the queue", path, pk)
+    return DBTaskResult.objects.filter(pk__in=[pk for pk, _ in abandoned], status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.READY, started_at=None
+    )
+
+
+class Worker(db_worker.Worker):
+    def run(self) -> None:
+        logger.info("Starting worker worker_id=%s queues=%s", self.worker_id, ",".join(self.queue_names))
+        pause, next_housekeeping = 0.0, 0.0
+        while self.running:
+            try:
+                if time.monotonic() >= next_housekeeping:
+                    self.look_after_the_queue()
+                    next_housekeeping = time.monotonic() + housekeeping_seconds()
+                found, task_result = self.claim_next()
+                pause = 0.0
+            except DATABASE_GONE as error:
+                pause = min(max(pause * 2, 0.5), LONGEST_PAUSE)
+                logger.warning("The database cannot be reached (%s); the worker tries again in %s s.", error, pause)
+                self.forget_connections()
+                time.sleep(pause)
+                continue
+            if task_result is not None:
+                self.run_task(task_result)
+            elif self.batch and found:
+                return
+            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                return
+            close_old_connections()
+            if self.running and task_result is None:
+                time.sleep(self.interval)
+
+    def look_after_the_queue(self) -> None:
+        put_back_abandoned()
+        queued = queue_forgotten_checks()
+        if queued:
+            logger.warning("Queued the spam check of %s comment(s) that no task was going to check.", queued)
+
+    def claim_next(self) -> tuple[bool, DBTaskResult | None]:
+        """(Whether the queue could be read, the task claimed if there was one), as db_worker claims it."""
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            tasks = tasks.filter(queue_name__in=self.queue_names)
+        if self.excluded_queue_names:
+            tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+        with exclusive_transaction(tasks.db):
+            try:
+                task_result = tasks.get_locked()
+            except OperationalError as error:
+                if is_locked_database_exception(error):
+                    return False, None  # SQLite busy: look again in a moment
+                raise
+            if task_result is not None:
+                task_result.claim(self.worker_id)
+        return True, task_result
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        """Run one claimed task; record how it ended, or put it back if the database went away under it."""
+        self.running_task, started, outcome, value = True, time.monotonic(), "failed", None
+        try:
+            task, task_result = db_task_result.task, db_task_result.task_result
+            backend = type(task.get_backend())
+            task_started.send(sender=backend, task_result=task_result)
+            value = task.call(*task_result.args, **task_result.kwargs)
+            db_task_result.set_successful(value)
+            outcome = "successful"
+            task_finished.send(sender=backend, task_result=db_task_result.task_result)
+        except DATABASE_GONE as error:
+            outcome, value = "put back: the database went away", repr(error)
+            self.forget_connections()
+            self.put_back(db_task_result)
+        except Exception as error:  # what the task itself raised: recorded on it, as db_worker does
+            value = repr(error)
+            db_task_result.set_failed(error)
+            task_finished.send(sender=type(db_task_result.task.get_backend()), task_result=db_task_result.task_result)
+        finally:
+            self.running_task = False
+            self._run_tasks += 1
+            self.log_task(db_task_result, outcome, time.monotonic() - started, value)
+
+    def put_back(self, db_task_result: DBTaskResult) -> None:
+        """Back in the queue; if the database is still away, the lease brings it back later."""
+        try:
+            DBTaskResult.objects.filter(pk=db_task_result.pk, status=TaskResultStatus.RUNNING).update(
+                status=TaskResultStatus.READY, started_at=None
+            )
+        except DATABASE_GONE:
+            self.forget_connections()
+
+    @staticmethod
+    def forget_connections() -> None:
+        """Drop connections a server restart broke (Django reconnects on next use)."""
+        for connection in connections.all(initialized_only=True):
+            try:
+                connection.close()
+            except DATABASE_GONE:
+                connection.connection = None
+
+    @staticmethod
+    def log_task(db_task_result, outcome: str, seconds: float, value) -> None:
+        arguments = json.dumps(db_task_result.args_kwargs.get("args", []))[:200]
+        level = logging.WARNING if outcome != "successful" else logging.INFO
+        logger.log(
+            level,
+            "task=%s id=%s outcome=%s seconds=%.3f args=%s result=%s",
+            db_task_result.task_path,
+            db_task_result.pk,
+            outcome,
+            seconds,
+            arguments,
+            json.dumps(value, default=str)[:200],
+        )

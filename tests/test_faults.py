@@ -1,0 +1,217 @@
+"""What production does to the site, done to it: a worker killed mid-task, PostgreSQL stopped and started,
+Redis stopped, one of two app servers gone, a spam check whose task was lost.
+
+Real processes throughout: `manage.py run_worker` and gunicorn with the production settings, Debian's
+PostgreSQL, Redis and nginx, the local Akismet.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import psycopg
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from comments import pipeline
+from comments.forms import GuestCommentForm
+from comments.models import Comment, Reason, Status
+from tests.servers import GuestBrowser, PostgresCluster, TaskWorker, database_url
+from tests.test_spam_defence import guest_data, submission
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def eventually(check, seconds=20.0, every=0.1):
+    """Wait until `check()` is true, and return its last value."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(every)
+    return check()
+
+
+@pytest.fixture
+def workers(django_db_setup):
+    """Start `manage.py run_worker` processes: `workers(database=None, **env)`; all stopped at teardown."""
+    from django.db import connection
+
+    started = []
+
+    def start(database=None, **env):
+        worker = TaskWorker(database or database_url(connection.settings_dict), **env).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def submitted_comment(post) -> Comment:
+    """A guest's comment through the real form and pipeline, waiting for its spam check."""
+    form = GuestCommentForm(post, AnonymousUser(), data=guest_data(post))
+    assert form.is_valid(), form.errors
+    return pipeline.submit_comment(post=post, form=form, submission=submission())
+
+
+def test_a_worker_killed_mid_check_leaves_the_check_to_another(workers, akismet_fake, post, settings):
+    """SIGKILL during the spam check: the next worker takes the abandoned task up; the comment is decided once."""
+    settings.COMMENTS_MIN_SECONDS = 0
+    akismet_fake.mode, akismet_fake.timeout_sleep = "timeout", 5  # the first check hangs...
+    comment = submitted_comment(post)
+    env = {"AKISMET_API_URL": akismet_fake.url, "AKISMET_API_KEY": akismet_fake.key, "AKISMET_TIMEOUT": "30"}
+    first = workers(TASK_LEASE_SECONDS="2", **env)
+    assert eventually(lambda: len(akismet_fake.checks) == 1)
+    first.kill()  # ...and its worker dies in the middle of it
+
+    akismet_fake.mode = "ham"
+    second = workers(TASK_LEASE_SECONDS="2", **env)
+    assert eventually(lambda: Comment.objects.get(pk=comment.pk).reason != Reason.SPAM_CHECK, seconds=30), second.log
+
+    comment.refresh_from_db()
+    assert (comment.status, comment.reason) == (Status.PENDING, Reason.FIRST_COMMENT)
+    decisions = comment.events.exclude(from_status="")
+    assert [(event.actor, event.note) for event in decisions] == [("rule", "Akismet: not spam")]
+    assert len(akismet_fake.checks) == 2  # the abandoned one, and the one that decided
+    assert "outcome=abandoned" in second.log
+
+
+def test_a_comment_whose_check_was_lost_is_found_and_checked(run_tasks, make_comment, post):
+    """A comment left waiting for its spam check with no task to run it gets one from the worker's housekeeping."""
+    lost = make_comment(post, status=Status.PENDING, reason=Reason.SPAM_CHECK)
+    Comment.objects.filter(pk=lost.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    fresh = make_comment(post, status=Status.PENDING, reason=Reason.SPAM_CHECK)  # being stored now: left alone
+
+    assert pipeline.queue_forgotten_checks() == 1
+    assert pipeline.queue_forgotten_checks() == 0  # queued once, not twice
+    run_tasks()
+
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.reason == Reason.NO_AKISMET_KEY  # checked (no key configured here: held for a moderator)
+    assert fresh.reason == Reason.SPAM_CHECK
+
+
+# PostgreSQL stopped and started: on a server of the test's own, so the suite's keeps running.
+
+
+@pytest.fixture
+def own_postgres():
+    """A migrated PostgreSQL server of this test's own, holding one published post: `.url`, `.stop()`, `.start()`."""
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/postgres")):
+        pytest.skip("PostgreSQL not installed (apt-get install postgresql)")
+    cluster = PostgresCluster().create()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "DATABASE_URL": cluster.url}
+    env["SECRET_KEY"] = django_settings.SECRET_KEY
+    migrate = [sys.executable, "manage.py", "migrate", "-v", "0"]
+    subprocess.run(migrate, cwd=django_settings.BASE_DIR, env=env, check=True)
+    cluster.post = SimpleNamespace(pk=store_a_post(cluster), get_absolute_url=lambda: "/2026/01/02/restart/")
+    yield cluster
+    cluster.destroy()
+
+
+def sql(cluster, query, *params):
+    with psycopg.connect(cluster.url.replace("postgres://", "postgresql://")) as connection:
+        return connection.execute(query, params).fetchall()
+
+
+def store_a_post(cluster) -> int:
+    [[author]] = sql(
+        cluster,
+        "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,"
+        " date_joined) VALUES ('!', false, 'writer', '', '', '', false, true, now()) RETURNING id",
+    )
+    [[post]] = sql(
+        cluster,
+        "INSERT INTO blog_post (kind, title, slug, author_id, body, body_html, excerpt, status, published_at,"
+        " created_at, modified_at, comments_open, pings_open, sticky, menu_order, featured_image)"
+        " VALUES ('post', 'Restart', 'restart', %s, '<p>x</p>', '<p>x</p>', '', 'published', '2026-01-02 10:00+00',"
+        " now(), now(), true, true, false, 0, '') RETURNING id",
+        author,
+    )
+    return post
+
+
+def comments_waiting(cluster) -> int:
+    return sql(cluster, "SELECT count(*) FROM comments_comment WHERE reason = 'spam-check'")[0][0]
+
+
+def test_a_postgresql_restart_loses_no_comment_and_no_worker(own_postgres, gunicorn, workers):
+    """With PostgreSQL down posters get their text back to send again; once it is up, worker and site carry on."""
+    post = own_postgres.post
+    site = gunicorn(DATABASE_URL=own_postgres.url, COMMENTS_MIN_SECONDS="0", COMMENTS_FLOOD_SECONDS="0")
+    worker = workers(own_postgres.url, TASK_LEASE_SECONDS="5")
+
+    def answer(key):
+        return sql(own_postgres, "SELECT response FROM captcha_captchastore WHERE hashkey = %s", key)[0][0]
+
+    with GuestBrowser(site.url) as reader:
+        assert reader.post_comment(post, captcha_answer=answer, comment="Before.").status_code == 302
+        assert eventually(lambda: comments_waiting(own_postgres) == 0)
+        form = reader.prepared_form(post, captcha_answer=answer, comment="Written while the database restarts.")
+
+        own_postgres.stop()
+        down = reader.send(post, form)
+        health_down = reader.http.get("/healthz")
+        time.sleep(2)  # the worker meets the dead database, and must live on
+        assert worker.alive
+
+        own_postgres.start()
+        again = reader.post_comment(post, captcha_answer=answer, comment="After.", email="after@example.net")
+        assert eventually(lambda: comments_waiting(own_postgres) == 0)
+        health_up = reader.http.get("/healthz")
+
+    assert down.status_code == 503 and down.headers["retry-after"] == "5"
+    assert "Written while the database restarts.</textarea>" in down.text
+    assert "send it again" in down.text
+    assert (health_down.status_code, health_up.status_code) == (503, 200)
+    assert again.status_code == 302
+    assert worker.alive and "The database cannot be reached" in worker.log
+    stored = [body for [body] in sql(own_postgres, "SELECT body FROM comments_comment ORDER BY id")]
+    assert stored == ["Before.", "After."]
+
+
+def test_with_redis_stopped_the_site_keeps_serving_and_says_so(gunicorn, redis_server, post, make_comment):
+    """Redis gone: pages still come, the log says once that the cache cannot be reached."""
+    make_comment(post)
+    site = gunicorn(REDIS_URL=redis_server.url)
+    assert httpx.get(site.url + post.get_absolute_url(), timeout=10).status_code == 200
+
+    redis_server.stop()
+    started = time.monotonic()
+    answers = [httpx.get(site.url + post.get_absolute_url(), timeout=10) for _ in range(5)]
+    seconds = time.monotonic() - started
+
+    assert [answer.status_code for answer in answers] == [200] * 5
+    assert all(post.title in answer.text for answer in answers)
+    assert seconds < 10
+    assert 1 <= site.log.count("The cache (Redis) cannot be reached") <= 2  # once a minute per process
+
+
+def test_with_one_app_server_gone_nginx_sends_readers_to_the_other(nginx, gunicorn, post):
+    """Two gunicorns behind the front nginx; one stops: every request still gets its answer from the other."""
+    proxy = nginx()
+    first = gunicorn(SITE_URL=proxy.url, BEHIND_TLS_PROXY="true", COMMENTS_MIN_SECONDS="0", COMMENTS_FLOOD_SECONDS="0")
+    second = gunicorn(SITE_URL=proxy.url, BEHIND_TLS_PROXY="true", COMMENTS_MIN_SECONDS="0", COMMENTS_FLOOD_SECONDS="0")
+    proxy.start([f"127.0.0.1:{first.port}", f"127.0.0.1:{second.port}"])
+
+    first.stop()
+    with GuestBrowser(proxy.url) as reader:
+        states = [reader.http.get(f"/comments/form-state/{post.pk}/").status_code for _ in range(6)]
+        posts = [
+            reader.post_comment(post, comment=f"Still here {n}.", email=f"r{n}@example.net").status_code
+            for n in range(4)
+        ]
+
+    assert states == [200] * 6
+    assert posts == [302] * 4
+    assert Comment.objects.count() == 4
