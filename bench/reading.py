@@ -226,7 +226,7 @@ def main():
     from django.conf import settings
     from django.db import connection
 
-    from tests.servers import Gunicorn, Nginx, database_url
+    from ops.local import Gunicorn, Nginx, database_url
 
     article, small, large = seed()
     database = database_url(connection.settings_dict)

@@ -1,329 +1,43 @@
-"""The site as readers meet it: gunicorn with the production settings, and nginx in front of it.
+"""The site as readers meet it, for tests: the production stack's parts (ops/local.py) with test defaults.
 
 The Django test client passes what real servers refuse (a header gunicorn will not send, an
 `Origin: null` Chromium sends), so headers, cookies and concurrency are also tested against
-these. Both run as child processes on free loopback ports:
+real servers. `Gunicorn` and `TaskWorker` here serve the test database (tests using them need
+`django_db(transaction=True)`, so what each side stores the other sees), sign with the test
+settings' SECRET_KEY, and lift the abuse limits (every test reader comes from 127.0.0.x; the
+limits' own tests set them).
 
-* `Gunicorn(database, **env)` serves `config.wsgi` with `config.settings.prod` against the test
-  database (tests using it need `django_db(transaction=True)`, so what they store is committed
-  and what the server stores is seen), with static files collected once per run.
-* `Nginx()` runs Debian's nginx with the site configuration in `deploy/`, its paths and
-  addresses pointed at this checkout and the test's gunicorn.
-
-`GuestBrowser` speaks to either over real HTTP (httpx) the way the comment form's JavaScript
+`GuestBrowser` speaks to a server over real HTTP (httpx) the way the comment form's JavaScript
 does: it fetches the form state, solves the captcha from the database and posts the comment.
 """
 
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import httpx
 from django.conf import settings
 
+from ops import local
+from ops.local import Nginx, PostgresCluster, Redis, collect_static, database_url, nginx_binary  # noqa: F401
+
 BASE_DIR = Path(settings.BASE_DIR)
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url(settings_dict) -> str:
-    """The DATABASE_URL of the database this test process uses (the test database once it exists)."""
-    if settings_dict["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings_dict['NAME']}"
-    user, password = settings_dict.get("USER") or "", settings_dict.get("PASSWORD") or ""
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host, port = settings_dict.get("HOST") or "127.0.0.1", settings_dict.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
-
-
-def wait_until_listening(port: int, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"did not listen on {port} within {timeout} s:\n{log_path.read_text()[-3000:]}")
-
-
-def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 10) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-class Gunicorn:
-    """gunicorn with the production settings, on a free port, against `database` (a DATABASE_URL)."""
-
-    def __init__(self, database: str, *, static_root: Path, workers: int = 2, threads: int = 1, **env: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.workers, self.threads = workers, threads
-        self.env = {
-            "PATH": os.environ["PATH"],
-            "HOME": os.environ.get("HOME", "/nonexistent"),
-            "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-            "SECRET_KEY": settings.SECRET_KEY,  # what the test signs (form timestamps, links) the server accepts
-            "DATABASE_URL": database,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SITE_URL": self.url,
-            "STATIC_ROOT": str(static_root),
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "EMAIL_URL": "dummymail://",
-            # Plain HTTP on loopback: otherwise exactly production.
-            "SECURE_SSL_REDIRECT": "false",
-            "SESSION_COOKIE_SECURE": "false",
-            "CSRF_COOKIE_SECURE": "false",
-            "LOG_LEVEL": "INFO",
-            # Every test reader comes from 127.0.0.x: the abuse limits' own tests set them low.
-            "COMMENTS_RATE_FORM_STATE": "10000/m,10000/m",
-            "COMMENTS_RATE_POSTS": "10000/m,10000/m",
-            **env,
-        }
-        self.log_path = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
-        self.process = None
-
-    def start(self) -> "Gunicorn":
-        command = [
-            str(VENV_BIN / "gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--threads",
-            str(self.threads),
-            "--timeout",
-            "60",
-        ]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
-        wait_until_listening(self.port, self.process, self.log_path)
-        return self
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-        self.log_path.unlink(missing_ok=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
-
-
-class TaskWorker:
-    """`manage.py run_worker` with the production settings against `database`, as deployed (ops/worker.py)."""
-
-    def __init__(self, database: str, **env: str):
-        self.env = Gunicorn(database, static_root=Path(tempfile.gettempdir()), **env).env
-        self.log_path = Path(tempfile.mkstemp(prefix="worker-", suffix=".log")[1])
-        self.process = None
-
-    def start(self) -> "TaskWorker":
-        command = [sys.executable, "manage.py", "run_worker", "--no-startup-delay", "--interval", "0.1"]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
-        return self
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def kill(self) -> None:
-        """SIGKILL: no chance to finish or clean up, as when a machine is lost."""
-        self.process.kill()
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-        self.log_path.unlink(missing_ok=True)
-
-
-class PostgresCluster:
-    """A PostgreSQL server of the test's own (Debian's) that it may stop and start: `url`, `stop()`, `start()`."""
-
-    def __init__(self):
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parts[-3]))
-        self.bin = versions[-1].parent
-        self.folder = Path(tempfile.mkdtemp(prefix="pg-"))
-        self.port = free_port()
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/blog"
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_postgres:
-            shutil.chown(self.folder, "postgres", "postgres")
-
-    def pg(self, *args, check=True):
-        return subprocess.run([*self.as_postgres, *args], check=check, capture_output=True)
-
-    def create(self) -> "PostgresCluster":
-        data = self.folder / "data"
-        self.pg(self.bin / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
-        self.start()
-        self.pg(self.bin / "createdb", "-h", self.folder, "-p", str(self.port), "-U", "postgres", "blog")
-        return self
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self.pg(
-            self.bin / "pg_ctl", "-D", self.folder / "data", "-l", self.folder / "log", "-w", "-o", options, "start"
-        )
-
-    def stop(self, mode: str = "fast") -> None:
-        self.pg(self.bin / "pg_ctl", "-D", self.folder / "data", "-m", mode, "-w", "stop", check=False)
-
-    def destroy(self) -> None:
-        self.stop("immediate")
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def collect_static(target: Path) -> Path:
-    """Collect and compress the static files the production settings serve (whitenoise's manifest)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "STATIC_ROOT": str(target)}
-    env.setdefault("SECRET_KEY", settings.SECRET_KEY)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True
-    )
-    return target
-
-
-NGINX_SITE = BASE_DIR / "deploy" / "nginx" / "blog.conf"
-PURGE_MODULE = "/usr/lib/nginx/modules/ngx_http_cache_purge_module.so"  # Debian's libnginx-mod-http-cache-purge
-
-
-def nginx_binary() -> str | None:
-    """Debian's nginx, when it and the cache purge module the site's configuration uses are installed."""
-    if not os.path.exists(PURGE_MODULE):
-        return None
-    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
-
-
-class Nginx:
-    """Debian's nginx running deploy/nginx/blog.conf, started in front of `upstreams` ("127.0.0.1:PORT" each)."""
-
-    def __init__(self, *, static_root: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.folder = Path(tempfile.mkdtemp(prefix="nginx-"))
-        self.static_root = static_root
-        self.upstreams: list[str] = []
-        self.process = None
-
-    def site_config(self) -> str:
-        """deploy/nginx/blog.conf with this checkout's paths and the test's addresses in place of the examples."""
-        text = NGINX_SITE.read_text()
-        for example in (
-            "server 127.0.0.1:8000;",
-            "listen 443 ssl http2;",
-            "/srv/blog/staticfiles/",
-            "/srv/blog/media/",
-        ):
-            assert example in text, f"deploy/nginx/blog.conf no longer has {example!r}: update tests/servers.py"
-        text = text.replace("server 127.0.0.1:8000;", " ".join(f"server {u};" for u in self.upstreams))
-        text = text.replace("/srv/blog/staticfiles/", f"{self.static_root}/")
-        text = text.replace("/srv/blog/media/", f"{settings.MEDIA_ROOT}/")
-        text = text.replace("/var/cache/nginx/blog", str(self.folder / "cache"))
-        # No certificate here: the TLS server listens on plain HTTP, and the port-80 redirect is left out.
-        text = re.sub(r"ssl_[a-z_]+ [^;]+;\n", "", text)
-        text = re.sub(r"listen 443 ssl http2;.*\n", f"listen 127.0.0.1:{self.port};\n", text)
-        text = text.replace("listen [::]:443 ssl http2;\n", "")
-        return re.sub(r"# BEGIN plain-http-redirect.*?# END plain-http-redirect\n", "", text, flags=re.S)
-
-    def start(self, upstreams: list[str]) -> "Nginx":
-        self.upstreams = upstreams
-        (self.folder / "blog.conf").write_text(self.site_config())
-        (self.folder / "nginx.conf").write_text(
-            f"""
-            load_module {PURGE_MODULE};
-            worker_processes 1;
-            pid {self.folder}/nginx.pid;
-            error_log {self.folder}/error.log warn;
-            events {{ worker_connections 512; }}
-            http {{
-                include /etc/nginx/mime.types;
-                access_log {self.folder}/access.log;
-                client_body_temp_path {self.folder}/body;
-                proxy_temp_path {self.folder}/proxy;
-                fastcgi_temp_path {self.folder}/fastcgi;
-                uwsgi_temp_path {self.folder}/uwsgi;
-                scgi_temp_path {self.folder}/scgi;
-                include {self.folder}/blog.conf;
-            }}
-            """
-        )
-        command = [nginx_binary(), "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"), "-g", "daemon off;"]
-        if os.geteuid() == 0:
-            command[-1] = "daemon off; user root;"
-        log_path = self.folder / "error.log"
-        log_path.touch()
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log_path.open("ab"))
-        wait_until_listening(self.port, self.process, log_path)
-        return self
-
-    @property
-    def access_log(self) -> str:
-        return (self.folder / "access.log").read_text()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process, signal.SIGQUIT)
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class Redis:
-    """Debian's redis-server on a free port, nothing written to disk; `url` is its REDIS_URL."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.folder = Path(tempfile.mkdtemp(prefix="redis-"))
-        self.process = None
-
-    def start(self) -> "Redis":
-        command = [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(self.port)]
-        command += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.folder)]
-        log_path = self.folder / "redis.log"
-        self.process = subprocess.Popen([*command, "--logfile", str(log_path)], stdout=subprocess.DEVNULL)
-        log_path.touch()
-        wait_until_listening(self.port, self.process, log_path)
-        return self
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
 CAPTCHA_KEY = re.compile(r'name="captcha_0" value="([0-9a-f]+)"')
+TEST_ENV = {
+    "SECRET_KEY": settings.SECRET_KEY,  # what the test signs (form timestamps, links) the server accepts
+    "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    "COMMENTS_RATE_FORM_STATE": "10000/m,10000/m",
+    "COMMENTS_RATE_POSTS": "10000/m,10000/m",
+}
+
+
+class Gunicorn(local.Gunicorn):
+    def __init__(self, database: str, **options):
+        super().__init__(database, **{**TEST_ENV, **options})
+
+
+class TaskWorker(local.TaskWorker):
+    def __init__(self, database: str, **env):
+        super().__init__(database, **{**TEST_ENV, **env})
 
 
 def stored_captcha_answer(key: str) -> str:

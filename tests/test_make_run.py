@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,18 +23,14 @@ import pytest
 import requests
 from django.conf import settings
 
+from ops.local import free_port
+
 BASE_DIR = Path(settings.BASE_DIR)
 START_SECONDS = 120  # a cold first run migrates, draws the demo images and starts three processes
 LOCAL_ADDRESS = re.compile(r"https?://(?:127\.0\.0\.1|localhost)(?::\d+)?")
 ARTICLE_PATH = re.compile(r'href="(/\d{4}/\d{2}/\d{2}/[\w-]+/)"')
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="`make run` needs make")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def clean_env(**variables) -> dict:

@@ -113,6 +113,7 @@ def test_find_python_uses_the_python_it_is_given():
 # Read only by the test settings, never by a site: not for the README.
 TEST_ONLY_VARIABLES = {
     "FAKE_OAUTH_URL": "config/settings/test.py: where the fake login providers listen, chosen once per test run",
+    "HOME": "ops/local.py: passed on to the processes it starts for tests, benchmarks and make stack",
 }
 ENV_METHODS = {"get", "setdefault", "pop"}
 

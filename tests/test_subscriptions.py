@@ -34,11 +34,11 @@ from comments import moderation
 from comments.forms import issue_timestamp
 from comments.models import Actor, Comment, Reason, Status
 from comments.moderation import change_status
+from ops.local import BASE_DIR, database_url, stop_process
 from subscriptions import links
 from subscriptions.announcements import NEW_POST_WINDOW
 from subscriptions.models import Address, Announcement, CommentNotice, Delivery, DeliveryState, Subscription
 from tests.fakes.smtp_server import FakeSMTP
-from tests.servers import BASE_DIR, database_url, stop_process
 from tests.test_social_login import log_in, post_comment
 
 pytestmark = pytest.mark.django_db

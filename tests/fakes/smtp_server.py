@@ -9,12 +9,13 @@ arrive as `Received` (envelope sender and recipients, and the parsed message), i
 import email
 import email.policy
 import logging
-import socket
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from ops.local import free_port
 
 HOST = "127.0.0.1"
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO.
@@ -45,12 +46,6 @@ class _Handler:
         with self.fake._lock:
             self.fake.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 class FakeSMTP:
