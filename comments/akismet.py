@@ -127,6 +127,21 @@ def _gmt(moment) -> str:
     return timezone.localtime(moment, timezone.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+DOWN_KEY = "akismet.unreachable"  # set while checks fail, in the cache every worker shares
+
+
+def note_unreachable() -> None:
+    cache.set(DOWN_KEY, True, None)
+
+
+def note_reachable() -> bool:
+    """Akismet answered: True when it had been unreachable until now (the waiting checks may go)."""
+    if cache.get(DOWN_KEY) is None:
+        return False
+    cache.delete(DOWN_KEY)
+    return True
+
+
 def comment_arguments(comment) -> dict:
     """The keyword arguments for Akismet's API about this comment (user_ip apart)."""
     post = comment.post

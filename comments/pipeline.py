@@ -16,12 +16,14 @@
    the subscriptions app records it and asks the address to confirm.
 6. The check (check_for_spam, a task run by the worker): Akismet says spam or discard -> spam;
    not spam -> the rules' verdict; no answer -> held as "Akismet unreachable" and asked again
-   with growing delays until it answers; no key configured -> held for a moderator.
+   with growing delays until it answers (and the first answer after an outage has every waiting
+   comment asked at once); no key configured -> held for a moderator.
 7. A comment left waiting for a person (held by a rule, no key, or Akismet unreachable the
    first time) is announced to the moderators, once: one held comment, one email.
 """
 
 import ipaddress
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,6 +36,8 @@ from django_tasks_db.models import DBTaskResult
 from . import akismet, locking, notifications, retry, rules, signals
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -123,6 +127,7 @@ def check_for_spam(comment_id: int) -> str:
 
     verdict = akismet.check(comment)
     if verdict == akismet.Verdict.UNKNOWN:
+        akismet.note_unreachable()
         comment.akismet_attempts += 1
         delay = retry.akismet_backoff().delay(comment.akismet_attempts)
         note = f"Attempt {comment.akismet_attempts} failed; asking again in {delay}."
@@ -132,6 +137,8 @@ def check_for_spam(comment_id: int) -> str:
             if comment.akismet_attempts == 1:
                 notifications.comment_held(comment)
         return "held: Akismet unreachable"
+    if akismet.note_reachable():  # it answers again: every comment waiting out a back-off is asked now
+        _ask_again_now()
     if verdict in AKISMET_VERDICT_REASONS:
         change_status(comment, Status.SPAM, actor=Actor.AKISMET, reason=AKISMET_VERDICT_REASONS[verdict])
         return f"spam ({verdict})"
@@ -139,6 +146,13 @@ def check_for_spam(comment_id: int) -> str:
     if comment.status == Status.PENDING and not comment.akismet_attempts:
         notifications.comment_held(comment)  # A failed first attempt has announced it already.
     return comment.rule_status
+
+
+def _ask_again_now() -> None:
+    waiting = DBTaskResult.objects.filter(task_path=check_for_spam.module_path, status=TaskResultStatus.READY)
+    caught_up = waiting.filter(run_after__gt=timezone.now()).update(run_after=timezone.now())
+    if caught_up:
+        logger.info("Akismet answers again: %s waiting spam check(s) are asked now.", caught_up)
 
 
 def queue_forgotten_checks(older_than: timedelta = timedelta(minutes=1)) -> int:

@@ -99,6 +99,8 @@ class Gunicorn:
         command = [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi",
+            "--config",
+            str(BASE_DIR / "deploy" / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",

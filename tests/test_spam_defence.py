@@ -130,6 +130,7 @@ def test_the_key_is_verified_again_after_akismet_calls_it_invalid(akismet_fake, 
         "comment-check",  # answered "invalid": the key is no longer taken as verified
         "verify-key",
         "comment-check",
+        "comment-check",  # the comment left waiting by "invalid", asked again now that Akismet answers
     ]
 
 
@@ -470,3 +471,22 @@ def test_the_readers_address_comes_from_our_own_proxies_only(settings, proxies, 
     settings.TRUSTED_PROXIES = proxies
     meta = {"REMOTE_ADDR": remote, "HTTP_X_FORWARDED_FOR": forwarded}
     assert pipeline.client_ip(meta) == expected
+
+
+def test_when_akismet_answers_again_every_waiting_comment_is_asked_at_once(akismet_fake, run_tasks, post, settings):
+    """Comments waiting out their back-offs are checked as soon as Akismet answers one check again."""
+    settings.AKISMET_TIMEOUT = 0.3
+    akismet_fake.mode = "error"
+    waiting = [submit(post) for _ in range(3)]
+    run_tasks()
+    assert all(
+        comment.reason == Reason.AKISMET_UNREACHABLE
+        for comment in Comment.objects.filter(pk__in=[c.pk for c in waiting])
+    )
+
+    akismet_fake.mode = "ham"
+    submit(post)
+    run_tasks()  # the new comment's check succeeds, and takes the waiting ones along
+
+    assert not Comment.objects.filter(reason__in=[Reason.SPAM_CHECK, Reason.AKISMET_UNREACHABLE]).exists()
+    assert not DBTaskResult.objects.filter(status="READY", task_path="comments.pipeline.check_for_spam").exists()

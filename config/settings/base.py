@@ -348,6 +348,7 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "comments.limits.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False  # no banner from every process that starts
 
 # How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
 # X-Forwarded-For; 0 means readers connect directly and REMOTE_ADDR is their address.
