@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run serve setup test test-sqlite test-postgres lint format ci migrations-check bench clean
+.PHONY: run serve setup stack test test-sqlite test-postgres lint format ci migrations-check bench clean
 
 $(VENV)/bin/python:
 	@python=$$(bin/find-python) || exit 1; echo "Making $(VENV) with $$python"; "$$python" -m venv $(VENV)
@@ -29,6 +29,10 @@ setup: $(VENV)/.installed-runtime
 
 serve: $(VENV)/.installed-runtime
 	@PORT=$(PORT) bin/serve-dev $(PY)
+
+## The production stack on this machine: PostgreSQL, Redis, two gunicorns, two task workers, nginx in front.
+stack: $(VENV)/.installed-runtime
+	@bin/with-postgres $(PY) bin/stack
 
 ## The whole suite: once on SQLite, once on a throwaway PostgreSQL server.
 test: test-sqlite test-postgres
