@@ -2,11 +2,14 @@
 
 - Spam is deleted once it has sat in spam, untouched, for COMMENTS_SPAM_RETENTION_DAYS
   (15, as Akismet does), with its history.
-- Commenters' IP addresses are blanked on comments older than COMMENTS_IP_RETENTION_DAYS
-  (60); the comment stays.
+- Trashed comments are deleted once they have sat in the Trash, untouched, for
+  COMMENTS_TRASH_RETENTION_DAYS (30, as WordPress empties its Trash), with their history.
+- What the commenter's browser told us (IP address, user agent, referrer), which only Akismet
+  needs, is blanked on comments older than COMMENTS_IP_RETENTION_DAYS (60); the comment stays.
 - Captchas handed out and never answered are deleted once expired.
 
-The privacy page states both numbers. django.tasks has no scheduler, so `daily_maintenance`
+The privacy page states these numbers, and for each detail sent to Akismet how long it is
+kept here (`kept_here`). django.tasks has no scheduler, so `daily_maintenance`
 queues its own next run a day later, first thing, before doing the work (so a failure does
 not break the chain). `schedule_daily()` makes sure exactly one run waits in the queue: the
 task and `manage.py schedule_maintenance` (run at every start and deployment) both call it,
@@ -19,6 +22,7 @@ from datetime import timedelta
 
 from captcha.models import CaptchaStore
 from django.conf import settings
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
@@ -43,18 +47,61 @@ def purge_old_spam(now=None) -> int:
     return deleted
 
 
+def purge_old_trash(now=None) -> int:
+    """Delete comments left untouched in the Trash for the retention period; returns how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_TRASH_RETENTION_DAYS)
+    old = Comment.objects.trashed().filter(updated_at__lt=cutoff)
+    deleted = old.delete()[1].get(Comment._meta.label, 0)
+    if deleted:
+        logger.info("Deleted %s trashed comment(s) older than %s.", deleted, cutoff)
+    return deleted
+
+
 def forget_old_ips(now=None) -> int:
-    """Blank the IP address of comments older than the retention period; returns how many."""
+    """Blank the IP address, user agent and referrer of comments older than the retention period; returns how many.
+
+    An update, which leaves updated_at alone: the spam and Trash retention clocks are not reset.
+    """
     cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
-    return Comment.objects.filter(created_at__lt=cutoff, ip_address__isnull=False).update(ip_address=None)
+    sent = Q(ip_address__isnull=False) | ~Q(user_agent="") | ~Q(referrer="")
+    return Comment.objects.filter(sent, created_at__lt=cutoff).update(ip_address=None, user_agent="", referrer="")
+
+
+def kept_here() -> dict[str, str]:
+    """How long this site keeps each detail it sends Akismet (akismet.SENT_FIELDS), in the reader's words."""
+    browser = f"{settings.COMMENTS_IP_RETENTION_DAYS} days, then deleted from your comment"
+    yours = "as long as your comment, or until you erase it"
+    the_sites = "nothing about you (the site's own)"
+    return {
+        "user_ip": browser,
+        "user_agent": browser,
+        "referrer": browser,
+        "permalink": "nothing about you (the article's address)",
+        "comment_type": "as long as your comment",
+        "comment_author": yours,
+        "comment_author_email": yours,
+        "comment_author_url": yours,
+        "comment_content": "as long as your comment (erasing your data keeps it, as Anonymous, unless you delete it)",
+        "comment_date_gmt": "as long as your comment",
+        "comment_post_modified_gmt": "nothing about you (the article's)",
+        "blog_lang": the_sites,
+        "blog_charset": the_sites,
+        "user_role": yours,
+        "honeypot_field_name": the_sites,
+        "comment_context": "nothing about you (the article's)",
+    }
 
 
 @task
 def daily_maintenance() -> str:
-    """Queue tomorrow's run, then forget what is due (old spam, old IP addresses, expired captchas)."""
+    """Queue tomorrow's run, then forget what is due (old spam and trash, old IP addresses, expired captchas)."""
     schedule_daily(run_after=timezone.now() + INTERVAL)
-    spam, ips, captchas = purge_old_spam(), forget_old_ips(), forget_expired_captchas()
-    return f"deleted {spam} old spam comment(s), forgot {ips} IP address(es), {captchas} expired captcha(s)"
+    spam, trash, ips = purge_old_spam(), purge_old_trash(), forget_old_ips()
+    captchas = forget_expired_captchas()
+    return (
+        f"deleted {spam} old spam comment(s), {trash} old trashed comment(s), "
+        f"forgot the IP address and browser details of {ips} comment(s), {captchas} expired captcha(s)"
+    )
 
 
 def forget_expired_captchas(now=None) -> int:

@@ -80,19 +80,53 @@ def test_the_spam_retention_period_is_a_setting(settings, scheduled, make_commen
     assert not Comment.objects.filter(pk=spam.pk).exists()
 
 
+def test_the_trash_is_emptied_after_thirty_days(scheduled, make_comment):
+    """Comments left untouched in the Trash for 30 days go, with their history; newer trash and old pending stay."""
+    old_trash, new_trash, old_pending = (
+        make_comment(status=Status.TRASH),
+        make_comment(status=Status.TRASH),
+        make_comment(status=Status.PENDING),
+    )
+    record_received(old_trash)
+    backdate(old_trash, 90, touched_days=31)
+    backdate(new_trash, 90, touched_days=29)
+    backdate(old_pending, 90)
+
+    [result] = scheduled()
+
+    assert ", 1 old trashed comment(s), " in result.return_value
+    assert set(Comment.objects.values_list("pk", flat=True)) == {new_trash.pk, old_pending.pk}
+    assert not CommentEvent.objects.filter(comment_id=old_trash.pk).exists()
+
+
+def test_the_trash_retention_period_is_a_setting(settings, scheduled, make_comment):
+    """COMMENTS_TRASH_RETENTION_DAYS sets how long the Trash keeps a comment."""
+    settings.COMMENTS_TRASH_RETENTION_DAYS = 7
+    trashed = make_comment(status=Status.TRASH)
+    backdate(trashed, 8)
+
+    scheduled()
+
+    assert not Comment.objects.filter(pk=trashed.pk).exists()
+
+
 def test_old_ip_addresses_are_forgotten_and_the_comments_kept(scheduled, make_comment):
-    """Comments older than 60 days lose their IP address and keep everything else; newer ones keep it."""
-    old, new = make_comment(), make_comment()
+    """Comments older than 60 days lose IP address, user agent and referrer, keeping the rest; newer ones keep them."""
+    old, new = make_comment(referrer="https://example.com/a"), make_comment(referrer="https://example.com/b")
     backdate(old, 61)
     backdate(new, 59)
 
     [result] = scheduled()
 
-    assert result.return_value.endswith("forgot 1 IP address(es), 0 expired captcha(s)")
+    assert result.return_value.endswith("browser details of 1 comment(s), 0 expired captcha(s)")
     old_after, new_after = Comment.objects.get(pk=old.pk), Comment.objects.get(pk=new.pk)
-    assert old_after.ip_address is None
+    assert (old_after.ip_address, old_after.user_agent, old_after.referrer) == (None, "", "")
     assert (old_after.body, old_after.author_name, old_after.status) == (old.body, old.author_name, old.status)
-    assert new_after.ip_address == new.ip_address
+    assert (new_after.ip_address, new_after.user_agent, new_after.referrer) == (
+        new.ip_address,
+        new.user_agent,
+        "https://example.com/b",
+    )
 
 
 def test_forgetting_an_ip_address_does_not_touch_the_comment(make_comment):

@@ -243,6 +243,7 @@ COMMENTS_MODERATION_LINK_MAX_AGE = env.int("COMMENTS_MODERATION_LINK_MAX_AGE", d
 # What is forgotten, and when (comments/retention.py, run daily by the task worker).
 COMMENTS_SPAM_RETENTION_DAYS = env.int("COMMENTS_SPAM_RETENTION_DAYS", default=15)
 COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=60)
+COMMENTS_TRASH_RETENTION_DAYS = env.int("COMMENTS_TRASH_RETENTION_DAYS", default=30)
 
 # Following the conversation by email (subscriptions/): the two "Notify me" boxes under the comment form.
 # Seconds a confirmation link works (and an unconfirmed subscription waits); seconds the manage and one-click
