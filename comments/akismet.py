@@ -6,7 +6,7 @@ that makes no sense, an invalid key - is `Verdict.UNKNOWN`, never an exception: 
 keeps the comment held and asks again later. When a moderator corrects Akismet,
 `report_to_akismet` (a task) sends submit-spam or submit-ham, and sends it again with the
 back-off of `retry.akismet_backoff` while Akismet cannot be reached, noting each try in the
-comment's history.
+comment's history. A comment whose author erased their data (erasure.py) is never sent again.
 
 The context sent is the one Akismet documents; `SENT_FIELDS` lists it, and the privacy page
 shows that list to readers.
@@ -215,6 +215,8 @@ def report_to_akismet(comment_id: int, as_spam: bool, attempt: int = 1) -> str:
     comment = Comment.objects.select_related("post", "user").filter(pk=comment_id).first()
     if comment is None:
         return "comment deleted"
+    if comment.data_erased_at is not None:
+        return "not reported: its author erased their data"
     what = "spam" if as_spam else "not spam"
     if report(comment, as_spam=as_spam):
         CommentEvent.objects.record(comment, actor=Actor.AKISMET, note=f"Reported to Akismet as {what}.")

@@ -22,11 +22,14 @@ import time
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from blog.frontcache import purge
 
+from . import akismet
 from .cookies import DETAILS, OWN_COMMENTS
+from .thread import stored_parts
 
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, OWN_COMMENTS, *DETAILS.values())
 
@@ -79,3 +82,22 @@ def forms_version() -> int:
 
 def forget_forms() -> None:
     cache.delete(FORMS_VERSION_KEY)
+
+
+def section_key(thread_version: str, closed: bool) -> str:
+    """Where a page's comment section (thread and form, as a reader without cookies sees it) is stored."""
+    return f"comments.section.{thread_version}.{closed}.{akismet.is_configured()}.{forms_version()}"
+
+
+def forget_stored_thread(post) -> None:
+    """Delete what is stored of the post's thread now, every page of it, and once more when the transaction commits.
+
+    A change to a comment moves the key the thread is stored under (Post.comments_changed_at), so
+    the old copies are never shown again; this is for a change that must leave no copy behind at all
+    (an erasure), not even one waiting, unreachable, to expire.
+    """
+    post.refresh_from_db(fields=["comments_changed_at"])
+    counts_key, versions = stored_parts(post)
+    keys = [counts_key, *(section_key(version, closed) for version in versions for closed in (False, True))]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))

@@ -19,6 +19,7 @@ OWN_COMMENTS_SALT = "comments.own"
 OWN_COMMENTS_KEPT = 20
 DETAILS = {"name": "comment_author", "email": "comment_author_email", "url": "comment_author_url"}
 YEAR = 365 * 24 * 3600
+OWN_COMMENTS_SECONDS = 30 * 24 * 3600  # the privacy page states both lifetimes
 
 
 def _cookie_options():
@@ -33,7 +34,7 @@ def own_comment_ids(request) -> list[int]:
 def remember_own_comment(request, response, comment):
     ids = [*own_comment_ids(request), comment.pk][-OWN_COMMENTS_KEPT:]
     response.set_signed_cookie(
-        OWN_COMMENTS, ",".join(map(str, ids)), salt=OWN_COMMENTS_SALT, max_age=30 * 24 * 3600, **_cookie_options()
+        OWN_COMMENTS, ",".join(map(str, ids)), salt=OWN_COMMENTS_SALT, max_age=OWN_COMMENTS_SECONDS, **_cookie_options()
     )
 
 
@@ -53,3 +54,9 @@ def save_details(response, *, remember: bool, name="", email="", url=""):
 
 def has_reader_cookies(request) -> bool:
     return any(name in request.COOKIES for name in (OWN_COMMENTS, *DETAILS.values()))
+
+
+def forget_reader(response) -> None:
+    """Delete every cookie the comments set in the reader's browser: their held comments, their remembered details."""
+    for name in (OWN_COMMENTS, *DETAILS.values()):
+        response.delete_cookie(name, samesite="Lax")

@@ -42,6 +42,7 @@ class Reason(models.TextChoices):
     RULES_PASSED = "rules-passed", "Passed the local rules"
     MODERATOR = "moderator", "Moderator's decision"
     IMPORTED = "imported", "Imported with its status"
+    DATA_ERASED = "data-erased", "Its author's data was erased: never sent to Akismet"
 
 
 class Kind(models.TextChoices):
@@ -91,6 +92,11 @@ class CommentQuerySet(models.QuerySet):
         """Oldest first, with what a comment shows, in one query."""
         return self.select_related("user").order_by("created_at", "pk")
 
+    def written_by(self, email: str, users=()):
+        """Every comment, in any status, written with `email` (in any case) or from one of the `users` accounts."""
+        mine = models.Q(author_email__iexact=email) if email else models.Q(pk__in=[])
+        return self.filter(mine | models.Q(user__in=users))
+
 
 class Comment(models.Model):
     Status = Status
@@ -121,7 +127,9 @@ class Comment(models.Model):
         help_text="The account the comment was posted with, if the author was logged in.",
     )
     author_name = models.CharField("name", max_length=245)
-    author_email = models.EmailField("email", max_length=100, help_text="Never shown on the site.")
+    author_email = models.EmailField(
+        "email", max_length=100, blank=True, help_text="Never shown on the site; empty once its author erased it."
+    )
     author_url = models.URLField("website", max_length=200, blank=True)
     body = models.TextField("comment", max_length=65525, help_text="As the author wrote it (plain text).")
     body_html = models.TextField(editable=False, default="")
@@ -153,6 +161,13 @@ class Comment(models.Model):
         help_text="The comment's id on the WordPress site it was imported from; its old #comment-N anchor still works.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    data_erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When its author's name, email, website, IP address and browser details were erased at their "
+        "request (the text stays, under Anonymous). Nothing about it is sent to Akismet after that.",
+    )
 
     objects = CommentQuerySet.as_manager()
 

@@ -13,7 +13,9 @@ Both only queue an email per recipient (`mail.send_later`); `compose` writes it 
 sends it, from `templates/comments/email/<kind>_{subject,body}.txt` and the comment as it is
 *then*. A held comment's email carries signed one-click Approve / Spam / Trash links
 (links.py) for the moderators' addresses and for accounts that may moderate. Everything the
-commenter wrote is quoted with "> ", so none of it can pass for a line of the site's.
+commenter wrote is quoted with "> ", so none of it can pass for a line of the site's. Every
+email the site sends ends with a link to "Your comments and data" (`data_page_url`), where
+anyone can see, download or erase what the site holds under their address.
 """
 
 from dataclasses import dataclass
@@ -35,6 +37,12 @@ from .models import Comment, Status
 from .moderators import may_moderate, moderators
 
 HELD, APPROVED = "held", "approved"
+DATA_PAGE = "privacy:request"  # "Your comments and data" (privacy/), by name: comments imports no app above it
+
+
+def data_page_url() -> str:
+    """The page where a reader asks for a link to see, download or erase their data: in every email's footer."""
+    return absolute_url(reverse(DATA_PAGE))
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,7 @@ def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
         "post_url": absolute_url(comment.post.get_absolute_url()),
         "comment_url": absolute_url(comment.get_absolute_url()),
         "admin_url": absolute_url(reverse("admin:comments_comment_change", args=[comment.pk])),
+        "data_url": data_page_url(),
     }
     if may_act:
         lifetime = timeuntil(now + timedelta(seconds=settings.COMMENTS_MODERATION_LINK_MAX_AGE), now)
@@ -126,7 +135,7 @@ def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
         }
     subject = render_to_string(f"comments/email/{kind}_subject.txt", context)
     body = render_to_string(f"comments/email/{kind}_body.txt", context)
-    reply_to = [comment.author_email] if kind == APPROVED else []
+    reply_to = [comment.author_email] if kind == APPROVED and comment.author_email else []
     return EmailMessage(" ".join(subject.split()), body, to=[recipient.email], reply_to=reply_to)
 
 

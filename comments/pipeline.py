@@ -17,7 +17,8 @@
 6. The check (check_for_spam, a task run by the worker): Akismet says spam or discard -> spam;
    not spam -> the rules' verdict; no answer -> held as "Akismet unreachable" and asked again
    with growing delays until it answers (and the first answer after an outage has every waiting
-   comment asked at once); no key configured -> held for a moderator.
+   comment asked at once); no key configured -> held for a moderator; its author erased their
+   data meanwhile (erasure.py) -> not sent to Akismet at all, held for a moderator.
 7. A comment left waiting for a person (held by a rule, no key, or Akismet unreachable the
    first time) is announced to the moderators, once: one held comment, one email.
 """
@@ -124,6 +125,11 @@ def check_for_spam(comment_id: int) -> str:
         change_status(comment, Status.PENDING, actor=Actor.SYSTEM, reason=Reason.NO_AKISMET_KEY)
         notifications.comment_held(comment)
         return "held: no Akismet key"
+    if comment.data_erased_at is not None:
+        change_status(comment, Status.PENDING, actor=Actor.SYSTEM, reason=Reason.DATA_ERASED)
+        if not comment.akismet_attempts:  # a failed first attempt has announced it already
+            notifications.comment_held(comment)
+        return "held: its author erased their data, so it is not sent to Akismet"
 
     verdict = akismet.check(comment)
     if verdict == akismet.Verdict.UNKNOWN:

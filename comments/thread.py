@@ -117,6 +117,13 @@ def _counts_key(post) -> str:
     return f"comments.thread.{post.pk}.{changed}"
 
 
+def stored_parts(post) -> tuple[str, list[str]]:
+    """What of the post's thread may be stored now: the key of its numbers, and each of its pages' `Thread.version`."""
+    roots = Comment.objects.for_post(post).published().filter(depth=1).count()
+    pages = comment_page_count(roots)
+    return _counts_key(post), [f"{_counts_key(post)}.{number}.{pages}" for number in range(1, pages + 1)]
+
+
 def load_thread(post, request, number: int | None = None) -> Thread:
     """Page `number` (or the default page) of the post's thread, memoised on the post; Http404 past the last."""
     cached = getattr(post, "_comment_thread", None)

@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 
 from blog.models import Post
 
-from . import akismet, cookies, csrf, limits, links, moderation, pipeline
+from . import akismet, cookies, csrf, limits, links, moderation, pipeline, retention
 from .forms import GuestCommentForm, comment_form_for, issue_timestamp
 from .models import Comment
 
@@ -183,14 +183,22 @@ def moderate_by_link(request, action, token):
     return response
 
 
+DAY = 24 * 3600
+
+
 class PrivacyView(TemplateView):
     template_name = "comments/privacy.html"
-    extra_context = {"akismet_fields": akismet.SENT_FIELDS}
 
     def get_context_data(self, **kwargs):
+        kept = retention.kept_here()
         return super().get_context_data(
             uses_akismet=akismet.is_configured(),
+            akismet_fields=[(name, said, kept[name]) for name, said in akismet.SENT_FIELDS.items()],
             spam_retention_days=settings.COMMENTS_SPAM_RETENTION_DAYS,
+            trash_retention_days=settings.COMMENTS_TRASH_RETENTION_DAYS,
             ip_retention_days=settings.COMMENTS_IP_RETENTION_DAYS,
+            details_cookie_days=cookies.YEAR // DAY,
+            own_comments_cookie_days=cookies.OWN_COMMENTS_SECONDS // DAY,
+            unconfirmed_days=settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE // DAY,
             **kwargs,
         )

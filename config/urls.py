@@ -18,6 +18,7 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("privacy.urls")),
     path("", include("comments.urls")),
     path("", include("subscriptions.urls")),
     path("", include("blog.urls")),

@@ -52,3 +52,13 @@ def allow_again(address: Address) -> None:
     """Undo `stop_everything`'s "nothing more": confirmation emails may be sent again."""
     address.opted_out_at = None
     address.save(update_fields=["opted_out_at"])
+
+
+def forget(address: Address) -> int:
+    """Forget the address at its owner's request: every subscription (with the comments told under it), the
+    confirmation emails and new posts sent to it, even that it asked for no email. Returns how many subscriptions ended.
+    """
+    with transaction.atomic():
+        ended = address.subscriptions.count()
+        address.delete()
+    return ended

@@ -14,7 +14,8 @@ any more (the subscription was stopped, the comment unapproved, the address opte
 - `new_post_message(post, address, subscription_id)`: a new post, for the announcement batches.
 
 Every email has a plain-text and an HTML part, a footer with the signed link to the page where
-the reader sees what they follow and stops any of it, and `List-Unsubscribe` with
+the reader sees what they follow and stops any of it, and the link to "Your comments and data"
+(privacy/), and `List-Unsubscribe` with
 `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058), so mail clients offer
 one-click unsubscribe. What a commenter wrote is quoted with "> " in the text, so it can never
 pass for a line of the site's, and escaped in the HTML, set apart in a quotation.
@@ -26,7 +27,7 @@ from django.template.loader import render_to_string
 
 from blog.site import absolute_url
 from comments.models import Comment, Status
-from comments.notifications import quote
+from comments.notifications import data_page_url, quote
 
 from . import links
 from .models import Address, CommentNotice, Subscription
@@ -51,6 +52,7 @@ def build(
         "home_url": absolute_url("/"),
         "address": address,
         "manage_url": links.manage_url(address),
+        "data_url": data_page_url(),
         "why": why,
         "unsubscribe_url": unsubscribe,
         **context,
@@ -185,6 +187,8 @@ def compose_published(comment_id: int) -> EmailMultiAlternatives | str:
         return "not sent: the comment is gone"
     if comment.status != Status.APPROVED:
         return f"not sent: the comment is {comment.status} now"
+    if not comment.author_email:
+        return "not sent: the comment has no email address (its author erased it, or never gave one)"
     address = Address.objects.for_email(comment.author_email)
     if address.opted_out:
         return "not sent: the address asked for no email"

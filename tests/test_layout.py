@@ -9,13 +9,14 @@ from pathlib import Path
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-APPS = ("blog", "comments", "accounts", "subscriptions", "wordpress", "ops", "demo")
+APPS = ("blog", "comments", "accounts", "subscriptions", "privacy", "wordpress", "ops", "demo")
 # Which apps each app may import: the direction the README's layout section draws.
 MAY_IMPORT = {
     "blog": set(),
     "comments": {"blog"},
     "accounts": {"blog", "comments"},
     "subscriptions": {"blog", "comments"},
+    "privacy": {"blog", "comments", "subscriptions"},
     "wordpress": {"blog", "comments"},
     "ops": {"comments"},
     "demo": {"blog", "comments", "accounts", "subscriptions"},

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from comments import akismet, cookies, drafts, rules
-from comments.caching import PERSONAL_COOKIES, forms_version
+from comments.caching import PERSONAL_COOKIES, section_key
 from comments.forms import comment_form_for, issue_timestamp
 from comments.models import Status
 from comments.thread import load_thread, render
@@ -47,7 +47,7 @@ def comments_section(context, post):
     thread = _thread(context, post)
     closed = rules.comments_closed(post)
     shared = not any(name in request.COOKIES for name in PERSONAL_COOKIES) and "replytocom" not in request.GET
-    key = f"comments.section.{thread.version}.{closed}.{akismet.is_configured()}.{forms_version()}"
+    key = section_key(thread.version, closed)
     html = cache.get(key) if shared else None
     if html is None:
         html = render_to_string("comments/_section.html", _section_context(request, post, thread, closed))

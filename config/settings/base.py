@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "accounts",
     "wordpress",
     "subscriptions",
+    "privacy",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -244,6 +245,14 @@ COMMENTS_MODERATION_LINK_MAX_AGE = env.int("COMMENTS_MODERATION_LINK_MAX_AGE", d
 COMMENTS_SPAM_RETENTION_DAYS = env.int("COMMENTS_SPAM_RETENTION_DAYS", default=15)
 COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=60)
 COMMENTS_TRASH_RETENTION_DAYS = env.int("COMMENTS_TRASH_RETENTION_DAYS", default=30)
+
+# A commenter's own data (privacy/): seconds the emailed "Your comments and data" link works; links sent to one
+# address ("3/h": more are not sent); requests for links per IP address and per network (over them: 429);
+# whether a reader erasing their data may delete their comments entirely rather than keep them as Anonymous.
+PRIVACY_LINK_MAX_AGE = env.int("PRIVACY_LINK_MAX_AGE", default=3600)
+PRIVACY_LINKS_PER_ADDRESS = env.str("PRIVACY_LINKS_PER_ADDRESS", default="3/h")
+PRIVACY_RATE_REQUESTS = env.list("PRIVACY_RATE_REQUESTS", default=["10/h", "30/h"])
+PRIVACY_ALLOW_DELETING_COMMENTS = env.bool("PRIVACY_ALLOW_DELETING_COMMENTS", default=True)
 
 # Following the conversation by email (subscriptions/): the two "Notify me" boxes under the comment form.
 # Seconds a confirmation link works (and an unconfirmed subscription waits); seconds the manage and one-click

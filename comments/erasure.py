@@ -1,0 +1,105 @@
+"""A commenter's comments, erased at their request ("Your comments and data", privacy/, or the admin's action).
+
+Erasing is not a change of status: the comment stays where it was (published, held, in the
+Trash...) and `moderation.change_status` is not involved. The commenter chooses one of two ways:
+
+- `anonymize(comment)`, as WordPress's personal-data eraser does: the name becomes "Anonymous";
+  the email, website, account, IP address, user agent and referrer are emptied; the text stays.
+  The history gets a row saying that this was done, never what was erased, and any older note
+  of the history that quotes what was erased is emptied.
+- `delete(comment)`: the comment goes, with its history. The replies others wrote to it move up
+  to its parent (to the top level if it had none), with everything under them, as WordPress does
+  when a comment is deleted: nobody else's words leave the thread with it.
+
+Either way a published comment is gone from every copy at once: the post's stored thread is
+deleted from the cache (caching.forget_stored_thread; Comment.save and deletions also move the
+key it is stored under) and the front cache is told to forget its pages (caching.forget_comment),
+once the transaction commits. The admin's log, which names a comment by its author, is renamed.
+After an erasure nothing about the comment goes to Akismet: the spam check and the report to
+Akismet look at `data_erased_at` when they run (pipeline.py, akismet.py), and the emails, written
+when they are sent (mail.py), find the comment as it is then.
+"""
+
+import re
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from . import caching
+from .models import Actor, Comment, CommentEvent, Status
+
+ANONYMOUS = "Anonymous"
+ERASED_NOTE = "Its author's name, email address, website, IP address and browser details were erased at their request."
+NOTE_REMOVED = "(This note quoted details its author had erased.)"
+DELETED_IN_LOG = "A comment deleted at its author's request"
+ERASED_FIELDS = ["author_name", "author_email", "author_url", "user", "ip_address", "user_agent", "referrer"]
+
+
+@transaction.atomic
+def anonymize(comment: Comment, *, moderator=None) -> Comment:
+    """Erase the author's details from `comment`, keep its text under "Anonymous"; `moderator` did it, or its author."""
+    comment = Comment.objects.select_for_update().select_related("post").get(pk=comment.pk)
+    erased = _details(comment)
+    caching.forget_stored_thread(comment.post)
+    comment.author_name = ANONYMOUS
+    comment.author_email = comment.author_url = comment.user_agent = comment.referrer = comment.honeypot_value = ""
+    comment.ip_address = comment.user = None
+    comment.data_erased_at = timezone.now()
+    # updated_at stays: the spam and Trash retention periods count from the last moderation.
+    comment.save(update_fields=[*ERASED_FIELDS, "honeypot_value", "data_erased_at"])
+    _remove_notes_quoting(comment, erased)
+    actor = Actor.MODERATOR if moderator else Actor.AUTHOR
+    CommentEvent.objects.record(comment, actor=actor, moderator=moderator, note=ERASED_NOTE)
+    _rename_in_admin_log(comment.pk, str(comment))
+    if comment.status == Status.APPROVED:
+        caching.forget_comment(comment)
+    return comment
+
+
+@transaction.atomic
+def delete(comment: Comment) -> None:
+    """Delete `comment` and its history; the replies to it move up to its parent, with everything under them."""
+    comment = Comment.objects.select_for_update().select_related("post", "parent").get(pk=comment.pk)
+    caching.forget_stored_thread(comment.post)
+    if comment.status == Status.APPROVED:
+        caching.forget_comment(comment)  # its page is worked out now, while it is still in the thread
+    for reply in Comment.objects.filter(parent=comment).order_by("created_at", "pk"):
+        _place(reply, under=comment.parent)
+    _rename_in_admin_log(comment.pk, DELETED_IN_LOG)
+    comment.delete()
+
+
+def _place(comment: Comment, *, under: Comment | None) -> None:
+    """Make `comment` a reply to `under` (top level when None), and set the depth and thread of all below it."""
+    comment.parent = under
+    if under is None:
+        comment.depth, comment.root = 1, None
+    else:
+        comment.depth = under.depth + 1
+        comment.root_id = under.pk if under.depth == 1 else under.root_id
+    comment.save(update_fields=["parent", "depth", "root"])
+    for reply in Comment.objects.filter(parent=comment).order_by("created_at", "pk"):
+        _place(reply, under=comment)
+
+
+def _details(comment: Comment) -> list[str]:
+    values = [comment.author_name, comment.author_email, comment.author_url, comment.ip_address or ""]
+    return [value for value in values if value and value != ANONYMOUS]
+
+
+def _remove_notes_quoting(comment: Comment, erased: list[str]) -> int:
+    """Empty the notes of the comment's history that quote any of the erased details; returns how many."""
+    if not erased:
+        return 0
+    quoting = re.compile("|".join(rf"(?<!\w){re.escape(value)}(?!\w)" for value in erased), re.IGNORECASE)
+    noted = [event.pk for event in comment.events.exclude(note="") if quoting.search(event.note)]
+    return CommentEvent.objects.filter(pk__in=noted).update(note=NOTE_REMOVED)
+
+
+def _rename_in_admin_log(comment_id: int, text: str) -> None:
+    """The admin's "Recent actions" name a comment as it was then ("Name on Post"): name it as it is now."""
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Comment), object_id=str(comment_id)).update(
+        object_repr=text[:200]
+    )

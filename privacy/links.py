@@ -1,0 +1,48 @@
+"""The signed link of "Your comments and data": made for one address, opened, checked.
+
+The link holds the address it was emailed to, signed with a salt used for nothing else (so no
+other link of the site's can pass for it, nor it for another), and expires after
+PRIVACY_LINK_MAX_AGE (an hour). Whoever opens it sees, downloads or erases what is held under
+that address and no other: the pages take the address from the link alone, never from a form.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from blog.site import absolute_url
+
+SALT = "privacy.data-link"
+
+
+class LinkRefused(Exception):
+    """A link that may not be used; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def data_token(email: str) -> str:
+    return signing.dumps(["data", email], salt=SALT, compress=True)
+
+
+def data_url(email: str) -> str:
+    """The absolute address of the page showing what is held under `email`."""
+    return absolute_url(reverse("privacy:your-data", args=[data_token(email)]))
+
+
+def open_data_link(token: str) -> str:
+    """The address a link was made for; LinkRefused if it was changed, cut short or is too old."""
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=settings.PRIVACY_LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LinkRefused(
+            "This link has expired: links to your data work for a short while only. Ask for a new one below.",
+            status=410,
+        ) from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise LinkRefused("This link is not valid: it may have been cut short or changed.") from None
+    if not (isinstance(payload, list) and len(payload) == 2 and payload[0] == "data" and isinstance(payload[1], str)):
+        raise LinkRefused("This link is not valid: it may have been cut short or changed.")
+    return payload[1]

@@ -1,0 +1,99 @@
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from comments import cookies, limits
+
+from . import data, emails, links
+from .forms import EraseForm, LinkRequestForm
+
+
+def _page(request, template, context, status=200):
+    response = render(request, template, context, status=status)
+    # The token is in the address: keep it on this site, yet let the page's own POST carry its Origin.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _refused(request, refusal):
+    context = {"refusal": refusal, "form": LinkRequestForm()}
+    return _page(request, "privacy/refused.html", context, status=refusal.status)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def request_link(request):
+    """Ask for the link: the same answer whether or not anything is held under the address."""
+    form = LinkRequestForm(request.POST or None)
+    if request.method == "GET":
+        return render(request, "privacy/request.html", {"form": form})
+    if limits.over_limit(request, "privacy.requests", settings.PRIVACY_RATE_REQUESTS):
+        return render(request, "privacy/request.html", {"form": form, "too_many": True}, status=429)
+    if not form.is_valid():
+        return render(request, "privacy/request.html", {"form": form}, status=400)
+    emails.ask_for_link(request, form.cleaned_data["email"])
+    context = {"email": form.cleaned_data["email"], "lifetime": emails.link_lifetime()}
+    return render(request, "privacy/sent.html", context)
+
+
+def _your_data_context(email, erase_form=None) -> dict:
+    held = data.holdings(email)
+    may_delete = data.may_delete_comments()
+    return {
+        "held": held,
+        "comments": [(comment, data.status_shown(comment)) for comment in held.comments],
+        "accounts": data.accounts_shown(held),
+        "erase_form": erase_form or EraseForm(may_delete=may_delete),
+        "may_delete": may_delete,
+    }
+
+
+@require_GET
+@never_cache
+def your_data(request, token):
+    """The signed link's page: everything held under its address, with Download and Erase."""
+    try:
+        email = links.open_data_link(token)
+    except links.LinkRefused as refusal:
+        return _refused(request, refusal)
+    return _page(request, "privacy/your_data.html", {"token": token, **_your_data_context(email)})
+
+
+@require_POST
+@never_cache
+def download(request, token):
+    try:
+        email = links.open_data_link(token)
+    except links.LinkRefused as refusal:
+        return _refused(request, refusal)
+    held = data.holdings(email)
+    data.record_export(held)
+    response = JsonResponse(data.export(held), json_dumps_params={"indent": 2, "ensure_ascii": False})
+    name = f"{slugify(settings.BLOG_TITLE)}-your-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+@never_cache
+def erase(request, token):
+    """Erase everything held under the link's address (never one a form names), and this browser's cookies."""
+    try:
+        email = links.open_data_link(token)
+    except links.LinkRefused as refusal:
+        return _refused(request, refusal)
+    form = EraseForm(request.POST, may_delete=data.may_delete_comments())
+    if not form.is_valid():
+        context = {"token": token, **_your_data_context(email, form)}
+        return _page(request, "privacy/your_data.html", context, status=400)
+    record = data.erase(data.holdings(email), delete_comments=form.deletes_comments)
+    request.session.flush()
+    response = _page(request, "privacy/erased.html", {"email": email, "record": record})
+    cookies.forget_reader(response)
+    return response
