@@ -40,7 +40,7 @@ ERASED_FIELDS = ["author_name", "author_email", "author_url", "user", "ip_addres
 @transaction.atomic
 def anonymize(comment: Comment, *, moderator=None) -> Comment:
     """Erase the author's details from `comment`, keep its text under "Anonymous"; `moderator` did it, or its author."""
-    comment = Comment.objects.select_for_update().select_related("post").get(pk=comment.pk)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("post").get(pk=comment.pk)
     erased = _details(comment)
     caching.forget_stored_thread(comment.post)
     comment.author_name = ANONYMOUS
@@ -61,7 +61,7 @@ def anonymize(comment: Comment, *, moderator=None) -> Comment:
 @transaction.atomic
 def delete(comment: Comment) -> None:
     """Delete `comment` and its history; the replies to it move up to its parent, with everything under them."""
-    comment = Comment.objects.select_for_update().select_related("post", "parent").get(pk=comment.pk)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("post", "parent").get(pk=comment.pk)
     caching.forget_stored_thread(comment.post)
     if comment.status == Status.APPROVED:
         caching.forget_comment(comment)  # its page is worked out now, while it is still in the thread
