@@ -17,13 +17,16 @@ from .pipeline import client_ip
 NETWORK_PREFIX = {4: 24, 6: 48}
 
 
-def client_address(request) -> str:
-    """The reader's address as the comment rules see it (behind TRUSTED_PROXIES proxies too): django-axes asks it."""
-    return client_ip(request.META) or "unknown"
+def client_address(request) -> str | None:
+    """The reader's address as the comment rules see it (behind TRUSTED_PROXIES proxies too): django-axes asks it.
+
+    None when there is none (a test client's force_login): axes stores it in an IP address column.
+    """
+    return client_ip(request.META)
 
 
 def _address(group, request) -> str:
-    return client_address(request)
+    return client_address(request) or "unknown"
 
 
 def _network(group, request) -> str:
