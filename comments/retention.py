@@ -7,6 +7,8 @@
 - What the commenter's browser told us (IP address, user agent, referrer), which only Akismet
   needs, is blanked on comments older than COMMENTS_IP_RETENTION_DAYS (60); the comment stays.
 - Captchas handed out and never answered are deleted once expired.
+- The task queue's finished rows (their arguments and results name comments and the addresses
+  emails went to) are deleted TASK_RESULT_RETENTION_DAYS (14) after they finished.
 
 The privacy page states these numbers, and for each detail sent to Akismet how long it is
 kept here (`kept_here`). django.tasks has no scheduler, so `daily_maintenance`
@@ -94,19 +96,26 @@ def kept_here() -> dict[str, str]:
 
 @task
 def daily_maintenance() -> str:
-    """Queue tomorrow's run, then forget what is due (old spam and trash, old IP addresses, expired captchas)."""
+    """Queue tomorrow's run, then forget what is due (old spam and trash, IP addresses, captchas, finished tasks)."""
     schedule_daily(run_after=timezone.now() + INTERVAL)
     spam, trash, ips = purge_old_spam(), purge_old_trash(), forget_old_ips()
-    captchas = forget_expired_captchas()
+    captchas, tasks = forget_expired_captchas(), forget_finished_tasks()
     return (
         f"deleted {spam} old spam comment(s), {trash} old trashed comment(s), "
-        f"forgot the IP address and browser details of {ips} comment(s), {captchas} expired captcha(s)"
+        f"forgot the IP address and browser details of {ips} comment(s), {captchas} expired captcha(s), "
+        f"{tasks} finished task(s)"
     )
 
 
 def forget_expired_captchas(now=None) -> int:
     """Captchas handed out and never answered (django-simple-captcha keeps them until someone posts)."""
     return CaptchaStore.objects.filter(expiration__lte=now or timezone.now()).delete()[0]
+
+
+def forget_finished_tasks(now=None) -> int:
+    """Finished tasks (done or failed) once TASK_RESULT_RETENTION_DAYS old; waiting and running ones stay."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
+    return DBTaskResult.objects.finished().filter(finished_at__lte=cutoff).delete()[0]
 
 
 def pending_runs():

@@ -118,7 +118,7 @@ def test_old_ip_addresses_are_forgotten_and_the_comments_kept(scheduled, make_co
 
     [result] = scheduled()
 
-    assert result.return_value.endswith("browser details of 1 comment(s), 0 expired captcha(s)")
+    assert "browser details of 1 comment(s), 0 expired captcha(s)," in result.return_value
     old_after, new_after = Comment.objects.get(pk=old.pk), Comment.objects.get(pk=new.pk)
     assert (old_after.ip_address, old_after.user_agent, old_after.referrer) == (None, "", "")
     assert (old_after.body, old_after.author_name, old_after.status) == (old.body, old.author_name, old.status)
@@ -232,3 +232,26 @@ def test_expired_captchas_are_forgotten_daily(settings):
 
     assert "1 expired captcha(s)" in retention.daily_maintenance.call()
     assert list(CaptchaStore.objects.values_list("hashkey", flat=True)) == [live]
+
+
+def test_finished_tasks_are_forgotten_daily_and_waiting_ones_kept(settings):
+    """Done and failed tasks older than TASK_RESULT_RETENTION_DAYS go; recent, waiting and running ones stay."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASK_RESULT_RETENTION_DAYS = 14
+    now = timezone.now()
+
+    def queued(status, finished_days_ago=None):
+        row = retention.daily_maintenance.using(run_after=now + timedelta(days=1)).enqueue().db_result
+        finished = now - timedelta(days=finished_days_ago) if finished_days_ago is not None else None
+        DBTaskResult.objects.filter(pk=row.pk).update(status=status, finished_at=finished)
+        return row.pk
+
+    old_done, old_failed = queued(TaskResultStatus.SUCCESSFUL, 15), queued(TaskResultStatus.FAILED, 15)
+    recent_done = queued(TaskResultStatus.SUCCESSFUL, 13)
+    running, waiting = queued(TaskResultStatus.RUNNING), queued(TaskResultStatus.READY)
+
+    assert retention.daily_maintenance.call().endswith(", 2 finished task(s)")
+    assert not DBTaskResult.objects.filter(pk__in=[old_done, old_failed]).exists()
+    assert DBTaskResult.objects.filter(pk__in=[recent_done, running, waiting]).count() == 3
