@@ -22,10 +22,9 @@ from datetime import UTC, datetime
 
 from django.core.cache import cache
 from django.core.mail import EmailMessage
-from django.tasks import TaskResultStatus, task
+from django.tasks import task
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_tasks_db.models import DBTaskResult
 
 from . import retry
 
@@ -72,9 +71,7 @@ def _moment(timestamp: float):
 
 def _catch_up() -> None:
     """The mail server answers again: every email waiting out a back-off goes now."""
-    waiting = DBTaskResult.objects.filter(task_path=send_email.module_path, status=TaskResultStatus.READY)
-    caught_up = waiting.filter(run_after__gt=timezone.now()).update(run_after=timezone.now())
-    if caught_up:
+    if caught_up := retry.due_now(send_email):
         logger.info("The mail server answers again: %s waiting email(s) go out now.", caught_up)
 
 

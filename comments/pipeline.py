@@ -155,10 +155,8 @@ def check_for_spam(comment_id: int) -> str:
 
 
 def _ask_again_now() -> None:
-    waiting = DBTaskResult.objects.filter(task_path=check_for_spam.module_path, status=TaskResultStatus.READY)
-    caught_up = waiting.filter(run_after__gt=timezone.now()).update(run_after=timezone.now())
-    if caught_up:
-        logger.info("Akismet answers again: %s waiting spam check(s) are asked now.", caught_up)
+    if caught_up := retry.due_now(check_for_spam):
+        logger.info("Akismet answers again: %s spam check(s) waiting out a back-off are asked now.", caught_up)
 
 
 def queue_forgotten_checks(older_than: timedelta = timedelta(minutes=1)) -> int:

@@ -3,13 +3,17 @@
 Attempt 1 failed: wait `first`; attempt 2 failed: twice that; then four times, eight times...,
 never more than `most`; after `attempts` attempts (None: never) give up. The spam check asks an
 unreachable Akismet again this way, reports to Akismet are resent this way, and so are emails
-a mail server did not take.
+a mail server did not take. When the service answers again, `due_now` brings every retry
+still waiting out its delay forward, so nothing waits for a service that is back.
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 
 @dataclass(frozen=True)
@@ -33,3 +37,14 @@ def akismet_backoff(*, attempts: int | None = None) -> Backoff:
 
 
 MAIL = Backoff(first=timedelta(minutes=1), most=timedelta(days=1), attempts=10)
+
+
+def due_now(task) -> int:
+    """Every queued retry of `task` waiting out its back-off is due now: how many there were.
+
+    Runs queued without a delay are left alone: django-tasks-db gives them the largest date, which
+    sorts them after every dated run, so the retries brought forward go first, not behind them.
+    """
+    now = timezone.now()
+    waiting = DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.READY)
+    return waiting.filter(run_after__gt=now, run_after__lt=get_date_max()).update(run_after=now)

@@ -67,6 +67,28 @@ def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float =
             process.wait()
 
 
+def production_env(database: str, *, site_url: str, static_root: Path, **env: str) -> dict[str, str]:
+    """The environment of a site process: the production settings against `database`, on loopback."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/nonexistent"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
+        "DATABASE_URL": database,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": site_url,
+        "STATIC_ROOT": str(static_root),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")),
+        "EMAIL_URL": "dummymail://",
+        # Plain HTTP on loopback: otherwise exactly production.
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "LOG_LEVEL": "INFO",
+        **env,
+    }
+
+
 class Gunicorn:
     """gunicorn with the production settings, on a free port, against `database` (a DATABASE_URL)."""
 
@@ -74,24 +96,7 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers, self.threads = workers, threads
-        self.env = {
-            "PATH": os.environ["PATH"],
-            "HOME": os.environ.get("HOME", "/nonexistent"),
-            "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-            "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
-            "DATABASE_URL": database,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SITE_URL": self.url,
-            "STATIC_ROOT": str(static_root),
-            "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")),
-            "EMAIL_URL": "dummymail://",
-            # Plain HTTP on loopback: otherwise exactly production.
-            "SECURE_SSL_REDIRECT": "false",
-            "SESSION_COOKIE_SECURE": "false",
-            "CSRF_COOKIE_SECURE": "false",
-            "LOG_LEVEL": "INFO",
-            **env,
-        }
+        self.env = production_env(database, site_url=self.url, static_root=static_root, **env)
         self.log_path = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
         self.process = None
 
@@ -135,7 +140,7 @@ class TaskWorker:
     """`manage.py run_worker` with the production settings against `database`, as deployed (ops/worker.py)."""
 
     def __init__(self, database: str, **env: str):
-        self.env = Gunicorn(database, static_root=Path(tempfile.gettempdir()), **env).env
+        self.env = production_env(database, site_url="http://127.0.0.1", static_root=Path(tempfile.gettempdir()), **env)
         self.log_path = Path(tempfile.mkstemp(prefix="worker-", suffix=".log")[1])
         self.process = None
 

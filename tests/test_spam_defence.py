@@ -20,7 +20,7 @@ from comments import pipeline
 from comments.forms import CommentForm, GuestCommentForm, issue_timestamp
 from comments.models import Actor, Comment, CommentEvent, Reason, Status
 from comments.moderation import change_status
-from comments.retry import akismet_backoff
+from comments.retry import akismet_backoff, due_now
 
 pytestmark = pytest.mark.django_db
 
@@ -490,3 +490,18 @@ def test_when_akismet_answers_again_every_waiting_comment_is_asked_at_once(akism
 
     assert not Comment.objects.filter(reason__in=[Reason.SPAM_CHECK, Reason.AKISMET_UNREACHABLE]).exists()
     assert not DBTaskResult.objects.filter(status="READY", task_path="comments.pipeline.check_for_spam").exists()
+
+
+def test_a_check_waiting_out_a_back_off_goes_before_the_fresh_ones_once_akismet_answers(akismet_fake, run_tasks, post):
+    """The catch-up brings retries forward, ahead of the queue; checks queued without delay stay where they were."""
+    akismet_fake.mode = "error"
+    held = submit(post)
+    run_tasks()  # its first check fails: asked again after a back-off
+    fresh = [submit(post) for _ in range(3)]  # queued behind it, never tried
+
+    assert due_now(pipeline.check_for_spam) == 1
+
+    [first, *_] = DBTaskResult.objects.ready().filter(task_path=pipeline.check_for_spam.module_path)
+    assert first.args_kwargs["args"] == [held.pk]
+    waiting = DBTaskResult.objects.ready().filter(task_path=pipeline.check_for_spam.module_path)
+    assert sorted(result.args_kwargs["args"][0] for result in waiting[1:]) == sorted(c.pk for c in fresh)
