@@ -15,6 +15,9 @@ It answers what the `akismet` package (25.10.x) asks, the way rest.akismet.com d
   so a client with a shorter time-out gives up;
 - "invalid-key": every call answers "invalid" (as does any call with a key other than `key`).
 
+`latency` (seconds, 0 by default) is waited before every comment-check and submit answer, in
+every mode: Akismet's own answer time, for the benchmarks (bench/stack_load.py).
+
 Key verification keeps answering "valid" in "error" and "timeout", so those modes reach
 comment-check: they stand for Akismet failing to check, which is what the retries are for.
 
@@ -87,6 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
         if request.endpoint not in ("comment-check", "submit-spam", "submit-ham"):
             self._send(HTTPStatus.NOT_FOUND, "not found")
             return
+        if fake.latency:
+            fake._stopping.wait(fake.latency)
         if mode == "invalid-key" or request.get("api_key") != fake.key:
             self._send(HTTPStatus.OK, "invalid", {"X-akismet-debug-help": "Empty or invalid API key"})
             return
@@ -132,10 +137,13 @@ class _Server(ThreadingHTTPServer):
 class FakeAkismet:
     """The controller: start it (or use it as a context manager), set `mode`, read `requests`."""
 
-    def __init__(self, *, key: str = "fake-akismet-key", mode: str = "ham", timeout_sleep: float = 1.0):
+    def __init__(
+        self, *, key: str = "fake-akismet-key", mode: str = "ham", timeout_sleep: float = 1.0, latency: float = 0.0
+    ):
         self.key = key
         self.mode = mode
         self.timeout_sleep = timeout_sleep
+        self.latency = latency
         self._requests: list[AkismetRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
