@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.fakes.smtp_server import FakeSMTP
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made around it are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -300,3 +302,24 @@ def redis_server():
     server = Redis().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free port of 127.0.0.1, stopped after the test."""
+    with FakeSMTP() as server:
+        yield server
+
+
+@pytest.fixture
+def mail_through_smtp(settings, smtp_server):
+    """The "default" mailer speaks SMTP to the test's server; forms may be sent back at once."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": smtp_server.host, "port": smtp_server.port, "timeout": 5},
+        }
+    }
+    settings.DEFAULT_FROM_EMAIL = "blog@example.com"
+    settings.COMMENTS_MIN_SECONDS = 0
+    return smtp_server

@@ -28,34 +28,12 @@ from comments.forms import CommentForm, GuestCommentForm, issue_timestamp
 from comments.models import Actor, Comment, CommentEvent, Reason, Status
 from comments.moderation import change_status
 from comments.retry import MAIL
-from tests.fakes.smtp_server import FakeSMTP
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mail_through_smtp")]
 
 _numbers = itertools.count(1)
 LINK_LINES = {"approve": "Approve it", "spam": "Mark it as spam", "trash": "Move it to the Trash"}
 SEND_TASK = "comments.mail.send_email"
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on a free port of 127.0.0.1, stopped after the test."""
-    with FakeSMTP() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def mail_through_smtp(settings, smtp_server):
-    """The "default" mailer speaks SMTP to the test's server; forms may be sent back at once."""
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": smtp_server.host, "port": smtp_server.port, "timeout": 5},
-        }
-    }
-    settings.DEFAULT_FROM_EMAIL = "blog@example.com"
-    settings.COMMENTS_MIN_SECONDS = 0
-    return smtp_server
 
 
 def may_moderate(user):

@@ -42,7 +42,6 @@ from privacy import data, links
 from privacy.models import DataRequest
 from subscriptions import links as subscription_links
 from subscriptions.models import Address, Subscription
-from tests.fakes.smtp_server import FakeSMTP
 from tests.servers import GuestBrowser
 from tests.test_social_login import log_in
 
@@ -60,26 +59,11 @@ URL = re.compile(r"https?://\S+")
 _numbers = itertools.count(1)
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on a free port of 127.0.0.1, stopped after the test."""
-    with FakeSMTP() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
-def mail_through_smtp(settings, smtp_server):
-    """The "default" mailer speaks SMTP to the test's server; forms may be sent back at once."""
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": smtp_server.host, "port": smtp_server.port, "timeout": 5},
-        }
-    }
-    settings.DEFAULT_FROM_EMAIL = "blog@example.com"
-    settings.COMMENTS_MIN_SECONDS = 0
+def mail_through_smtp(mail_through_smtp, settings):
+    """Mail goes to the test's SMTP server (conftest), and a reader may comment as often as a test needs."""
     settings.COMMENTS_FLOOD_SECONDS = 0
-    return smtp_server
+    return mail_through_smtp
 
 
 @pytest.fixture

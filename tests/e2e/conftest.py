@@ -99,3 +99,10 @@ def moderator(make_user):
     user = make_user("margaret", first_name="Margaret", last_name="Gatty", is_staff=True)
     user.groups.add(group)
     return user
+
+
+@pytest.fixture
+def mail_to_the_live_server(mail_through_smtp, settings, live_server):
+    """Mail goes to the test's SMTP server (tests/conftest.py), and the links in it point at the live server."""
+    settings.SITE_URL = live_server.url
+    return mail_through_smtp

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from .browser import DESKTOP, PHONE, assert_no_axe_violations, horizontal_overflow, save_screenshot, widest_elements
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("mail_to_the_live_server")]
 
 MODERATOR_EMAIL = "margaret@example.com"
 LINK_LINES = {"approve": "Approve it", "spam": "Mark it as spam", "trash": "Move it to the Trash"}
@@ -25,28 +25,6 @@ COMMENT = (
     "The broad beans came up in a week here too; the carrots are still thinking about it.\n\n"
     f"My notes on sowing them: {ELSEWHERE}"
 )
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on a free port of 127.0.0.1, stopped after the test."""
-    from tests.fakes.smtp_server import FakeSMTP
-
-    with FakeSMTP() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def mail_to_the_live_server(settings, smtp_server, live_server):
-    """Mail goes to the test's SMTP server, and the links in it point at the live server."""
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": smtp_server.host, "port": smtp_server.port, "timeout": 5},
-        }
-    }
-    settings.SITE_URL = live_server.url
-    settings.COMMENTS_MIN_SECONDS = 0
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.fakes.smtp_server import FakeSMTP
-
 from .browser import (
     DESKTOP,
     PHONE,
@@ -21,30 +19,10 @@ from .browser import (
     widest_elements,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("mail_to_the_live_server")]
 
 EMAIL = "marianne@example.org"
 URL = re.compile(r"https?://\S+")
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on a free port of 127.0.0.1, stopped after the test."""
-    with FakeSMTP() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def mail_to_the_live_server(settings, smtp_server, live_server):
-    """Mail goes to the test's SMTP server, and the links in it point at the live server."""
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": smtp_server.host, "port": smtp_server.port, "timeout": 5},
-        }
-    }
-    settings.SITE_URL = live_server.url
-    settings.COMMENTS_MIN_SECONDS = 0
 
 
 @pytest.fixture
