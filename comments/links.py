@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db.models import F
+from django.shortcuts import render
 from django.urls import reverse
 
 from blog.site import absolute_url
@@ -35,6 +36,15 @@ class LinkRefused(Exception):
     def __init__(self, message: str, *, status: int = 400, comment=None):
         super().__init__(message)
         self.message, self.status, self.comment = message, status, comment
+
+
+def render_link_page(request, template: str, context: dict, status: int = 200):
+    """A page opened from an email's signed link (moderation, following, "Your comments and data")."""
+    response = render(request, template, context, status=status)
+    # The token is in the address: keep it on this site, yet let the page's own POST carry its Origin.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _salt(action: str) -> str:

@@ -176,11 +176,7 @@ def moderate_by_link(request, action, token):
         status = 200
     except links.LinkRefused as refusal:
         context["refusal"], status = refusal, refusal.status
-    response = render(request, "comments/moderate_confirm.html", context, status=status)
-    # The token is in the address: keep it on this site, yet let the button's POST carry its Origin.
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return links.render_link_page(request, "comments/moderate_confirm.html", context, status=status)
 
 
 DAY = 24 * 3600

@@ -7,22 +7,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comments import cookies, limits
+from comments.links import render_link_page
 
 from . import data, emails, links
 from .forms import EraseForm, LinkRequestForm
 
 
-def _page(request, template, context, status=200):
-    response = render(request, template, context, status=status)
-    # The token is in the address: keep it on this site, yet let the page's own POST carry its Origin.
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def _refused(request, refusal):
     context = {"refusal": refusal, "form": LinkRequestForm()}
-    return _page(request, "privacy/refused.html", context, status=refusal.status)
+    return render_link_page(request, "privacy/refused.html", context, status=refusal.status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,7 +54,7 @@ def your_data(request, token):
         email = links.open_data_link(token)
     except links.LinkRefused as refusal:
         return _refused(request, refusal)
-    return _page(request, "privacy/your_data.html", {"token": token, **_your_data_context(email)})
+    return render_link_page(request, "privacy/your_data.html", {"token": token, **_your_data_context(email)})
 
 
 @require_POST
@@ -91,9 +84,9 @@ def erase(request, token):
     form = EraseForm(request.POST, may_delete=data.may_delete_comments())
     if not form.is_valid():
         context = {"token": token, **_your_data_context(email, form)}
-        return _page(request, "privacy/your_data.html", context, status=400)
+        return render_link_page(request, "privacy/your_data.html", context, status=400)
     record = data.erase(data.holdings(email), delete_comments=form.deletes_comments)
     request.session.flush()
-    response = _page(request, "privacy/erased.html", {"email": email, "record": record})
+    response = render_link_page(request, "privacy/erased.html", {"email": email, "record": record})
     cookies.forget_reader(response)
     return response

@@ -21,18 +21,11 @@ from django.core import signing
 from django.urls import reverse
 
 from blog.site import absolute_url
+from comments.links import LinkRefused
 
 from .models import Address
 
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
-
-
-class LinkRefused(Exception):
-    """A link that may not be used; `status` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, *, status: int = 400):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 def _salt(purpose: str) -> str:

@@ -1,7 +1,8 @@
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
+from comments.links import render_link_page
 
 from . import actions, links
 from .forms import ALLOW_AGAIN, STOP, STOP_EVERYTHING, ManageForm
@@ -9,16 +10,8 @@ from .forms import ALLOW_AGAIN, STOP, STOP_EVERYTHING, ManageForm
 ONE_CLICK = "One-Click"
 
 
-def _page(request, template, context, status=200):
-    response = render(request, template, context, status=status)
-    # The token is in the address: keep it on this site, yet let the page's own POST carry its Origin.
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def _refused(request, refusal):
-    return _page(request, "subscriptions/refused.html", {"refusal": refusal}, status=refusal.status)
+    return render_link_page(request, "subscriptions/refused.html", {"refusal": refusal}, status=refusal.status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -36,7 +29,7 @@ def confirm(request, token):
     else:
         context["asked"] = list(address.subscriptions.waiting().filter(pk__in=ids).select_related("post"))
         context["before"] = list(address.subscriptions.confirmed().filter(pk__in=ids).select_related("post"))
-    return _page(request, "subscriptions/confirm.html", context)
+    return render_link_page(request, "subscriptions/confirm.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,7 +55,7 @@ def manage(request, token):
             actions.allow_again(address)
             context["allowed_again"] = True
     context |= {"address": address, "subscriptions": list(address.subscriptions.select_related("post"))}
-    return _page(request, "subscriptions/manage.html", context, status=status)
+    return render_link_page(request, "subscriptions/manage.html", context, status=status)
 
 
 @csrf_exempt  # RFC 8058: the mail client's POST carries no cookie; the signed token is the proof
@@ -87,4 +80,4 @@ def unsubscribe(request, token):
         else:
             context["stopped"] = actions.stop(address, subscription_id)
             context["done"] = True
-    return _page(request, "subscriptions/unsubscribe.html", context, status=status)
+    return render_link_page(request, "subscriptions/unsubscribe.html", context, status=status)
