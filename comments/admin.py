@@ -98,7 +98,17 @@ class PostFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CommentEventInline(admin.TabularInline):
+class ReadOnlyRecordsMixin:
+    """What the site writes itself (history, subscriptions, deliveries, requests): read here, never added or edited."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CommentEventInline(ReadOnlyRecordsMixin, admin.TabularInline):
     model = CommentEvent
     template = "admin/comments/comment/history_inline.html"
     verbose_name = "event"
@@ -110,12 +120,6 @@ class CommentEventInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("moderator")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ReplyForm(forms.Form):

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
+from comments.admin import ReadOnlyRecordsMixin
+
 from . import data
 from .forms import EraseForm
 from .models import DataRequest
@@ -24,7 +26,7 @@ class AddressForm(forms.Form):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(admin.ModelAdmin):
+class DataRequestAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
     """The record of downloads and erasures (never whose), and the two actions for an address that writes in."""
 
     list_display = ["at", "action", "requester", "moderator_name", "comments", "subscriptions", "accounts", "sessions"]
@@ -33,12 +35,6 @@ class DataRequestAdmin(admin.ModelAdmin):
     readonly_fields = list_display
     change_list_template = "admin/privacy/datarequest/change_list.html"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

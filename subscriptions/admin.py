@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from blog.models import Post
+from comments.admin import ReadOnlyRecordsMixin
 
 from .models import Address, Announcement, Delivery, DeliveryState, Subscription
 
@@ -60,7 +61,9 @@ class AddressFilter(admin.SimpleListFilter):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
+    """Only their owner subscribes, through a confirmation email: read only."""
+
     list_display = ["address_link", "follows", "confirmed", "requested_at", "confirmed_at"]
     list_filter = [FollowedFilter, ConfirmedFilter, AddressFilter]
     list_select_related = ["address", "post"]
@@ -83,12 +86,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
     @admin.display(description="confirmed", boolean=True, ordering="confirmed_at")
     def confirmed(self, subscription):
         return subscription.confirmed
-
-    def has_add_permission(self, request):
-        return False  # only their owner subscribes, through a confirmation email
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -124,7 +121,7 @@ class AddressAdmin(admin.ModelAdmin):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
     """How far each new post's email has gone: read only."""
 
     list_display = ["post", "created_at", "sent", "waiting", "other", "finished_at"]
@@ -155,26 +152,14 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def other(self, announcement):
         return announcement.other_count
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
     list_display = ["address", "announcement", "state", "attempted_at", "sent_at", "detail"]
     list_filter = ["state", "announcement"]
     list_select_related = ["address", "announcement__post"]
     search_fields = ["address__email"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
