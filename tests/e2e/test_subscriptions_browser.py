@@ -66,6 +66,20 @@ def followed(email=EMAIL, post=None):
     return Subscription.objects.create(address=address, post=post, confirmed_at=timezone.now())
 
 
+def publish_new_post(author):
+    """A new post, which the site's followers are told of."""
+    from blog.models import Post
+
+    return Post.objects.create(
+        title="Seed catalogues in winter",
+        slug="seed-catalogues",
+        author=author,
+        body="<p>Every January the catalogues arrive.</p>",
+        excerpt="Every January the catalogues arrive, and every January I order too much.",
+        status=Post.Status.PUBLISHED,
+    )
+
+
 def check_page(page, name):
     """axe, no sideways scrolling, and a screenshot (once the page, after a button's POST, has its styles)."""
     page.wait_for_load_state("load")
@@ -180,18 +194,10 @@ def test_the_readers_page_from_a_new_comment_email(make_page, article, make_comm
 
 def test_the_unsubscribe_link_asks_then_stops(make_page, article, run_tasks, smtp_server):
     """The List-Unsubscribe address opened in a browser shows one button; pressing it stops the new-post emails."""
-    from blog.models import Post
     from subscriptions.models import Subscription
 
     followed()
-    Post.objects.create(
-        title="Seed catalogues in winter",
-        slug="seed-catalogues",
-        author=article.author,
-        body="<p>Every January the catalogues arrive.</p>",
-        excerpt="Every January the catalogues arrive, and every January I order too much.",
-        status=Post.Status.PUBLISHED,
-    )
+    publish_new_post(article.author)
     run_tasks()
     [received] = smtp_server.to(EMAIL)
     unsubscribe = received.message["List-Unsubscribe"].strip("<>")
@@ -213,7 +219,6 @@ def test_the_html_emails_read_well_on_a_wide_and_a_narrow_screen(
     make_page, article, make_comment, run_tasks, smtp_server
 ):
     """The HTML parts of a new-post and a new-comment email, drawn by Chromium as a mail client would: screenshots."""
-    from blog.models import Post
     from comments.models import Actor, Reason, Status
     from comments.moderation import change_status
 
@@ -226,14 +231,7 @@ def test_the_html_emails_read_well_on_a_wide_and_a_narrow_screen(
         body="Plant in drifts.\n\n<script>x</script>",
     )
     change_status(comment, Status.APPROVED, actor=Actor.RULE, reason=Reason.KNOWN_AUTHOR)
-    Post.objects.create(
-        title="Seed catalogues in winter",
-        slug="seed-catalogues",
-        author=article.author,
-        body="<p>Every January the catalogues arrive.</p>",
-        excerpt="Every January the catalogues arrive, and every January I order too much.",
-        status=Post.Status.PUBLISHED,
-    )
+    publish_new_post(article.author)
     run_tasks()
     by_subject = {" ".join(received.subject.split()): received for received in smtp_server.to(EMAIL)}
     emails = {
