@@ -181,9 +181,16 @@ class Comment(models.Model):
     def __str__(self):
         return f"{self.author_name} on {self.post}"
 
+    # The status this object was read with: a comment that was not published and is not now leaves its
+    # article's stored thread as it was, so saving it does not touch the post (whose row every comment of a
+    # busy post would otherwise wait for, in the form's POST and in every spam check).
+    _status_when_loaded = None
+
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        comments_changed(self.post_id)
+        if Status.APPROVED in (self._status_when_loaded, self.__dict__.get("status", Status.APPROVED)):
+            comments_changed(self.post_id)
+        self._status_when_loaded = self.__dict__.get("status", Status.APPROVED)
 
     def get_absolute_url(self):
         """The address that shows this comment: the page of its post's thread it is on."""
@@ -192,6 +199,12 @@ class Comment(models.Model):
     def get_reply_url(self):
         """Without JavaScript, Reply opens the comment's page with the form set to answer it."""
         return f"{comment_page_url(self.post, *self.thread_page())}?replytocom={self.pk}#respond"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        comment = super().from_db(db, field_names, values)
+        comment._status_when_loaded = comment.__dict__.get("status", Status.APPROVED)  # not read: maybe shown
+        return comment
 
     def thread_page(self) -> tuple[int, int]:
         """(The page of its post's thread this comment is on, the page the article's own address shows.)
@@ -235,8 +248,8 @@ class Comment(models.Model):
 def comments_changed(*post_ids) -> None:
     """Note on the posts that a comment of theirs was stored or removed, so their stored threads are drawn again.
 
-    Comment.save does it for every comment; whatever stores comments in bulk (an import) calls it itself, and
-    a deletion does through the post_delete signal (apps.py).
+    Comment.save does it for every comment that is published or was; whatever stores comments in bulk (an
+    import) calls it itself, and a deletion does through the post_delete signal (apps.py).
     """
     Post.objects.filter(pk__in=post_ids).update(comments_changed_at=timezone.now())
 

@@ -13,7 +13,8 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from comments import cookies
-from comments.models import Comment, Reason, Status
+from comments.models import Actor, Comment, Reason, Status
+from comments.moderation import change_status
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,29 @@ def test_article_queries_do_not_grow_with_comments(make_post, make_comment, sett
     assert stored_total < total
     if reader == "anonymous":
         assert (stored_total, stored_thread) == (STORED_QUERIES, 0), counts  # the post alone
+
+
+def test_comments_nobody_sees_leave_their_post_alone(make_post, make_comment, reader):
+    """Held, spam and trashed comments do not write to their post, whose row every comment of a busy post
+    would wait for; publishing a comment, or unpublishing it, moves the key its article's thread is stored under."""
+    post = make_post()
+    reader.get(post.get_absolute_url())  # the thread is stored under the post's comments_changed_at
+
+    def changed_at():
+        post.refresh_from_db(fields=["comments_changed_at"])
+        return post.comments_changed_at
+
+    untouched = changed_at()
+    held = make_comment(post, status=Status.PENDING, reason=Reason.SPAM_CHECK, body="Waiting for Akismet.")
+    change_status(held, Status.PENDING, actor=Actor.AKISMET, reason=Reason.AKISMET_UNREACHABLE)
+    change_status(held, Status.SPAM, actor=Actor.AKISMET, reason=Reason.AKISMET_SPAM)
+    assert changed_at() == untouched
+
+    change_status(held, Status.APPROVED, actor=Actor.MODERATOR, reason=Reason.MODERATOR)
+    published = changed_at()
+    assert published != untouched
+    assert "Waiting for Akismet." in reader.get(post.get_absolute_url()).text
+
+    change_status(Comment.objects.get(pk=held.pk), Status.TRASH, actor=Actor.MODERATOR, reason=Reason.MODERATOR)
+    assert changed_at() != published
+    assert "Waiting for Akismet." not in reader.get(post.get_absolute_url()).text
