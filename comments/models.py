@@ -186,11 +186,11 @@ class Comment(models.Model):
     # busy post would otherwise wait for, in the form's POST and in every spam check).
     _status_when_loaded = None
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, touch_post=True, **kwargs):
+        """`touch_post=False`: the caller calls `touched_post()` itself, last in its transaction."""
         super().save(*args, **kwargs)
-        if Status.APPROVED in (self._status_when_loaded, self.__dict__.get("status", Status.APPROVED)):
-            comments_changed(self.post_id)
-        self._status_when_loaded = self.__dict__.get("status", Status.APPROVED)
+        if touch_post:
+            self.touched_post()
 
     def get_absolute_url(self):
         """The address that shows this comment: the page of its post's thread it is on."""
@@ -199,6 +199,12 @@ class Comment(models.Model):
     def get_reply_url(self):
         """Without JavaScript, Reply opens the comment's page with the form set to answer it."""
         return f"{comment_page_url(self.post, *self.thread_page())}?replytocom={self.pk}#respond"
+
+    def touched_post(self) -> None:
+        """Mark the post's stored thread as changed, if this comment is shown on it or was."""
+        if Status.APPROVED in (self._status_when_loaded, self.__dict__.get("status", Status.APPROVED)):
+            comments_changed(self.post_id)
+        self._status_when_loaded = self.__dict__.get("status", Status.APPROVED)
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -44,7 +44,7 @@ def change_status(
     if to not in ALLOWED_TRANSITIONS[Status(from_status)]:
         raise TransitionNotAllowed(f"A comment cannot go from {from_status} to {to}.")
     comment.status, comment.reason = to, reason
-    comment.save(update_fields=["status", "reason", "akismet_attempts", "updated_at"])
+    comment.save(update_fields=["status", "reason", "akismet_attempts", "updated_at"], touch_post=False)
     event = CommentEvent.objects.record(comment, actor=actor, from_status=from_status, moderator=moderator, note=note)
     if actor == Actor.MODERATOR and (from_status == Status.SPAM) != (to == Status.SPAM):
         akismet.report_to_akismet.enqueue(comment.pk, to == Status.SPAM)
@@ -53,6 +53,9 @@ def change_status(
     if to == Status.APPROVED and from_status != Status.APPROVED:
         notifications.comment_approved(comment)
         signals.comment_published.send(sender=Comment, comment=comment, event=event)
+    # Last: the post's row stays locked from here to the commit only, not while the rest is done, since
+    # every comment of a busy post being approved at once waits for it.
+    comment.touched_post()
     return event
 
 
