@@ -7,11 +7,12 @@ class CommentsConfig(AppConfig):
 
     def ready(self):
         # Models may be imported only once the app registry is ready.
-        from .models import Comment, comments_changed
+        from .models import Comment
 
-        # A deleted comment leaves its post's thread: the stored HTML must go (Comment.save does the rest).
+        # A deleted comment that was shown leaves its post's thread: the stored HTML must go, by the rule
+        # Comment.save follows (a spam or trashed comment deleted leaves the post's row alone).
         post_delete.connect(
-            lambda instance, **kwargs: comments_changed(instance.post_id),
+            lambda instance, **kwargs: instance.touched_post(),
             sender=Comment,
             weak=False,
             dispatch_uid="comments.comment-deleted",

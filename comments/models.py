@@ -207,8 +207,8 @@ class Comment(models.Model):
         self._status_when_loaded = self.__dict__.get("status", Status.APPROVED)
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        comment = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, **kwargs):
+        comment = super().from_db(db, field_names, values, **kwargs)
         comment._status_when_loaded = comment.__dict__.get("status", Status.APPROVED)  # not read: maybe shown
         return comment
 

@@ -124,3 +124,11 @@ def test_comments_nobody_sees_leave_their_post_alone(make_post, make_comment, re
     change_status(Comment.objects.get(pk=held.pk), Status.TRASH, actor=Actor.MODERATOR, reason=Reason.MODERATOR)
     assert changed_at() != published
     assert "Waiting for Akismet." not in reader.get(post.get_absolute_url()).text
+
+    trashed = changed_at()
+    Comment.objects.filter(pk=held.pk).delete()  # emptying the Trash: nothing shown changes
+    assert changed_at() == trashed
+    shown = make_comment(post, status=Status.APPROVED, body="Shown, then deleted.")
+    assert "Shown, then deleted." in reader.get(post.get_absolute_url()).text
+    shown.delete()
+    assert "Shown, then deleted." not in reader.get(post.get_absolute_url()).text
