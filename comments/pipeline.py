@@ -164,13 +164,15 @@ def queue_forgotten_checks(older_than: timedelta = timedelta(minutes=1)) -> int:
 
     The worker's housekeeping calls this (ops/worker.py); `older_than` leaves alone what is being stored now.
     """
-    queued = DBTaskResult.objects.filter(
-        task_path=check_for_spam.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
-    )
-    being_checked = {result.args_kwargs["args"][0] for result in queued.only("args_kwargs")}
     waiting = Comment.objects.pending().filter(
         reason__in=(Reason.SPAM_CHECK, Reason.AKISMET_UNREACHABLE), updated_at__lt=timezone.now() - older_than
     )
+    if not waiting.exists():  # the usual case: no need to read every queued check's arguments
+        return 0
+    queued = DBTaskResult.objects.filter(
+        task_path=check_for_spam.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    )
+    being_checked = {args_kwargs["args"][0] for args_kwargs in queued.values_list("args_kwargs", flat=True)}
     forgotten = list(waiting.exclude(pk__in=being_checked).values_list("pk", flat=True))
     for comment_id in forgotten:
         check_for_spam.enqueue(comment_id)

@@ -92,10 +92,10 @@ def production_env(database: str, *, site_url: str, static_root: Path, **env: st
 class Gunicorn:
     """gunicorn with the production settings, on a free port, against `database` (a DATABASE_URL)."""
 
-    def __init__(self, database: str, *, static_root: Path, workers: int = 2, threads: int = 1, **env: str):
+    def __init__(self, database: str, *, static_root: Path, workers: int = 2, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.workers, self.threads = workers, threads
+        self.workers = workers
         self.env = production_env(database, site_url=self.url, static_root=static_root, **env)
         self.log_path = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
         self.process = None
@@ -110,8 +110,6 @@ class Gunicorn:
             f"127.0.0.1:{self.port}",
             "--workers",
             str(self.workers),
-            "--threads",
-            str(self.threads),
             "--timeout",
             "60",
         ]
@@ -247,7 +245,7 @@ class Nginx:
             "/srv/blog/staticfiles/",
             "/srv/blog/media/",
         ):
-            assert example in text, f"deploy/nginx/blog.conf no longer has {example!r}: update tests/servers.py"
+            assert example in text, f"deploy/nginx/blog.conf no longer has {example!r}: update ops/local.py"
         text = text.replace("server 127.0.0.1:8000;", " ".join(f"server {u};" for u in self.upstreams))
         text = text.replace("/srv/blog/staticfiles/", f"{self.static_root}/")
         text = text.replace("/srv/blog/media/", f"{self.media_root}/")
@@ -288,10 +286,6 @@ class Nginx:
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log_path.open("ab"))
         wait_until_listening(self.port, self.process, log_path)
         return self
-
-    @property
-    def access_log(self) -> str:
-        return (self.folder / "access.log").read_text()
 
     def stop(self) -> None:
         if self.process is not None:

@@ -20,6 +20,7 @@ every task after. `Worker` keeps the claiming and adds:
 
 import json
 import logging
+import random
 import time
 from datetime import timedelta
 
@@ -52,7 +53,12 @@ def put_back_abandoned(now=None) -> int:
     abandoned = list(DBTaskResult.objects.running().filter(started_at__lt=cutoff).values_list("pk", "task_path"))
     for pk, path in abandoned:
         logger.warning("task=%s id=%s outcome=abandoned: running past the lease, put back in the queue", path, pk)
-    return DBTaskResult.objects.filter(pk__in=[pk for pk, _ in abandoned], status=TaskResultStatus.RUNNING).update(
+    return requeue([pk for pk, _ in abandoned])
+
+
+def requeue(pks) -> int:
+    """Put these tasks back in the queue, those that are still RUNNING."""
+    return DBTaskResult.objects.filter(pk__in=pks, status=TaskResultStatus.RUNNING).update(
         status=TaskResultStatus.READY, started_at=None
     )
 
@@ -60,6 +66,8 @@ def put_back_abandoned(now=None) -> int:
 class Worker(db_worker.Worker):
     def run(self) -> None:
         logger.info("Starting worker worker_id=%s queues=%s", self.worker_id, ",".join(self.queue_names))
+        if self.startup_delay and self.interval:
+            time.sleep(random.random())  # as db_worker does: workers started together spread out
         pause, next_housekeeping = 0.0, 0.0
         while self.running:
             try:
@@ -135,9 +143,7 @@ class Worker(db_worker.Worker):
     def put_back(self, db_task_result: DBTaskResult) -> None:
         """Back in the queue; if the database is still away, the lease brings it back later."""
         try:
-            DBTaskResult.objects.filter(pk=db_task_result.pk, status=TaskResultStatus.RUNNING).update(
-                status=TaskResultStatus.READY, started_at=None
-            )
+            requeue([db_task_result.pk])
         except DATABASE_GONE:
             self.forget_connections()
 
