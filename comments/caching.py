@@ -28,10 +28,16 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from blog.frontcache import purge
 
 from . import akismet
-from .cookies import DETAILS, OWN_COMMENTS
+from .cookies import READER_COOKIES
+from .feeds import feed_paths
 from .thread import stored_parts
 
-PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, OWN_COMMENTS, *DETAILS.values())
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *READER_COOKIES)
+
+
+def is_personal(request) -> bool:
+    """Whether the reader carries a cookie that makes the page theirs (the CSRF cookie alone does not)."""
+    return any(name in request.COOKIES for name in PERSONAL_COOKIES)
 
 
 class SharedPagesMiddleware:
@@ -44,7 +50,7 @@ class SharedPagesMiddleware:
         response = self.get_response(request)
         if request.method not in ("GET", "HEAD") or response.status_code != 200 or "Cache-Control" in response:
             return response
-        if response.cookies or any(name in request.COOKIES for name in PERSONAL_COOKIES):
+        if response.cookies or is_personal(request):
             patch_cache_control(response, private=True, no_cache=True)
             patch_vary_headers(response, ["Cookie"])
             return response
@@ -67,9 +73,8 @@ class SharedPagesMiddleware:
 
 def forget_comment(comment) -> None:
     """A comment appeared on its article, or left it: the pages that show it must be drawn again."""
-    article = comment.post.get_absolute_url()
     its_page = comment.get_absolute_url().partition("#")[0]
-    purge({article, its_page, f"{article}feed/", "/comments/feed/"})
+    purge({comment.post.get_absolute_url(), its_page, *feed_paths(comment.post)})
 
 
 FORMS_VERSION_KEY = "comments.forms-version"

@@ -18,6 +18,7 @@ OWN_COMMENTS = "comments_own"
 OWN_COMMENTS_SALT = "comments.own"
 OWN_COMMENTS_KEPT = 20
 DETAILS = {"name": "comment_author", "email": "comment_author_email", "url": "comment_author_url"}
+READER_COOKIES = (OWN_COMMENTS, *DETAILS.values())  # every cookie the comments set
 YEAR = 365 * 24 * 3600
 OWN_COMMENTS_SECONDS = 30 * 24 * 3600  # the privacy page states both lifetimes
 
@@ -53,10 +54,10 @@ def save_details(response, *, remember: bool, name="", email="", url=""):
 
 
 def has_reader_cookies(request) -> bool:
-    return any(name in request.COOKIES for name in (OWN_COMMENTS, *DETAILS.values()))
+    return any(name in request.COOKIES for name in READER_COOKIES)
 
 
 def forget_reader(response) -> None:
     """Delete every cookie the comments set in the reader's browser: their held comments, their remembered details."""
-    for name in (OWN_COMMENTS, *DETAILS.values()):
+    for name in READER_COOKIES:
         response.delete_cookie(name, samesite="Lax")

@@ -19,25 +19,38 @@ from django.utils.feedgenerator import Atom1Feed
 from blog.models import Post
 from blog.site import absolute_url
 
-from .models import Comment, Kind
+from .models import Comment
 
 FEED_LENGTH = 20
 
 
 def in_feeds():
-    """Published comments on published articles, newest first, with what an entry shows."""
+    """Published comments on published articles, newest first, with what an entry shows (its link: its root)."""
     return (
-        Comment.objects.approved()
-        .exclude(kind=Kind.NOTE)
+        Comment.objects.published()
         .filter(post__in=Post.objects.published())
-        .select_related("post")
+        .select_related("post", "root")
         .order_by("-created_at", "-pk")
     )
 
 
-def post_feed_url(post, *, atom: bool = False) -> str:
+def post_feed_path(post, *, atom: bool = False) -> str:
     """An article's comment feed: its address, then feed/ (WordPress's), or feed/atom/."""
-    return absolute_url(f"{post.get_absolute_url()}feed/{'atom/' if atom else ''}")
+    return f"{post.get_absolute_url()}feed/{'atom/' if atom else ''}"
+
+
+def post_feed_url(post, *, atom: bool = False) -> str:
+    return absolute_url(post_feed_path(post, atom=atom))
+
+
+def feed_paths(post) -> list[str]:
+    """The comment feeds a comment of `post` is in: the site's and the article's, RSS and Atom."""
+    return [
+        reverse("comments:feed"),
+        reverse("comments:feed_atom"),
+        post_feed_path(post),
+        post_feed_path(post, atom=True),
+    ]
 
 
 class LatestCommentsFeed(Feed):
@@ -65,9 +78,6 @@ class LatestCommentsFeed(Feed):
         return comment.body_html
 
     def item_link(self, comment):
-        return absolute_url(comment.get_absolute_url())
-
-    def item_guid(self, comment):
         return absolute_url(comment.get_absolute_url())
 
     def item_author_name(self, comment):

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from comments import akismet, cookies, drafts, rules
-from comments.caching import PERSONAL_COOKIES, section_key
+from comments.caching import is_personal, section_key
 from comments.forms import comment_form_for, issue_timestamp
 from comments.models import Status
 from comments.thread import load_thread, render
@@ -46,7 +46,7 @@ def comments_section(context, post):
     request = context["request"]
     thread = _thread(context, post)
     closed = rules.comments_closed(post)
-    shared = not any(name in request.COOKIES for name in PERSONAL_COOKIES) and "replytocom" not in request.GET
+    shared = not is_personal(request) and "replytocom" not in request.GET
     key = section_key(thread.version, closed)
     html = cache.get(key) if shared else None
     if html is None:
