@@ -12,6 +12,7 @@ go through `moderation.moderate`.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,6 +20,8 @@ from django.core import signing
 from django.db.models import F
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timeuntil
 
 from blog.site import absolute_url
 
@@ -29,6 +32,8 @@ from .moderators import may_moderate
 ACTIONS = ("approve", "spam", "trash")
 ACTION_LABELS = {"approve": "Approve", "spam": "Mark as spam", "trash": "Move to Trash"}
 
+NOT_VALID = "This link is not valid: it may have been cut short or changed."
+
 
 class LinkRefused(Exception):
     """A link that may not be used; `status` is the HTTP status to answer with."""
@@ -36,6 +41,22 @@ class LinkRefused(Exception):
     def __init__(self, message: str, *, status: int = 400, comment=None):
         super().__init__(message)
         self.message, self.status, self.comment = message, status, comment
+
+
+def unsign(token: str, *, salt: str, max_age: int, expired: str):
+    """The payload signed in `token`; LinkRefused (410 with `expired` if too old, else 400) if it does not check out."""
+    try:
+        return signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise LinkRefused(expired, status=410) from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise LinkRefused(NOT_VALID) from None
+
+
+def lifetime_in_words(seconds: int) -> str:
+    """How long a link lives, in words for an email or a page: "1 hour", "3 days"."""
+    now = timezone.now()
+    return timeuntil(now + timedelta(seconds=seconds), now).replace("\xa0", " ")
 
 
 def render_link_page(request, template: str, context: dict, status: int = 200):
@@ -89,14 +110,16 @@ def open_moderation_link(action: str, token: str) -> ModerationLink:
     """Check a link's signature, age and freshness; raise LinkRefused if it may not be used."""
     if action not in ACTIONS:
         raise LinkRefused("This is not a moderation link.", status=404)
+    payload = unsign(
+        token,
+        salt=_salt(action),
+        max_age=settings.COMMENTS_MODERATION_LINK_MAX_AGE,
+        expired="This link has expired. Moderate the comment in the admin instead.",
+    )
     try:
-        comment_id, status, changes, user_id = signing.loads(
-            token, salt=_salt(action), max_age=settings.COMMENTS_MODERATION_LINK_MAX_AGE
-        )
-    except signing.SignatureExpired:
-        raise LinkRefused("This link has expired. Moderate the comment in the admin instead.", status=410) from None
-    except (signing.BadSignature, ValueError, TypeError):
-        raise LinkRefused("This link is not valid: it may have been cut short or changed.") from None
+        comment_id, status, changes, user_id = payload
+    except (ValueError, TypeError):
+        raise LinkRefused(NOT_VALID) from None
     comment = Comment.objects.select_related("post__author", "user").filter(pk=comment_id).first()
     if comment is None:
         raise LinkRefused("This comment no longer exists.", status=410)

@@ -19,20 +19,17 @@ anyone can see, download or erase what the site holds under their address.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.timesince import timeuntil
 
 from blog.site import absolute_url
 
 from . import mail
-from .links import ACTIONS, moderation_link
+from .links import ACTIONS, lifetime_in_words, moderation_link
 from .models import Comment, Status
 from .moderators import may_moderate, moderators
 
@@ -113,7 +110,6 @@ def _approved_by_post_author(comment) -> bool:
 
 
 def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
-    now = timezone.now()
     may_act = kind == HELD and _may_act(recipient)
     context = {
         "comment": comment,
@@ -126,10 +122,9 @@ def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
         "data_url": data_page_url(),
     }
     if may_act:
-        lifetime = timeuntil(now + timedelta(seconds=settings.COMMENTS_MODERATION_LINK_MAX_AGE), now)
         context |= {
             "links": {action: moderation_link(comment, action, recipient.user_id) for action in ACTIONS},
-            "link_lifetime": lifetime.replace("\xa0", " "),
+            "link_lifetime": lifetime_in_words(settings.COMMENTS_MODERATION_LINK_MAX_AGE),
             "pending_count": Comment.objects.pending().count(),
             "queue_url": absolute_url(reverse("admin:comments_comment_changelist") + "?status=pending"),
         }

@@ -8,16 +8,13 @@ past that the answer is the same and nothing is sent. An address whose owner ask
 email at all (subscriptions' opt-out) is sent nothing either, as that promise says.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.timesince import timeuntil
 from django_ratelimit.core import is_ratelimited
 
 from comments import mail
+from comments.links import lifetime_in_words
 from comments.notifications import data_page_url
 from subscriptions.models import Address
 
@@ -37,8 +34,7 @@ def ask_for_link(request, email: str) -> bool:
 
 def link_lifetime() -> str:
     """How long a data link works, in words: "1 hour"."""
-    now = timezone.now()
-    return timeuntil(now + timedelta(seconds=settings.PRIVACY_LINK_MAX_AGE), now).replace("\xa0", " ")
+    return lifetime_in_words(settings.PRIVACY_LINK_MAX_AGE)
 
 
 def compose_data_link(email: str) -> EmailMessage | str:

@@ -11,7 +11,7 @@ from django.core import signing
 from django.urls import reverse
 
 from blog.site import absolute_url
-from comments.links import LinkRefused
+from comments.links import NOT_VALID, LinkRefused, unsign
 
 SALT = "privacy.data-link"
 
@@ -27,15 +27,12 @@ def data_url(email: str) -> str:
 
 def open_data_link(token: str) -> str:
     """The address a link was made for; LinkRefused if it was changed, cut short or is too old."""
-    try:
-        payload = signing.loads(token, salt=SALT, max_age=settings.PRIVACY_LINK_MAX_AGE)
-    except signing.SignatureExpired:
-        raise LinkRefused(
-            "This link has expired: links to your data work for a short while only. Ask for a new one below.",
-            status=410,
-        ) from None
-    except (signing.BadSignature, ValueError, TypeError):
-        raise LinkRefused("This link is not valid: it may have been cut short or changed.") from None
+    payload = unsign(
+        token,
+        salt=SALT,
+        max_age=settings.PRIVACY_LINK_MAX_AGE,
+        expired="This link has expired: links to your data work for a short while only. Ask for a new one below.",
+    )
     if not (isinstance(payload, list) and len(payload) == 2 and payload[0] == "data" and isinstance(payload[1], str)):
-        raise LinkRefused("This link is not valid: it may have been cut short or changed.")
+        raise LinkRefused(NOT_VALID)
     return payload[1]

@@ -21,7 +21,7 @@ from django.core import signing
 from django.urls import reverse
 
 from blog.site import absolute_url
-from comments.links import LinkRefused
+from comments.links import NOT_VALID, LinkRefused, unsign
 
 from .models import Address
 
@@ -58,14 +58,9 @@ class Opened:
 
 
 def _open(purpose: str, token: str, max_age: int, length: int) -> Opened:
-    try:
-        payload = signing.loads(token, salt=_salt(purpose), max_age=max_age)
-    except signing.SignatureExpired:
-        raise LinkRefused(EXPIRED[purpose], status=410) from None
-    except (signing.BadSignature, ValueError, TypeError):
-        raise LinkRefused("This link is not valid: it may have been cut short or changed.") from None
+    payload = unsign(token, salt=_salt(purpose), max_age=max_age, expired=EXPIRED[purpose])
     if not isinstance(payload, list) or len(payload) != length:
-        raise LinkRefused("This link is not valid: it may have been cut short or changed.")
+        raise LinkRefused(NOT_VALID)
     address_id, email, *rest = payload
     address = Address.objects.filter(pk=address_id).first()
     if address is None or address.email.casefold() != email:
@@ -85,7 +80,7 @@ def open_confirm(token: str) -> tuple[Address, list[int]]:
     opened = _open(CONFIRM, token, settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE, 3)
     ids = opened.rest[0]
     if not isinstance(ids, list) or not all(isinstance(pk, int) for pk in ids):
-        raise LinkRefused("This link is not valid: it may have been cut short or changed.")
+        raise LinkRefused(NOT_VALID)
     return opened.address, ids
 
 
@@ -97,5 +92,5 @@ def open_unsubscribe(token: str) -> tuple[Address, int | None]:
     opened = _open(UNSUBSCRIBE, token, settings.SUBSCRIPTIONS_LINK_MAX_AGE, 3)
     subscription_id = opened.rest[0]
     if subscription_id is not None and not isinstance(subscription_id, int):
-        raise LinkRefused("This link is not valid: it may have been cut short or changed.")
+        raise LinkRefused(NOT_VALID)
     return opened.address, subscription_id
