@@ -1,4 +1,4 @@
-"""A commenter's comments, erased at their request ("Your comments and data", privacy/, or the admin's action).
+"""A commenter's comments, erased at their request (privacy/: "Your comments and data", or a moderator's Erase there).
 
 Erasing is not a change of status: the comment stays where it was (published, held, in the
 Trash...) and `moderation.change_status` is not involved. The commenter chooses one of two ways:
@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import caching
-from .models import Actor, Comment, CommentEvent, Status
+from .models import Actor, Comment, CommentEvent, Status, comments_changed
 
 ANONYMOUS = "Anonymous"
 ERASED_NOTE = "Its author's name, email address, website, IP address and browser details were erased at their request."
@@ -65,23 +65,29 @@ def delete(comment: Comment) -> None:
     caching.forget_stored_thread(comment.post)
     if comment.status == Status.APPROVED:
         caching.forget_comment(comment)  # its page is worked out now, while it is still in the thread
-    for reply in Comment.objects.filter(parent=comment).order_by("created_at", "pk"):
-        _place(reply, under=comment.parent)
+    _move_replies(comment, under=comment.parent)
     _rename_in_admin_log(comment.pk, DELETED_IN_LOG)
     comment.delete()
 
 
-def _place(comment: Comment, *, under: Comment | None) -> None:
-    """Make `comment` a reply to `under` (top level when None), and set the depth and thread of all below it."""
-    comment.parent = under
-    if under is None:
-        comment.depth, comment.root = 1, None
-    else:
-        comment.depth = under.depth + 1
-        comment.root_id = under.pk if under.depth == 1 else under.root_id
-    comment.save(update_fields=["parent", "depth", "root"])
-    for reply in Comment.objects.filter(parent=comment).order_by("created_at", "pk"):
-        _place(reply, under=comment)
+def _move_replies(comment: Comment, *, under: Comment | None) -> None:
+    """Make the replies to `comment` replies to `under` (top level when None), and set the depth and thread of all
+    below them, in one query to read and one to write (bulk_update skips Comment.save: the post is marked here).
+    """
+    below = Comment.objects.filter(post_id=comment.post_id, depth__gt=comment.depth).only("parent", "depth", "root")
+    replies_to: dict[int | None, list[Comment]] = {}
+    for reply in below.order_by("created_at", "pk"):
+        replies_to.setdefault(reply.parent_id, []).append(reply)
+    moved = []
+    waiting = [(reply, under) for reply in replies_to.get(comment.pk, [])]
+    while waiting:
+        reply, parent = waiting.pop()
+        reply.place_under(parent)
+        moved.append(reply)
+        waiting += [(below_it, reply) for below_it in replies_to.get(reply.pk, [])]
+    Comment.objects.bulk_update(moved, ["parent", "depth", "root"])
+    if moved:
+        comments_changed(comment.post_id)
 
 
 def _details(comment: Comment) -> list[str]:

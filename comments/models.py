@@ -231,20 +231,31 @@ class Comment(models.Model):
     def build(cls, *, post, body: str, parent: "Comment | None" = None, **fields) -> "Comment":
         """A new, unsaved comment: the one way comments are made (the form, the admin's reply, imports, the demo).
 
-        Its depth and thread (root) follow from its parent and its HTML from its text, here and nowhere else.
+        Its depth and thread (root) follow from its parent, set by `place_under` and nowhere else (erasure.py moves
+        replies with it too), and its HTML from its text.
         """
-        if parent is None:
-            comment = cls(post=post, body=body, **fields)
-        else:
-            comment = cls(post=post, parent=parent, depth=parent.depth + 1, body=body, **fields)
-            if parent.depth == 1:
-                comment.root = parent
-            elif parent.root_id:
-                comment.root_id = parent.root_id
-            else:
-                comment.root = parent.root  # built in the same batch (an import): its id is known when saved
+        comment = cls(post=post, body=body, **fields)
+        if parent is not None:
+            comment.place_under(parent)
         comment.render_body()
         return comment
+
+    def place_under(self, parent: "Comment | None") -> None:
+        """Make this comment a reply to `parent` (top level when None), with the depth and thread (root) that follow.
+
+        Only this comment's fields are set: the caller saves it, and places the replies under it.
+        """
+        self.parent = parent
+        if parent is None:
+            self.depth, self.root = 1, None
+        else:
+            self.depth = parent.depth + 1
+            if parent.depth == 1:
+                self.root = parent
+            elif parent.root_id:
+                self.root_id = parent.root_id
+            else:
+                self.root = parent.root  # built in the same batch (an import): its id is known when saved
 
     def render_body(self) -> None:
         """Derive the HTML shown from the text written (stored, so pages never render it again)."""

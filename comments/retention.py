@@ -41,21 +41,20 @@ INTERVAL = timedelta(days=1)
 
 def purge_old_spam(now=None) -> int:
     """Delete spam left untouched for the retention period; returns how many comments went."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_SPAM_RETENTION_DAYS)
-    old = Comment.objects.spam().filter(updated_at__lt=cutoff)
-    deleted = old.delete()[1].get(Comment._meta.label, 0)
-    if deleted:
-        logger.info("Deleted %s spam comment(s) older than %s.", deleted, cutoff)
-    return deleted
+    return _purge(Comment.objects.spam(), settings.COMMENTS_SPAM_RETENTION_DAYS, "spam", now)
 
 
 def purge_old_trash(now=None) -> int:
     """Delete comments left untouched in the Trash for the retention period; returns how many went."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_TRASH_RETENTION_DAYS)
-    old = Comment.objects.trashed().filter(updated_at__lt=cutoff)
-    deleted = old.delete()[1].get(Comment._meta.label, 0)
+    return _purge(Comment.objects.trashed(), settings.COMMENTS_TRASH_RETENTION_DAYS, "trashed", now)
+
+
+def _purge(comments, days: int, described: str, now=None) -> int:
+    """Delete the `comments` not updated for `days` days, with their history; returns how many comments went."""
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted = comments.filter(updated_at__lt=cutoff).delete()[1].get(Comment._meta.label, 0)
     if deleted:
-        logger.info("Deleted %s trashed comment(s) older than %s.", deleted, cutoff)
+        logger.info("Deleted %s %s comment(s) older than %s.", deleted, described, cutoff)
     return deleted
 
 

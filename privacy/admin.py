@@ -1,10 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -74,11 +73,8 @@ class DataRequestAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
         form = AddressForm(request.POST if request.method == "POST" else None)
         context = self._context(request, "Find a commenter's data", form=form)
         if form.is_valid():
-            held = data.holdings(form.cleaned_data["email"])
             context |= {
-                "held": held,
-                "comments": [(comment, data.status_shown(comment)) for comment in held.comments],
-                "accounts": data.accounts_shown(held),
+                **data.shown(data.holdings(form.cleaned_data["email"])),
                 "may_export": request.user.has_perm(EXPORT),
                 "may_erase": request.user.has_perm(ERASE),
             }
@@ -88,11 +84,7 @@ class DataRequestAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
         if not request.user.has_perm(EXPORT):
             raise PermissionDenied
         held = data.holdings(self._address(request))
-        data.record_export(held, moderator=request.user)
-        response = JsonResponse(data.export(held), json_dumps_params={"indent": 2, "ensure_ascii": False})
-        name = f"personal-data-{slugify(held.email)}-{timezone.localdate():%Y-%m-%d}.json"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return data.download(held, f"personal-data-{slugify(held.email)}", moderator=request.user)
 
     def erase_view(self, request):
         """Asks to confirm (with the choice for the comments), then erases, recording who did it."""
@@ -109,13 +101,10 @@ class DataRequestAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
             message += f"{record.accounts} account(s) removed. Recorded below, without the address."
             self.message_user(request, message, messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:privacy_datarequest_changelist"))
-        held = data.holdings(email)
         context = self._context(
             request,
             "Erase this commenter's data?",
-            held=held,
-            comments=[(comment, data.status_shown(comment)) for comment in held.comments],
-            accounts=data.accounts_shown(held),
+            **data.shown(data.holdings(email)),
             erase_form=form,
             may_delete=may_delete,
         )

@@ -29,6 +29,7 @@ they cannot be listed: the deleted account's sessions then stop logging anyone i
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import import_module
 
 from allauth.account.models import EmailAddress
@@ -41,6 +42,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, MultipleObjectsReturned
 from django.db import transaction
 from django.db.models import Q
+from django.http import JsonResponse
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -76,7 +78,7 @@ class Holdings:
     address: Address | None
     accounts: list
 
-    @property
+    @cached_property
     def subscriptions(self) -> list:
         return list(self.address.subscriptions.select_related("post")) if self.address else []
 
@@ -125,6 +127,16 @@ def _provider_name(account) -> str:
         return account.get_provider().name
     except (SocialApp.DoesNotExist, MultipleObjectsReturned, ImproperlyConfigured):
         return account.provider  # the site no longer has credentials for it
+
+
+def shown(held: Holdings) -> dict:
+    """What the pages showing what is held (the owner's, the admin's) are given: the holdings, each comment with
+    where it stands, and the accounts."""
+    return {
+        "held": held,
+        "comments": [(comment, status_shown(comment)) for comment in held.comments],
+        "accounts": accounts_shown(held),
+    }
 
 
 # Downloading
@@ -207,6 +219,14 @@ def _account(user) -> dict:
 
 def record_export(held: Holdings, *, moderator=None) -> DataRequest:
     return _record(Action.EXPORT, held, moderator=moderator, subscriptions=len(held.subscriptions))
+
+
+def download(held: Holdings, name: str, *, moderator=None) -> JsonResponse:
+    """Record the export, and return it as a JSON file to download, named `name` and today's date."""
+    record_export(held, moderator=moderator)
+    response = JsonResponse(export(held), json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.json"'
+    return response
 
 
 # Erasing

@@ -22,11 +22,6 @@ class Requester(models.TextChoices):
     MODERATOR = "moderator", "A moderator (admin)"
 
 
-class DataRequestQuerySet(models.QuerySet):
-    def erasures(self):
-        return self.exclude(action=Action.EXPORT)
-
-
 class DataRequest(models.Model):
     Action = Action
     Requester = Requester
@@ -52,8 +47,6 @@ class DataRequest(models.Model):
     subscriptions = models.PositiveIntegerField(default=0, help_text="Subscriptions downloaded or ended.")
     accounts = models.PositiveIntegerField(default=0, help_text="Social login accounts downloaded or removed.")
     sessions = models.PositiveIntegerField(default=0, help_text="Logged-in sessions ended.")
-
-    objects = DataRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -1,7 +1,5 @@
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,12 +33,9 @@ def request_link(request):
 
 
 def _your_data_context(email, erase_form=None) -> dict:
-    held = data.holdings(email)
     may_delete = data.may_delete_comments()
     return {
-        "held": held,
-        "comments": [(comment, data.status_shown(comment)) for comment in held.comments],
-        "accounts": data.accounts_shown(held),
+        **data.shown(data.holdings(email)),
         "erase_form": erase_form or EraseForm(may_delete=may_delete),
         "may_delete": may_delete,
     }
@@ -64,11 +59,7 @@ def download(request, token):
         email = links.open_data_link(token)
     except links.LinkRefused as refusal:
         return _refused(request, refusal)
-    held = data.holdings(email)
-    data.record_export(held)
-    response = JsonResponse(data.export(held), json_dumps_params={"indent": 2, "ensure_ascii": False})
-    name = f"{slugify(settings.BLOG_TITLE)}-your-data-{timezone.localdate():%Y-%m-%d}.json"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = data.download(data.holdings(email), f"{slugify(settings.BLOG_TITLE)}-your-data")
     response["X-Robots-Tag"] = "noindex"
     return response
 
