@@ -7,7 +7,16 @@ subscription id) only counts when it belongs to that address.
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Address, Subscription, confirmation_deadline
+from .models import Address, Subscription
+
+
+def asked(address: Address, subscription_ids: list[int]) -> tuple[list[Subscription], list[Subscription]]:
+    """What a confirmation link names, of the address's subscriptions: (still waiting, confirmed before).
+
+    Those stopped or expired since are in neither.
+    """
+    named = address.subscriptions.filter(pk__in=subscription_ids).select_related("post")
+    return list(named.waiting()), list(named.confirmed())
 
 
 def confirm(address: Address, subscription_ids: list[int]) -> tuple[list[Subscription], list[Subscription]]:
@@ -16,14 +25,9 @@ def confirm(address: Address, subscription_ids: list[int]) -> tuple[list[Subscri
     Subscriptions stopped or expired since are not brought back: replaying an old confirmation
     link after unsubscribing subscribes nobody.
     """
-    named = list(address.subscriptions.filter(pk__in=subscription_ids).select_related("post"))
-    before = [sub for sub in named if sub.confirmed]
-    waiting = [sub for sub in named if not sub.confirmed and sub.requested_at >= confirmation_deadline()]
+    waiting, before = asked(address, subscription_ids)
     with transaction.atomic():
-        # Confirmed, the address it was asked from is of no more use: it is not kept.
-        Subscription.objects.filter(pk__in=[sub.pk for sub in waiting]).update(
-            confirmed_at=timezone.now(), ip_address=None
-        )
+        Subscription.objects.filter(pk__in=[sub.pk for sub in waiting]).confirm(timezone.now())
         if waiting and address.opted_out:  # they opted out, then confirmed after all: the later wish wins
             allow_again(address)
     return waiting, before

@@ -1,12 +1,12 @@
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
 from blog.models import Post
 from comments.admin import ReadOnlyRecordsMixin
 
-from .models import Address, Announcement, Delivery, DeliveryState, Subscription
+from .models import Address, Announcement, Delivery, Subscription
 
 
 class ConfirmedFilter(admin.SimpleListFilter):
@@ -94,6 +94,9 @@ class SubscriptionInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("post", "address")  # its post column and row titles
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -130,15 +133,7 @@ class AnnouncementAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
     fields = readonly_fields
 
     def get_queryset(self, request):
-        states = {
-            "sent_count": Q(deliveries__state=DeliveryState.SENT),
-            "waiting_count": Q(deliveries__state__in=[DeliveryState.WAITING, DeliveryState.SENDING]),
-            "other_count": Q(
-                deliveries__state__in=[DeliveryState.INTERRUPTED, DeliveryState.SKIPPED, DeliveryState.FAILED]
-            ),
-        }
-        counts = {name: Count("deliveries", filter=condition) for name, condition in states.items()}
-        return super().get_queryset(request).annotate(**counts)
+        return super().get_queryset(request).with_progress()
 
     @admin.display(description="sent", ordering="sent_count")
     def sent(self, announcement):
@@ -153,10 +148,21 @@ class AnnouncementAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
         return announcement.other_count
 
 
+class AnnouncementFilter(admin.RelatedFieldListFilter):
+    """The announcement filter (announcement__id__exact=, as the post page's followers box links to), its
+    choices named after their posts without a query each."""
+
+    def field_choices(self, field, request, model_admin):
+        announcements = Announcement.objects.select_related("post")
+        if ordering := self.field_admin_ordering(field, request, model_admin):
+            announcements = announcements.order_by(*ordering)
+        return [(announcement.pk, str(announcement)) for announcement in announcements]
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
     list_display = ["address", "announcement", "state", "attempted_at", "sent_at", "detail"]
-    list_filter = ["state", "announcement"]
+    list_filter = ["state", ("announcement", AnnouncementFilter)]
     list_select_related = ["address", "announcement__post"]
     search_fields = ["address__email"]
     show_full_result_count = False

@@ -181,8 +181,7 @@ def _server_trouble(announcement: Announcement, error) -> str:
 
 def _finish(announcement: Announcement) -> None:
     """Nothing waits any more: mark it done (a row a killed worker left "sending" is marked interrupted)."""
-    stale = announcement.deliveries.sending().filter(attempted_at__lt=timezone.now() - watch_interval())
-    stale.update(state=DeliveryState.INTERRUPTED, detail="The worker stopped while handing it over.")
+    announcement.deliveries.interrupt_stalled(timezone.now() - watch_interval())
     Announcement.objects.filter(pk=announcement.pk).update(finished_at=timezone.now())
 
 
@@ -206,11 +205,7 @@ def watch_announcements() -> str:
     for announcement in unfinished:
         if announcement.resume_after and announcement.resume_after > now:
             continue  # waiting for the mail server on purpose
-        interrupted += (
-            announcement.deliveries.sending()
-            .filter(attempted_at__lt=stalled_since)
-            .update(state=DeliveryState.INTERRUPTED, detail="The worker stopped while handing it over.")
-        )
+        interrupted += announcement.deliveries.interrupt_stalled(stalled_since)
         latest = announcement.deliveries.exclude(attempted_at=None).order_by("-attempted_at").first()
         last_progress = latest.attempted_at if latest else announcement.created_at
         if last_progress < stalled_since:

@@ -169,7 +169,12 @@ def compose_digest(subscription_id: int, notice_ids: list[int]) -> EmailMultiAlt
     if not told:
         return "not sent: none of its comments is approved now"
     post = subscription.post
-    context = {"post": post, "told": told, "post_url": _post_url(post), "per_hour": _per_hour()}
+    context = {
+        "post": post,
+        "told": told,
+        "post_url": _post_url(post),
+        "per_hour": settings.SUBSCRIPTIONS_COMMENT_EMAILS_PER_HOUR,
+    }
     count = len(told)
     return build(
         address=address,
@@ -225,7 +230,3 @@ def _post_url(post) -> str:
 
 def _author_name(post) -> str:
     return post.author.get_full_name() or post.author.get_username()
-
-
-def _per_hour() -> int:
-    return settings.SUBSCRIPTIONS_COMMENT_EMAILS_PER_HOUR

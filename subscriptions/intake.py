@@ -7,7 +7,7 @@
    a subscription to the post's comments, to the site's new posts, or both, each waiting for
    confirmation. What is already confirmed stays as it is.
 3. An address the reader's login provider reports as verified (allauth's EmailAddress) is
-   confirmed at once: its owner is the one asking.
+   confirmed at once: its owner is the one asking (and, confirmed, the IP address is not kept).
 4. Otherwise one confirmation email for everything asked (both boxes: one email), unless
    - the address asked for no email at all (its owner opted out), or
    - it was asked to confirm the same subscriptions within the last hour (a second comment
@@ -30,7 +30,7 @@ from django.utils import timezone
 from comments import locking, mail
 from comments.models import Status
 
-from . import emails
+from . import actions, emails
 from .models import Address, ConfirmationEmail, Subscription
 
 ASK_AGAIN_AFTER = timedelta(hours=1)
@@ -81,8 +81,9 @@ def request_follow(*, email, ip_address=None, post=None, new_posts=False, commen
     if not asked:
         return "nothing: already following"
     if verified:
-        Subscription.objects.filter(pk__in=[sub.pk for sub in asked]).update(confirmed_at=now)
-        Address.objects.filter(pk=address.pk).update(opted_out_at=None)
+        Subscription.objects.filter(pk__in=[sub.pk for sub in asked]).confirm(now)
+        if address.opted_out:  # opted out, then asked again, from an address the provider vouches for
+            actions.allow_again(address)
         return "confirmed: the provider verified the address"
     to_ask = [sub for sub in asked if sub.asked_at is None or sub.asked_at < now - ASK_AGAIN_AFTER]
     if not to_ask:

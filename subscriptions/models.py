@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -89,6 +89,10 @@ class SubscriptionQuerySet(models.QuerySet):
     def reaching(self):
         """Subscriptions whose address may be emailed."""
         return self.filter(address__opted_out_at__isnull=True)
+
+    def confirm(self, now) -> int:
+        """Confirm them at `now`; the IP address they were asked from is of no more use, and is not kept."""
+        return self.update(confirmed_at=now, ip_address=None)
 
 
 def confirmation_deadline():
@@ -171,6 +175,23 @@ class AnnouncementQuerySet(models.QuerySet):
     def unfinished(self):
         return self.filter(finished_at__isnull=True)
 
+    def with_progress(self):
+        """Annotated with how far the email has gone: `sent_count`, `waiting_count` (waiting or being sent),
+        `other_count` (skipped, failed or interrupted) and `total_count` (every delivery)."""
+        return self.annotate(
+            sent_count=Count("deliveries", filter=Q(deliveries__state=DeliveryState.SENT)),
+            waiting_count=Count(
+                "deliveries", filter=Q(deliveries__state__in=[DeliveryState.WAITING, DeliveryState.SENDING])
+            ),
+            other_count=Count(
+                "deliveries",
+                filter=Q(
+                    deliveries__state__in=[DeliveryState.INTERRUPTED, DeliveryState.SKIPPED, DeliveryState.FAILED]
+                ),
+            ),
+            total_count=Count("deliveries"),
+        )
+
 
 class Announcement(models.Model):
     post = models.OneToOneField("blog.Post", on_delete=models.CASCADE, related_name="announcement")
@@ -203,10 +224,17 @@ class DeliveryQuerySet(models.QuerySet):
     def sending(self):
         return self.filter(state=DeliveryState.SENDING)
 
+    def interrupt_stalled(self, stalled_since) -> int:
+        """Mark interrupted the rows "sending" since before `stalled_since` (a killed worker's): maybe delivered,
+        never sent again. Returns how many."""
+        return (
+            self.sending()
+            .filter(attempted_at__lt=stalled_since)
+            .update(state=DeliveryState.INTERRUPTED, detail="The worker stopped while handing it over.")
+        )
+
 
 class Delivery(models.Model):
-    State = DeliveryState
-
     announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="deliveries")
     address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="deliveries")
     state = models.CharField(max_length=11, choices=DeliveryState, default=DeliveryState.WAITING)

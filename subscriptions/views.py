@@ -27,8 +27,7 @@ def confirm(request, token):
         context["confirmed"], context["before"] = actions.confirm(address, ids)
         context["done"] = True
     else:
-        context["asked"] = list(address.subscriptions.waiting().filter(pk__in=ids).select_related("post"))
-        context["before"] = list(address.subscriptions.confirmed().filter(pk__in=ids).select_related("post"))
+        context["asked"], context["before"] = actions.asked(address, ids)
     return render_link_page(request, "subscriptions/confirm.html", context)
 
 

@@ -240,6 +240,7 @@ def test_a_reader_whose_provider_verified_the_address_skips_confirmation(
     run_tasks()
 
     assert Subscription.objects.confirmed().filter(address__email="marianne@example.com").count() == 2
+    assert not Subscription.objects.exclude(ip_address=None).exists()  # not kept once confirmed
     assert smtp_server.to("marianne@example.com") == []
 
 

@@ -4,7 +4,7 @@ from django import template
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from subscriptions.models import Announcement, DeliveryState, Subscription
+from subscriptions.models import Announcement, Subscription
 
 register = template.Library()
 
@@ -16,16 +16,12 @@ def post_followers(post):
         confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
         waiting=Count("pk", filter=Q(confirmed_at__isnull=True)),
     )
-    announcement = (
-        Announcement.objects.filter(post=post)
-        .annotate(total=Count("deliveries"), sent=Count("deliveries", filter=Q(deliveries__state=DeliveryState.SENT)))
-        .first()
-    )
+    announcement = Announcement.objects.filter(post=post).with_progress().first()
+    progress = announcement and {"sent": announcement.sent_count, "total": announcement.total_count}
     return {
         **counts,
         "followers_url": reverse("admin:subscriptions_subscription_changelist") + f"?post={post.pk}",
-        "announcement": announcement
-        and {"sent": announcement.sent, "total": announcement.total, "finished": announcement.finished_at is not None},
+        "announcement": announcement and {**progress, "finished": announcement.finished_at is not None},
         "deliveries_url": announcement
         and reverse("admin:subscriptions_delivery_changelist") + f"?announcement__id__exact={announcement.pk}",
     }
