@@ -88,6 +88,10 @@ class CommentQuerySet(models.QuerySet):
         """Approved comments, plus the reader's own held ones (ids from their signed cookie)."""
         return self.filter(models.Q(status=Status.APPROVED) | models.Q(pk__in=own_ids, status=Status.PENDING))
 
+    def thread_roots(self):
+        """The top-level published comments, oldest first: what a post's thread is paged by (after `for_post`)."""
+        return self.published().filter(depth=1).order_by("created_at", "pk")
+
     def thread_order(self):
         """Oldest first, with what a comment shows, in one query."""
         return self.select_related("user").order_by("created_at", "pk")
@@ -218,7 +222,7 @@ class Comment(models.Model):
         A reply is on its top-level comment's page; a held top-level comment, shown only to its
         author, on the newest.
         """
-        roots = Comment.objects.for_post(self.post_id).published().filter(depth=1)
+        roots = Comment.objects.for_post(self.post_id).thread_roots()
         pages = comment_page_count(roots.count())
         root = self.root or self
         number = pages
@@ -293,6 +297,10 @@ def comment_page_url(post, number: int, default: int) -> str:
 
 
 class CommentEventQuerySet(models.QuerySet):
+    def approvals(self):
+        """The events that approved a comment: into approved from anything else (a first approval, or one again)."""
+        return self.filter(to_status=Status.APPROVED).exclude(from_status=Status.APPROVED)
+
     def record(self, comment: Comment, *, actor: Actor, from_status=None, note: str = "", moderator=None):
         """Write a history row for `comment` as it now is; `from_status` is where it was ("" when it is new).
 

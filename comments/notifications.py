@@ -105,7 +105,7 @@ def compose(kind: str, comment_id: int, to: str, user_id: int | None = None) -> 
 
 
 def _approved_by_post_author(comment) -> bool:
-    approval = comment.events.filter(to_status=Status.APPROVED).exclude(from_status=Status.APPROVED).last()
+    approval = comment.events.approvals().last()
     return approval is not None and approval.moderator_id == comment.post.author_id
 
 
@@ -115,7 +115,7 @@ def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
         "comment": comment,
         "post": comment.post,
         "blog_title": settings.BLOG_TITLE,
-        "quoted": _commenters_words(comment, with_contact=may_act),
+        "quoted": commenters_words(comment, with_contact=may_act),
         "post_url": absolute_url(comment.post.get_absolute_url()),
         "comment_url": absolute_url(comment.get_absolute_url()),
         "admin_url": absolute_url(reverse("admin:comments_comment_change", args=[comment.pk])),
@@ -139,15 +139,18 @@ def quote(text: str) -> str:
     return "\n".join(f"> {line}".rstrip() for line in (text.splitlines() or [""]))
 
 
-def _commenters_words(comment, *, with_contact: bool) -> str:
+def commenters_words(comment, *, with_contact: bool = False, with_website: bool = True) -> str:
     """What the commenter wrote, quoted: their details, then their comment.
 
-    Nothing a commenter typed may pass for a line of the site's, such as a fake "Approve it:" link.
+    `with_contact` adds their email address (for those who may moderate it); `with_website=False` leaves out
+    their website (the followers' emails, subscriptions/emails.py). Nothing a commenter typed may pass for a
+    line of the site's, such as a fake "Approve it:" link.
     """
     details = [f"Author: {comment.author_name}"]
     if with_contact:
         details.append(f"Email: {comment.author_email}")
-    details.append(f"Website: {comment.author_url or '(none)'}")
+    if with_website:
+        details.append(f"Website: {comment.author_url or '(none)'}")
     if comment.parent:
         details.append(f"In reply to: {comment.parent.author_name}")
     return quote("\n".join([*details, "", comment.body]))

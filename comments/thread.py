@@ -76,7 +76,7 @@ class Thread:
     @property
     def version(self) -> str:
         """Changes whenever what this page shows anyone could change: a key for its stored HTML."""
-        return f"{_counts_key(self.post)}.{self.number}.{self.page_count}"
+        return _page_key(self.post, self.number, self.page_count)
 
     @property
     def roots(self) -> list[Node]:
@@ -88,8 +88,7 @@ class Thread:
 
     @cached_property
     def _page(self) -> tuple[list[Node], dict[int, Comment]]:
-        published = Comment.objects.for_post(self.post).published()
-        roots = published.filter(depth=1).order_by("created_at", "pk").values("pk")
+        roots = Comment.objects.for_post(self.post).thread_roots().values("pk")
         if settings.COMMENTS_PER_PAGE:
             first = (self.number - 1) * settings.COMMENTS_PER_PAGE
             roots = roots[first : first + settings.COMMENTS_PER_PAGE]
@@ -117,11 +116,15 @@ def _counts_key(post) -> str:
     return f"comments.thread.{post.pk}.{changed}"
 
 
+def _page_key(post, number: int, pages: int) -> str:
+    """`Thread.version` of page `number` of `pages`: what `stored_parts` lists, so a stored page can be found again."""
+    return f"{_counts_key(post)}.{number}.{pages}"
+
+
 def stored_parts(post) -> tuple[str, list[str]]:
     """What of the post's thread may be stored now: the key of its numbers, and each of its pages' `Thread.version`."""
-    roots = Comment.objects.for_post(post).published().filter(depth=1).count()
-    pages = comment_page_count(roots)
-    return _counts_key(post), [f"{_counts_key(post)}.{number}.{pages}" for number in range(1, pages + 1)]
+    pages = comment_page_count(Comment.objects.for_post(post).thread_roots().count())
+    return _counts_key(post), [_page_key(post, number, pages) for number in range(1, pages + 1)]
 
 
 def load_thread(post, request, number: int | None = None) -> Thread:

@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 
 from blog.site import absolute_url
 from comments.models import Comment, Status
-from comments.notifications import data_page_url, quote
+from comments.notifications import commenters_words, data_page_url
 
 from . import links
 from .models import Address, CommentNotice, Subscription
@@ -78,12 +78,9 @@ def _same_person(comment, address: Address) -> bool:
 
 def _told(comment) -> dict:
     """What a comment's email shows of it: who wrote it and their words, quoted (text part), and where it is."""
-    details = [f"Author: {comment.author_name}"]
-    if comment.parent:
-        details.append(f"In reply to: {comment.parent.author_name}")
     return {
         "comment": comment,
-        "quoted": quote("\n".join([*details, "", comment.body])),
+        "quoted": commenters_words(comment, with_website=False),
         "comment_url": absolute_url(comment.get_absolute_url()),
     }
 

@@ -103,8 +103,7 @@ def tell_author(comment: Comment, event: CommentEvent) -> bool:
         return False
     if not comment.author_email or comment.kind != Kind.COMMENT or (comment.user_id and comment.user.is_staff):
         return False
-    approvals = comment.events.filter(to_status=Status.APPROVED).exclude(from_status=Status.APPROVED)
-    if approvals.exclude(pk=event.pk).exists():
+    if comment.events.approvals().exclude(pk=event.pk).exists():
         return False  # approved before: they were told then, or saw it
     mail.send_later(emails.compose_published, comment.pk)
     return True
