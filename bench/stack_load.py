@@ -4,8 +4,8 @@ Usage: .venv/bin/python bench/stack_load.py                          (the full r
        .venv/bin/python bench/stack_load.py --posters 4 --comments 50 (a quick try, ~2 min)
        [--task-workers 10] [--web-workers 2] [--latency 0.15] [--outage error|timeout] [--logs DIR]
 
-1. The stack as `make stack` assembles it (bin/stack), all on 127.0.0.1 with the production
-   settings: a PostgreSQL of its own (ops/local.py PostgresCluster), Redis, two gunicorns
+1. The stack as `make stack` assembles it (ops/local.py start_stack), all on 127.0.0.1 with the
+   production settings: a PostgreSQL of its own (ops/local.py PostgresCluster), Redis, two gunicorns
    (deploy/gunicorn.conf.py, --web-workers each), --task-workers `manage.py run_worker`, and
    Debian's nginx with deploy/nginx/blog.conf (the front cache) in front. One published post, a
    moderator with an email (a superuser), a post author who is not staff (so the only emails
@@ -58,7 +58,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from ops.local import Gunicorn, Nginx, PostgresCluster, Redis, TaskWorker, collect_static, nginx_binary  # noqa: E402
+from ops.local import PostgresCluster, collect_static, nginx_binary, start_stack  # noqa: E402
 
 TOKEN = re.compile(r"\[(p\d+c\d+)\]")
 LIFTED_LIMITS = {"COMMENTS_RATE_FORM_STATE": "1000000/m,1000000/m", "COMMENTS_RATE_POSTS": "1000000/m,1000000/m"}
@@ -446,7 +446,7 @@ def main():
 
     folder = Path(tempfile.mkdtemp(prefix="stack-load-"))
     cluster = PostgresCluster().create()
-    processes, fakes = [], []
+    stack, fakes = None, []
     try:
         print("Setting up the database, static files, Redis, gunicorn, workers, nginx...", file=sys.stderr)
         prepare_environment(folder, cluster.url)
@@ -455,27 +455,18 @@ def main():
         akismet = FakeAkismet(latency=options.latency, timeout_sleep=30).start()
         smtp = FakeSMTP()  # down: not started until half the comments are in
         fakes += [akismet, smtp]
-        redis = Redis().start()
-        processes.append(redis)
-        front = Nginx(static_root=static_root, media_root=folder / "media")
         site = site_settings(
-            akismet,
-            REDIS_URL=redis.url,
-            SITE_URL=front.url,
-            BEHIND_TLS_PROXY="true",
-            FRONT_CACHE_PURGE_URLS=f"{front.url}/purge",
-            EMAIL_URL=f"smtp://{smtp.host}:{smtp.port}",
-            EMAIL_TIMEOUT="5",
-            AKISMET_TIMEOUT="3",
+            akismet, EMAIL_URL=f"smtp://{smtp.host}:{smtp.port}", EMAIL_TIMEOUT="5", AKISMET_TIMEOUT="3"
         )
-        apps = [
-            Gunicorn(cluster.url, static_root=static_root, workers=options.web_workers, **site).start()
-            for _ in range(2)
-        ]
-        workers = [TaskWorker(cluster.url, **site).start() for _ in range(options.task_workers)]
-        processes += [*apps, *workers]
-        front.start([f"127.0.0.1:{app.port}" for app in apps])
-        processes.append(front)
+        stack = start_stack(
+            cluster.url,
+            static_root=static_root,
+            media_root=folder / "media",
+            web_workers=options.web_workers,
+            task_workers=options.task_workers,
+            **site,
+        )
+        apps, workers, front = stack.apps, stack.task_workers, stack.front
 
         total = options.posters * options.comments
         timeline = Timeline(total, akismet, smtp, options.outage)
@@ -492,8 +483,8 @@ def main():
         report(options, numbers)
         print(f"\nlogs: {logs}")
     finally:
-        for process in reversed(processes):
-            process.stop()
+        if stack is not None:
+            stack.stop()
         for fake in fakes:
             fake.stop()
         if "django" in sys.modules:

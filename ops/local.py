@@ -5,10 +5,12 @@ Each is a child process started and stopped by its object, on 127.0.0.1:
 * `Gunicorn(database, static_root=..., **env)`: `config.wsgi` with `config.settings.prod` against a
   DATABASE_URL, plain HTTP (the TLS proxy's part is played by nginx or nobody);
 * `TaskWorker(database, **env)`: `manage.py run_worker`, as deployed (ops/worker.py);
-* `Nginx(static_root=...)`: Debian's nginx running deploy/nginx/blog.conf, its paths and addresses
-  pointed at this checkout; `.start(["127.0.0.1:PORT", ...])` puts it in front of app servers;
+* `Nginx(static_root=..., port=None)`: Debian's nginx running deploy/nginx/blog.conf, its paths and
+  addresses pointed at this checkout; `.start(["127.0.0.1:PORT", ...])` puts it in front of app servers;
 * `Redis()`: Debian's redis-server, nothing written to disk;
-* `PostgresCluster()`: Debian's PostgreSQL in a folder of its own, which its owner may stop and start.
+* `PostgresCluster()`: Debian's PostgreSQL in a folder of its own, which its owner may stop and start;
+* `start_stack(database, ...)`: all of them but PostgreSQL put together as `make stack` runs them
+  (bin/stack, bench/stack_load.py): Redis, two gunicorns, task workers, nginx in front.
 
 The environment they get is this process's SECRET_KEY and MEDIA_ROOT plus what the caller passes.
 """
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -231,8 +234,8 @@ def nginx_binary() -> str | None:
 class Nginx:
     """Debian's nginx running deploy/nginx/blog.conf, started in front of `upstreams` ("127.0.0.1:PORT" each)."""
 
-    def __init__(self, *, static_root: Path, media_root: Path | None = None):
-        self.port = free_port()
+    def __init__(self, *, static_root: Path, media_root: Path | None = None, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = Path(tempfile.mkdtemp(prefix="nginx-"))
         self.static_root, self.media_root = static_root, media_root or BASE_DIR / "media"
@@ -318,3 +321,64 @@ class Redis:
         if self.process is not None:
             stop_process(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class Stack:
+    """The production stack started by `start_stack`; `processes` in the order they were started."""
+
+    redis: Redis
+    apps: list[Gunicorn]
+    task_workers: list[TaskWorker]
+    front: Nginx
+
+    @property
+    def processes(self) -> list:
+        return [self.redis, *self.apps, *self.task_workers, self.front]
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+
+def start_stack(
+    database: str,
+    *,
+    static_root: Path,
+    media_root: Path,
+    web_workers: int,
+    task_workers: int,
+    port: int | None = None,
+    **env: str,
+) -> Stack:
+    """Redis, two gunicorns (`web_workers` each) and `task_workers` task workers against `database`, and
+    nginx (on `port`, a free one when None) in front of the gunicorns, its front cache purged by the site.
+
+    The site's processes get `env` plus REDIS_URL, SITE_URL (nginx's address), BEHIND_TLS_PROXY and
+    FRONT_CACHE_PURGE_URLS. Should one fail to start, those already started are stopped.
+    """
+    begun = []  # stopped in reverse should a later one fail to start
+
+    def start(part):
+        begun.append(part)
+        return part.start()
+
+    try:
+        redis = start(Redis())
+        front = Nginx(static_root=static_root, media_root=media_root, port=port)
+        begun.append(front)  # started last, in front of the gunicorns, but its folder exists now
+        site = {
+            **env,
+            "REDIS_URL": redis.url,
+            "SITE_URL": front.url,
+            "BEHIND_TLS_PROXY": "true",
+            "FRONT_CACHE_PURGE_URLS": f"{front.url}/purge",
+        }
+        apps = [start(Gunicorn(database, static_root=static_root, workers=web_workers, **site)) for _ in range(2)]
+        workers = [start(TaskWorker(database, **site)) for _ in range(task_workers)]
+        front.start([f"127.0.0.1:{app.port}" for app in apps])
+    except BaseException:
+        for part in reversed(begun):
+            part.stop()
+        raise
+    return Stack(redis, apps, workers, front)

@@ -5,11 +5,14 @@ reach the site; a newly approved comment or an edited post is on the page within
 (the site purges what changed); and no reader's page is ever served to another.
 """
 
+import re
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
+from comments.caching import PERSONAL_COOKIES
 from comments.models import Comment, Status
 from comments.moderation import moderate
 from tests.servers import GuestBrowser
@@ -60,6 +63,16 @@ def test_readers_whose_cookies_make_the_page_theirs_pass_the_cache_by(front, pos
     response = get(front, post.get_absolute_url(), **{cookie: "x"})
     assert response.headers["x-cache"] == "BYPASS"
     assert response.headers["cache-control"] == "private, no-cache"
+
+
+def test_the_front_cache_passes_by_the_same_cookies_as_the_site():
+    """deploy/nginx/blog.conf's map lists, by hand, exactly the cookies the site's PERSONAL_COOKIES names."""
+    conf = (Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "blog.conf").read_text()
+    block = re.search(r"^map \$http_cookie \$blog_reader_has_own_page \{\n(.*?)^\}", conf, flags=re.M | re.S)
+    assert block, "deploy/nginx/blog.conf has no `map $http_cookie $blog_reader_has_own_page { ... }`"
+    patterns = re.findall(r'^\s*"~\(\^\|;\\s\*\)\(([\w|]+)\)=" 1;$', block.group(1), flags=re.M)
+    assert len(patterns) == 1, f"expected one cookie pattern in the map, found:\n{block.group(1)}"
+    assert sorted(patterns[0].split("|")) == sorted(PERSONAL_COOKIES)
 
 
 def test_no_readers_details_or_held_comment_reach_another_reader(front, post):
