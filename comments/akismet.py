@@ -6,7 +6,9 @@ that makes no sense, an invalid key - is `Verdict.UNKNOWN`, never an exception: 
 keeps the comment held and asks again later. When a moderator corrects Akismet,
 `report_to_akismet` (a task) sends submit-spam or submit-ham, and sends it again with the
 back-off of `retry.akismet_backoff` while Akismet cannot be reached, noting each try in the
-comment's history. A comment whose author erased their data (erasure.py) is never sent again.
+comment's history. The first answer after a check or a report failed sends every check and
+report still waiting out its back-off at once (`note_reachable`). A comment whose author erased
+their data (erasure.py) is never sent again.
 
 The context sent is the one Akismet documents; `SENT_FIELDS` lists it, and the privacy page
 shows that list to readers.
@@ -127,19 +129,25 @@ def _gmt(moment) -> str:
     return timezone.localtime(moment, timezone.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-DOWN_KEY = "akismet.unreachable"  # set while checks fail, in the cache every worker shares
+DOWN_KEY = "akismet.unreachable"  # set while checks or reports fail, in the cache every worker shares
+CHECK_TASK = "comments.pipeline.check_for_spam"  # by the path it is queued by: the pipeline imports this module
+OUTAGE = retry.Outage(
+    DOWN_KEY,
+    logger=logger,
+    caught_up="Akismet answers again: %s spam check(s) and report(s) waiting out a back-off go now.",
+)
 
 
 def note_unreachable() -> None:
-    cache.set(DOWN_KEY, True, None)
+    OUTAGE.failed()
 
 
-def note_reachable() -> bool:
-    """Akismet answered: True when it had been unreachable until now (the waiting checks may go)."""
-    if cache.get(DOWN_KEY) is None:
-        return False
-    cache.delete(DOWN_KEY)
-    return True
+def note_reachable() -> int:
+    """Akismet answered: if it had been unreachable until now, every check and report waiting out a back-off goes now.
+
+    Returns how many were brought forward.
+    """
+    return OUTAGE.answered(CHECK_TASK, report_to_akismet)
 
 
 def comment_arguments(comment) -> dict:
@@ -220,9 +228,11 @@ def report_to_akismet(comment_id: int, as_spam: bool, attempt: int = 1) -> str:
     what = "spam" if as_spam else "not spam"
     if report(comment, as_spam=as_spam):
         CommentEvent.objects.record(comment, actor=Actor.AKISMET, note=f"Reported to Akismet as {what}.")
+        note_reachable()
         return "reported"
     if not is_configured():
         return "no Akismet key"
+    note_unreachable()
     backoff = retry.akismet_backoff(attempts=REPORT_ATTEMPTS)
     if backoff.gives_up_after(attempt):
         CommentEvent.objects.record(

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.tasks import task
 from django.utils import timezone
@@ -33,6 +32,9 @@ logger = logging.getLogger(__name__)
 MAILER = "default"
 DOWN_KEY = "mail.down-since"  # when sending last failed, while it has not worked since
 PROBE_SECONDS = 60
+OUTAGE = retry.Outage(
+    DOWN_KEY, logger=logger, caught_up="The mail server answers again: %s waiting email(s) go out now."
+)
 
 Composer = Callable[..., EmailMessage | str]
 
@@ -45,7 +47,7 @@ def send_later(compose: Composer, *args) -> None:
 @task
 def send_email(composer: str, args: list, attempt: int = 1) -> str:
     """Compose and send one email; on failure queue the next attempt. Returns what happened."""
-    down_since = cache.get(DOWN_KEY)
+    down_since = OUTAGE.since()
     if down_since and time.time() - down_since < PROBE_SECONDS:
         # The mail server failed moments ago: wait for the next try at it rather than fail again.
         send_email.using(run_after=_moment(down_since + PROBE_SECONDS)).enqueue(composer, args, attempt)
@@ -57,22 +59,15 @@ def send_email(composer: str, args: list, attempt: int = 1) -> str:
     try:
         message.send(using=MAILER)
     except (smtplib.SMTPException, OSError) as error:
-        cache.set(DOWN_KEY, time.time(), None)
+        OUTAGE.failed()
         return _retry_later(composer, args, attempt, error, to=", ".join(message.to))
-    if down_since:
-        cache.delete(DOWN_KEY)
-        _catch_up()
+    if down_since:  # the mail server answers again: every email waiting out a back-off goes now
+        OUTAGE.answered(send_email)
     return f"sent to {', '.join(message.to)}"
 
 
 def _moment(timestamp: float):
     return datetime.fromtimestamp(timestamp, tz=UTC)
-
-
-def _catch_up() -> None:
-    """The mail server answers again: every email waiting out a back-off goes now."""
-    if caught_up := retry.due_now(send_email):
-        logger.info("The mail server answers again: %s waiting email(s) go out now.", caught_up)
 
 
 def _retry_later(composer, args, attempt, error, *, to) -> str:

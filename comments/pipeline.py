@@ -24,7 +24,6 @@
 """
 
 import ipaddress
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -37,8 +36,6 @@ from django_tasks_db.models import DBTaskResult
 from . import akismet, locking, notifications, retry, rules, signals
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -143,8 +140,7 @@ def check_for_spam(comment_id: int) -> str:
             if comment.akismet_attempts == 1:
                 notifications.comment_held(comment)
         return "held: Akismet unreachable"
-    if akismet.note_reachable():  # it answers again: every comment waiting out a back-off is asked now
-        _ask_again_now()
+    akismet.note_reachable()  # if it answers again, every check and report waiting out a back-off goes now
     if verdict in AKISMET_VERDICT_REASONS:
         change_status(comment, Status.SPAM, actor=Actor.AKISMET, reason=AKISMET_VERDICT_REASONS[verdict])
         return f"spam ({verdict})"
@@ -152,11 +148,6 @@ def check_for_spam(comment_id: int) -> str:
     if comment.status == Status.PENDING and not comment.akismet_attempts:
         notifications.comment_held(comment)  # A failed first attempt has announced it already.
     return comment.rule_status
-
-
-def _ask_again_now() -> None:
-    if caught_up := retry.due_now(check_for_spam):
-        logger.info("Akismet answers again: %s spam check(s) waiting out a back-off are asked now.", caught_up)
 
 
 def queue_forgotten_checks(older_than: timedelta = timedelta(minutes=1)) -> int:

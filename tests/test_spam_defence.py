@@ -492,6 +492,28 @@ def test_when_akismet_answers_again_every_waiting_comment_is_asked_at_once(akism
     assert not DBTaskResult.objects.filter(status="READY", task_path="comments.pipeline.check_for_spam").exists()
 
 
+def test_when_akismet_answers_again_a_report_waiting_out_its_back_off_is_sent_at_once(
+    akismet_fake, run_tasks, post, make_comment, make_user
+):
+    """A moderator's correction that Akismet could not take is resent as soon as Akismet answers a check again."""
+    akismet_fake.mode = "error"
+    comment = make_comment(post, status=Status.PENDING)
+    change_status(
+        comment, Status.SPAM, actor=Actor.MODERATOR, reason=Reason.MODERATOR, moderator=make_user(is_staff=True)
+    )
+    assert [result.return_value for result in run_tasks()] == ["will retry"]
+    reports = DBTaskResult.objects.filter(status="READY", task_path="comments.akismet.report_to_akismet")
+    assert reports.filter(run_after__gt=timezone.now()).count() == 1  # waiting out its back-off
+
+    akismet_fake.mode = "ham"
+    submit(post)
+    run_tasks()  # the new comment's check succeeds, and takes the waiting report along
+
+    assert not reports.exists()
+    assert comment.events.filter(actor=Actor.AKISMET, note="Reported to Akismet as spam.").exists()
+    assert [request.endpoint for request in akismet_fake.requests][-1] == "submit-spam"
+
+
 def test_a_check_waiting_out_a_back_off_goes_before_the_fresh_ones_once_akismet_answers(akismet_fake, run_tasks, post):
     """The catch-up brings retries forward, ahead of the queue; checks queued without delay stay where they were."""
     akismet_fake.mode = "error"
