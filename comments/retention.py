@@ -29,9 +29,8 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction
 
-from . import locking
+from . import retry
 from .models import Comment
 
 logger = logging.getLogger(__name__)
@@ -117,10 +116,6 @@ def forget_finished_tasks(now=None) -> int:
     return DBTaskResult.objects.finished().filter(finished_at__lte=cutoff).delete()[0]
 
 
-def pending_runs():
-    return DBTaskResult.objects.filter(task_path=daily_maintenance.module_path, status="READY")
-
-
 def schedule_daily(*, run_after=None) -> tuple[DBTaskResult | None, bool]:
     """Make sure one daily run waits in the queue (at `run_after`, or now, if none does).
 
@@ -129,12 +124,4 @@ def schedule_daily(*, run_after=None) -> tuple[DBTaskResult | None, bool]:
     """
     if not isinstance(daily_maintenance.get_backend(), DatabaseBackend):
         logger.warning("Daily comment maintenance needs the database task backend; it is not scheduled.")
-        return None, False
-    using = DBTaskResult.objects.db
-    with exclusive_transaction(using):
-        locking.hold("comments.retention.schedule_daily", using=using)
-        waiting = pending_runs().order_by("run_after").first()
-        if waiting is not None:
-            return waiting, False
-        result = daily_maintenance.using(run_after=run_after or timezone.now()).enqueue()
-        return result.db_result, True
+    return retry.one_waiting(daily_maintenance, run_after=run_after or timezone.now())

@@ -17,7 +17,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
+from django_tasks_db.utils import exclusive_transaction
+
+from . import locking
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,24 @@ def due_now(task) -> int:
     path = task if isinstance(task, str) else task.module_path
     waiting = DBTaskResult.objects.filter(task_path=path, status=TaskResultStatus.READY)
     return waiting.filter(run_after__gt=now, run_after__lt=get_date_max()).update(run_after=now)
+
+
+def one_waiting(task, *, run_after) -> tuple[DBTaskResult | None, bool]:
+    """Make sure one run of `task` (a recurring job) waits in the queue, queued at `run_after` if none does.
+
+    Returns the waiting run and whether this call queued it; (None, False) when the task backend is
+    not the database queue, the only one that can wait that long. A lock keeps two callers at once
+    (workers finishing, `manage.py` commands) from queueing two.
+    """
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return None, False
+    using = DBTaskResult.objects.db
+    with exclusive_transaction(using):
+        locking.hold(f"one-waiting:{task.module_path}", using=using)
+        waiting = DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.READY)
+        if run := waiting.order_by("run_after").first():
+            return run, False
+        return task.using(run_after=run_after).enqueue().db_result, True
 
 
 class Outage:

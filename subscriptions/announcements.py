@@ -34,8 +34,6 @@ from django.core.mail import mailers
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
-from django_tasks_db import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
 
 from blog.models import Post
 from comments import locking, retry
@@ -216,13 +214,4 @@ def watch_announcements() -> str:
 
 def schedule_watch(*, run_after=None) -> bool:
     """Make sure one `watch_announcements` waits in the queue; True if this call queued it."""
-    if not isinstance(watch_announcements.get_backend(), DatabaseBackend):
-        return False
-    using = DBTaskResult.objects.db
-    with transaction.atomic(using=using):
-        locking.hold("subscriptions.announcements.watch", using=using)
-        waiting = DBTaskResult.objects.filter(task_path=watch_announcements.module_path, status="READY")
-        if waiting.exists():
-            return False
-        watch_announcements.using(run_after=run_after or timezone.now() + watch_interval()).enqueue()
-        return True
+    return retry.one_waiting(watch_announcements, run_after=run_after or timezone.now() + watch_interval())[1]
