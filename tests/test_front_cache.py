@@ -1,12 +1,12 @@
 """The documented front cache (deploy/nginx/blog.conf, Debian's nginx) in front of a real gunicorn.
 
 Anonymous readers are served from the cache; readers whose cookies make a page theirs always
-reach the site; a newly approved comment or an edited post is on the page within a second
-(the site purges what changed); and no reader's page is ever served to another.
+reach the site; a newly approved comment or an edited post is on the page for the very next
+reader (the site purges what changed; the site here lets the cache keep pages for an hour, so
+nothing else could change them); and no reader's page is ever served to another.
 """
 
 import re
-import time
 from pathlib import Path
 
 import httpx
@@ -30,7 +30,13 @@ def front(nginx, gunicorn, settings):
     """nginx with the site's configuration before one gunicorn; this test process purges through it too."""
     proxy = nginx()
     purge = f"{proxy.url}/purge"
-    app = gunicorn(SITE_URL=proxy.url, BEHIND_TLS_PROXY="true", COMMENTS_MIN_SECONDS="0", FRONT_CACHE_PURGE_URLS=purge)
+    app = gunicorn(
+        SITE_URL=proxy.url,
+        BEHIND_TLS_PROXY="true",
+        COMMENTS_MIN_SECONDS="0",
+        FRONT_CACHE_PURGE_URLS=purge,
+        FRONT_CACHE_SECONDS="3600",  # only a purge changes a cached page while a test runs
+    )
     settings.FRONT_CACHE_PURGE_URLS = [purge]
     return proxy.start([f"127.0.0.1:{app.port}"])
 
@@ -89,21 +95,7 @@ def test_no_readers_details_or_held_comment_reach_another_reader(front, post):
         assert "Private Person" not in stranger.text
 
 
-def appears_within(front, path, text, seconds) -> float | None:
-    """Seconds until an anonymous reader's page at `path` shows `text`, polling every 20 ms; None if it never does.
-
-    Without the purge it would take the rest of the cached copy's life (up to two seconds: nginx counts whole
-    seconds); with it, the very first request after the change shows it.
-    """
-    start = time.monotonic()
-    while time.monotonic() - start < seconds:
-        if text in get(front, path).text:
-            return time.monotonic() - start
-        time.sleep(0.02)
-    return None
-
-
-def test_an_approved_comment_is_on_the_cached_page_within_a_second(front, post, moderator):
+def test_an_approved_comment_is_on_the_cached_page_at_once(front, post, moderator):
     """Approving a held comment purges the page: the next anonymous reader sees it."""
     held = Comment.build(post=post, body="Worth the wait.", author_name="Patient", author_email="p@x.org")
     held.save()
@@ -113,12 +105,12 @@ def test_an_approved_comment_is_on_the_cached_page_within_a_second(front, post, 
 
     moderate(held, "approve", moderator=moderator)
 
-    assert appears_within(front, post.get_absolute_url(), "Worth the wait.", 1.0) == pytest.approx(0, abs=0.2)
+    assert "Worth the wait." in get(front, post.get_absolute_url()).text
     held.refresh_from_db()
     assert held.status == Status.APPROVED
 
 
-def test_an_edited_post_is_on_the_cached_page_within_a_second(front, post):
+def test_an_edited_post_is_on_the_cached_page_at_once(front, post):
     """Saving a post (in the admin, say) purges its page and the home page."""
     for path in (post.get_absolute_url(), "/"):
         get(front, path)
@@ -128,7 +120,7 @@ def test_an_edited_post_is_on_the_cached_page_within_a_second(front, post):
     post.save()
 
     for path in (post.get_absolute_url(), "/"):
-        assert appears_within(front, path, "Reading slowly, on purpose, again", 1.0) == pytest.approx(0, abs=0.2), path
+        assert "Reading slowly, on purpose, again" in get(front, path).text, path
 
 
 def test_only_the_app_servers_may_purge(front, post):
