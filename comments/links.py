@@ -133,7 +133,7 @@ def status_changes(comment) -> int:
 
 
 def moderation_link(comment, action: str, user_id: int | None) -> str:
-    """The absolute URL of a signed link doing `action` to `comment`, once, as user `user_id`."""
+    """The absolute URL of a sealed link doing `action` to `comment`, once, as user `user_id`."""
     token = seal([comment.pk, comment.status, status_changes(comment), user_id], purpose=_salt(action))
     return absolute_url(reverse("comments:moderate", args=[action, token]))
 
@@ -161,7 +161,7 @@ def used_message(comment) -> str:
 
 
 def open_moderation_link(action: str, token: str) -> ModerationLink:
-    """Check a link's signature, age and freshness; raise LinkRefused if it may not be used."""
+    """Check a link's seal, age and freshness; raise LinkRefused if it may not be used."""
     if action not in ACTIONS:
         raise LinkRefused("This is not a moderation link.", status=404)
     payload = unseal(
