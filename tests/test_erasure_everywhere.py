@@ -454,7 +454,7 @@ def test_the_privacy_page_says_what_the_logs_keep_and_for_how_long(client):
     """What the logs hold, and their 14 days, as deploy/ keeps them (Debian's nginx logrotate, a journald drop-in)."""
     page = client.get(reverse("comments:privacy")).content.decode()
     logs = re.search(r'<h2 id="logs">(.*?)<h2', page, flags=re.S).group(1)
-    for said in ("your IP address", "user-agent", "by number", "kept for 14 days", "No email address", "sealed"):
+    for said in ("your IP address", "user-agent", "by number", "deleted after 14 days", "No email address", "sealed"):
         assert said in logs, said
     journald = (BASE_DIR / "deploy" / "systemd" / "journald.conf.d" / "blog.conf").read_text()
     assert "MaxRetentionSec=14day" in journald and "MaxFileSec=1day" in journald
