@@ -1,12 +1,17 @@
 """The front cache (nginx, deploy/nginx/blog.conf) in front of the site: telling it what changed.
 
 The front cache keeps each anonymous page for FRONT_CACHE_SECONDS (the `s-maxage` the site sends,
-comments/caching.py). That alone would leave a newly approved comment or an edited post unseen
-for up to twice that (nginx counts in whole seconds), so whatever changes a page asks each front
-cache in FRONT_CACHE_PURGE_URLS (its purge address, e.g. `http://10.0.0.5/purge`) to forget it:
-`purge(paths)` does so once the current transaction has committed, so the next reader gets the
-new page. Nothing configured, nothing sent. A front cache that cannot be reached is logged and
-left alone: its copy expires by itself within seconds.
+comments/caching.py), and serves it stale a while longer: while it fetches a new one, and for as
+long as the app servers do not answer. That alone would leave a newly approved comment or an
+edited post unseen for a while, and an erased name or a comment taken down shown again, so
+whatever changes a page asks each front cache in FRONT_CACHE_PURGE_URLS (its purge address, e.g.
+`http://10.0.0.5/purge`) to forget it: `purge(paths)` does so once the current transaction has
+committed, so the next reader gets the new page. A purged page is gone, stale copy and all.
+
+A path is all a purge names, and all it needs to: the front cache keeps one copy a page, under
+its path (deploy/nginx/blog.conf), ignoring the trackers' tags appended to links (?utm_source=...)
+and keeping nothing asked for with any other query string. Nothing configured, nothing sent. A
+front cache that cannot be reached is logged and left alone.
 """
 
 import functools

@@ -14,7 +14,8 @@ HEAD answered 200 by a view that said nothing about caching:
 Pages that must never be kept (form state, previews, the admin, drafts) say `private, no-store`
 themselves (never_cache). ETag and 304 come from Django's ConditionalGetMiddleware. The front
 cache (deploy/nginx/blog.conf) passes the same cookies by, and is told what to forget when a
-comment appears or disappears (`forget_comment`, through blog/frontcache.py).
+comment appears, disappears or changes (`forget_comment`, through blog/frontcache.py), as the
+stored comment sections are.
 """
 
 import time
@@ -30,6 +31,7 @@ from blog.frontcache import purge
 from . import akismet
 from .cookies import READER_COOKIES
 from .feeds import feed_paths
+from .models import comment_page_url
 from .thread import stored_parts
 
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *READER_COOKIES)
@@ -72,16 +74,28 @@ class SharedPagesMiddleware:
 
 
 def forget_comment(comment) -> None:
-    """A comment appeared on its article, or left it: the pages that show it must be drawn again."""
-    its_page = comment.get_absolute_url().partition("#")[0]
-    purge({comment.post.get_absolute_url(), its_page, *feed_paths(comment.post)})
+    """A comment appeared on its article, left it, or changed there: no copy of the pages showing it may stay.
+
+    Every page of the thread goes, not only the comment's own: each says how many comments there
+    are, and a comment coming or going moves others from page to page. The post's stored sections
+    are deleted from the cache, every one (`forget_stored_thread`), and each front cache is asked to
+    forget every address of every page (its own and comment-page-N/, the default page at both) and
+    the comment feeds, once the transaction commits: nothing of the old pages is served again, not
+    even stale while the site does not answer.
+    """
+    post = comment.post
+    pages = forget_stored_thread(post)
+    # comment_page_url names the article itself for the default page: no page is the default here.
+    every_address = [post.get_absolute_url(), *(comment_page_url(post, number, default=0) for number in pages)]
+    purge([*every_address, *feed_paths(post)])
 
 
 FORMS_VERSION_KEY = "comments.forms-version"
+SECTION_SECONDS = 300  # bounds how long a change of login providers takes to show (as accounts/logins.py)
 
 
 def forms_version() -> int:
-    """Changes when the comment form changes for everyone (its login icons): part of a stored section's key."""
+    """Changes when the comment form changes for everyone (its login icons): part of a stored section's stamp."""
     return cache.get_or_set(FORMS_VERSION_KEY, time.time_ns, None)
 
 
@@ -89,20 +103,39 @@ def forget_forms() -> None:
     cache.delete(FORMS_VERSION_KEY)
 
 
-def section_key(thread_version: str, closed: bool) -> str:
-    """Where a page's comment section (thread and form, as a reader without cookies sees it) is stored."""
-    return f"comments.section.{thread_version}.{closed}.{akismet.is_configured()}.{forms_version()}"
+# A page's comment section (thread and form, as a reader without cookies sees it) is stored once per page of the
+# post, whatever the thread's version: with the version (and all else it depends on) beside it, used only while
+# that is the same, and written over by the next. So forgetting a thread means deleting a known few keys, and no
+# older copy is left behind under a key of its own.
 
 
-def forget_stored_thread(post) -> None:
-    """Delete what is stored of the post's thread now, every page of it, and once more when the transaction commits.
+def section_key(post_id: int, number: int) -> str:
+    return f"comments.section.{post_id}.{number}"
 
-    A change to a comment moves the key the thread is stored under (Post.comments_changed_at), so
-    the old copies are never shown again; this is for a change that must leave no copy behind at all
-    (an erasure), not even one waiting, unreachable, to expire.
+
+def _stamp(thread, closed: bool) -> str:
+    return f"{thread.version}.{closed}.{akismet.is_configured()}.{forms_version()}"
+
+
+def stored_section(thread, *, closed: bool) -> str | None:
+    """The page's stored section, if it was stored as the page now is."""
+    stored = cache.get(section_key(thread.post.pk, thread.number))
+    if isinstance(stored, tuple) and stored[0] == _stamp(thread, closed):
+        return stored[1]
+    return None
+
+
+def store_section(thread, html: str, *, closed: bool) -> None:
+    cache.set(section_key(thread.post.pk, thread.number), (_stamp(thread, closed), html), SECTION_SECONDS)
+
+
+def forget_stored_thread(post) -> range:
+    """Delete what is stored of the post's thread, every page of it, now and once more when the transaction commits
+    (a page drawn meanwhile from what was there before); returns the numbers of its pages.
     """
     post.refresh_from_db(fields=["comments_changed_at"])
-    counts_key, versions = stored_parts(post)
-    keys = [counts_key, *(section_key(version, closed) for version in versions for closed in (False, True))]
+    counts_key, pages = stored_parts(post)
+    keys = [counts_key, *(section_key(post.pk, number) for number in pages)]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
+    return pages

@@ -11,9 +11,9 @@ Trash...) and `moderation.change_status` is not involved. The commenter chooses 
   to its parent (to the top level if it had none), with everything under them, as WordPress does
   when a comment is deleted: nobody else's words leave the thread with it.
 
-Either way a published comment is gone from every copy at once: the post's stored thread is
-deleted from the cache (caching.forget_stored_thread; Comment.save and deletions also move the
-key it is stored under) and the front cache is told to forget its pages (caching.forget_comment),
+Either way a published comment is gone from every copy at once (caching.forget_comment): every
+stored page of the post's thread is deleted from the cache, whatever its version, and the front
+cache is told to forget every page of the thread at each of its addresses, and the comment feeds,
 once the transaction commits. The admin's log, which names a comment by its author, is renamed.
 After an erasure nothing about the comment goes to Akismet: the spam check and the report to
 Akismet look at `data_erased_at` when they run (pipeline.py, akismet.py), and the emails, written
@@ -42,7 +42,6 @@ def anonymize(comment: Comment, *, moderator=None) -> Comment:
     """Erase the author's details from `comment`, keep its text under "Anonymous"; `moderator` did it, or its author."""
     comment = Comment.objects.select_for_update(of=("self",)).select_related("post").get(pk=comment.pk)
     erased = _details(comment)
-    caching.forget_stored_thread(comment.post)
     comment.author_name = ANONYMOUS
     comment.author_email = comment.author_url = comment.user_agent = comment.referrer = comment.honeypot_value = ""
     comment.ip_address = comment.user = None
@@ -62,12 +61,12 @@ def anonymize(comment: Comment, *, moderator=None) -> Comment:
 def delete(comment: Comment) -> None:
     """Delete `comment` and its history; the replies to it move up to its parent, with everything under them."""
     comment = Comment.objects.select_for_update(of=("self",)).select_related("post", "parent").get(pk=comment.pk)
-    caching.forget_stored_thread(comment.post)
-    if comment.status == Status.APPROVED:
-        caching.forget_comment(comment)  # its page is worked out now, while it is still in the thread
+    published = comment.status == Status.APPROVED
     _move_replies(comment, under=comment.parent)
     _rename_in_admin_log(comment.pk, DELETED_IN_LOG)
     comment.delete()
+    if published:
+        caching.forget_comment(comment)  # the thread as it now is: its replies moved up, itself gone
 
 
 def _move_replies(comment: Comment, *, under: Comment | None) -> None:

@@ -1,7 +1,18 @@
-"""Signed one-click links in the site's emails: what they hold, how they are made and checked.
+"""The one-click links in the site's emails: sealed, expiring, each good for one purpose only.
 
-A moderation link (Approve / Spam / Trash in a held comment's email) is signed for one action
-(the salt names it) and holds the comment's id, its status and how many times its status had
+Every kind of link the site emails (moderation here; confirm, manage and unsubscribe in
+subscriptions/links.py; "Your comments and data" in privacy/links.py) carries what it needs
+*sealed*: `seal(payload, purpose=...)` encrypts and authenticates it with Fernet (the
+`cryptography` package: AES, HMAC and the time it was made), under a key derived from SECRET_KEY
+and the purpose. So a link's token says nothing to whoever reads it (an access log, a browser's
+history, a mail filter): no address, no id; it cannot be changed; and one made for one purpose
+opens for no other. `unseal` opens it, or refuses it (`LinkRefused`) when it is not the site's
+(400) or older than its kind allows (410). A link made with a key since moved to
+SECRET_KEY_FALLBACKS still opens, as Django's signed values do. Links sent before links were
+sealed (Django's signing, readable) open too, until they expire: the longest kind lives a year.
+
+A moderation link (Approve / Spam / Trash in a held comment's email) is made for one action
+(its purpose names it) and holds the comment's id, its status and how many times its status had
 changed when the email was sent, and the recipient's account if they have one. So a link
 expires (COMMENTS_MODERATION_LINK_MAX_AGE), works once (any change of status, by whatever
 means, uses up every link sent before it), and acts as the person it was sent to.
@@ -11,9 +22,13 @@ may not be used (`LinkRefused`); doing it is `moderation.act_on_link`, as the ad
 go through `moderation.moderate`.
 """
 
+import base64
+import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -21,6 +36,7 @@ from django.db.models import F
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.timesince import timeuntil
 
 from blog.site import absolute_url
@@ -43,10 +59,49 @@ class LinkRefused(Exception):
         self.message, self.status, self.comment = message, status, comment
 
 
-def unsign(token: str, *, salt: str, max_age: int, expired: str):
-    """The payload signed in `token`; LinkRefused (410 with `expired` if too old, else 400) if it does not check out."""
+def seal(payload, *, purpose: str) -> str:
+    """`payload` (JSON-ready) sealed for `purpose`: a token for a link's address that only the site can read."""
+    return _sealer(purpose).encrypt(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def unseal(token: str, *, purpose: str, max_age: int, expired: str):
+    """The payload sealed in `token` for `purpose`; LinkRefused (410 with `expired` if too old, else 400)."""
+    sealer = _sealer(purpose)
     try:
-        return signing.loads(token, salt=salt, max_age=max_age)
+        sealed = _as_sealed(token)
+        payload = json.loads(sealer.decrypt(sealed))
+        made_at = sealer.extract_timestamp(sealed)
+    except (InvalidToken, ValueError, TypeError):
+        return _unsign(token, purpose=purpose, max_age=max_age, expired=expired)
+    if time.time() - made_at > max_age:
+        raise LinkRefused(expired, status=410)
+    return payload
+
+
+def _sealer(purpose: str) -> MultiFernet:
+    """Fernet under a key of `purpose`'s own, derived from SECRET_KEY (and each fallback, to open older links)."""
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    derived = (salted_hmac(purpose, "link-key", secret=key, algorithm="sha256").digest() for key in keys)
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in derived])
+
+
+def _as_sealed(token: str) -> bytes:
+    """The Fernet token that `seal` wrote as `token` (without its padding); ValueError for any other spelling.
+
+    Base64 has several spellings of the same bytes (the last letter's unused bits, letters it skips):
+    a link changed in any way is refused, even when the change means nothing.
+    """
+    sealed = base64.urlsafe_b64encode(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    if sealed.decode().rstrip("=") != token:
+        raise ValueError("Not a token as sealed.")
+    return sealed
+
+
+def _unsign(token: str, *, purpose: str, max_age: int, expired: str):
+    """A link from before links were sealed: Django's signing, salted with the purpose. Remove a year after
+    sealed links shipped (SUBSCRIPTIONS_LINK_MAX_AGE, the longest life of any link): none will open then."""
+    try:
+        return signing.loads(token, salt=purpose, max_age=max_age)
     except signing.SignatureExpired:
         raise LinkRefused(expired, status=410) from None
     except (signing.BadSignature, ValueError, TypeError):
@@ -78,9 +133,8 @@ def status_changes(comment) -> int:
 
 
 def moderation_link(comment, action: str, user_id: int | None) -> str:
-    """The absolute URL of a signed link doing `action` to `comment`, once, as user `user_id`."""
-    payload = [comment.pk, comment.status, status_changes(comment), user_id]
-    token = signing.dumps(payload, salt=_salt(action), compress=True)
+    """The absolute URL of a sealed link doing `action` to `comment`, once, as user `user_id`."""
+    token = seal([comment.pk, comment.status, status_changes(comment), user_id], purpose=_salt(action))
     return absolute_url(reverse("comments:moderate", args=[action, token]))
 
 
@@ -107,12 +161,12 @@ def used_message(comment) -> str:
 
 
 def open_moderation_link(action: str, token: str) -> ModerationLink:
-    """Check a link's signature, age and freshness; raise LinkRefused if it may not be used."""
+    """Check a link's seal, age and freshness; raise LinkRefused if it may not be used."""
     if action not in ACTIONS:
         raise LinkRefused("This is not a moderation link.", status=404)
-    payload = unsign(
+    payload = unseal(
         token,
-        salt=_salt(action),
+        purpose=_salt(action),
         max_age=settings.COMMENTS_MODERATION_LINK_MAX_AGE,
         expired="This link has expired. Moderate the comment in the admin instead.",
     )

@@ -12,10 +12,15 @@ never raises. While the server is down only one email a minute tries it (the oth
 that try, noted in the shared cache); the first that gets through sends every waiting email at
 once, so the queue catches up within a minute of the server's return, not at the end of each
 email's own back-off.
+
+What the log says of an email names nobody (`ids_only`, `without_addresses`): the worker's log is
+kept for days (the privacy page says how long), and an address in it would outlive its erasure.
 """
 
 import logging
+import re
 import smtplib
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -37,6 +42,8 @@ OUTAGE = retry.Outage(
 )
 
 Composer = Callable[..., EmailMessage | str]
+
+ADDRESS = re.compile(r"[^\s'\"<>()\[\]{},;:]+@[^\s'\"<>()\[\]{},;:]+")
 
 
 def send_later(compose: Composer, *args) -> None:
@@ -60,21 +67,44 @@ def send_email(composer: str, args: list, attempt: int = 1) -> str:
         message.send(using=MAILER)
     except (smtplib.SMTPException, OSError) as error:
         OUTAGE.failed()
-        return _retry_later(composer, args, attempt, error, to=", ".join(message.to))
+        return _retry_later(composer, args, attempt, error)
     if down_since:  # the mail server answers again: every email waiting out a back-off goes now
         OUTAGE.answered(send_email)
     return f"sent to {', '.join(message.to)}"
+
+
+def ids_only(value):
+    """A task's arguments as a log may show them: numbers, and the dotted path of a function the process has
+    loaded (an email's composer); any other text, which may be an address or a name, as "…"."""
+    if isinstance(value, list | tuple):
+        return [ids_only(item) for item in value]
+    if value is None or isinstance(value, int | float) or (isinstance(value, str) and _names_a_function(value)):
+        return value
+    return "…"
+
+
+def _names_a_function(text: str) -> bool:
+    """Whether `text` is the dotted path of a function already imported: code, not someone's data. (An address
+    cannot be one: "@" is in no Python name.) Only modules already loaded are looked in: nothing is imported."""
+    module, _, name = text.rpartition(".")
+    return callable(getattr(sys.modules.get(module), name, None))
+
+
+def without_addresses(text: str) -> str:
+    """`text` (a result, an error) with every email address in it blanked, as a log may show it."""
+    return ADDRESS.sub("…", text)
 
 
 def _moment(timestamp: float):
     return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
-def _retry_later(composer, args, attempt, error, *, to) -> str:
+def _retry_later(composer, args, attempt, error) -> str:
+    email, why = f"{composer}{ids_only(args)}", without_addresses(repr(error))  # for the log: naming nobody
     if retry.MAIL.gives_up_after(attempt) or not send_email.get_backend().supports_defer:
-        logger.error("Gave up emailing %s (%s%s) after %s attempts: %r", to, composer, args, attempt, error)
+        logger.error("Gave up an email (%s) after %s attempts: %s", email, attempt, why)
         return f"gave up after {attempt} attempts: {error!r}"
     delay = retry.MAIL.delay(attempt)
-    logger.warning("Could not email %s (%s%s), retrying in %s: %r", to, composer, args, delay, error)
+    logger.warning("Could not send an email (%s), retrying in %s: %s", email, delay, why)
     send_email.using(run_after=timezone.now() + delay).enqueue(composer, args, attempt + 1)
     return f"attempt {attempt} failed, retrying in {delay}: {error!r}"

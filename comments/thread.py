@@ -1,8 +1,9 @@
 """The comment thread under an article: one page of it, loaded in two queries and written as HTML in Python.
 
-The thread's numbers, and its page's HTML (templatetags/comments.py), are stored under the time a
-comment of the post last changed (Post.comments_changed_at, which Comment.save and deletions keep):
-an article whose thread is stored costs no query for it at all.
+The thread's numbers are stored under the time a comment of the post last changed
+(Post.comments_changed_at, which Comment.save and deletions keep), and each page's HTML
+(caching.stored_section) with that time in its `version`: an article whose thread is stored costs
+no query for it at all.
 
 Long threads are paged as WordPress pages them: COMMENTS_PER_PAGE top-level comments a page,
 each with every reply under it, oldest first; the article's own address shows
@@ -75,8 +76,8 @@ class Thread:
 
     @property
     def version(self) -> str:
-        """Changes whenever what this page shows anyone could change: a key for its stored HTML."""
-        return _page_key(self.post, self.number, self.page_count)
+        """Changes whenever what this page shows anyone could change: its stored HTML is used while it is the same."""
+        return f"{_counts_key(self.post)}.{self.number}.{self.page_count}"
 
     @property
     def roots(self) -> list[Node]:
@@ -116,15 +117,15 @@ def _counts_key(post) -> str:
     return f"comments.thread.{post.pk}.{changed}"
 
 
-def _page_key(post, number: int, pages: int) -> str:
-    """`Thread.version` of page `number` of `pages`: what `stored_parts` lists, so a stored page can be found again."""
-    return f"{_counts_key(post)}.{number}.{pages}"
+def stored_parts(post) -> tuple[str, range]:
+    """What of the post's thread may be stored now: the key of its numbers, and the numbers of its pages.
 
-
-def stored_parts(post) -> tuple[str, list[str]]:
-    """What of the post's thread may be stored now: the key of its numbers, and each of its pages' `Thread.version`."""
+    One page more than the thread has: a comment leaving it takes one page away at most (erasing one
+    with replies adds pages), and each change forgets what it changed, so a page past these is stored
+    nowhere.
+    """
     pages = comment_page_count(Comment.objects.for_post(post).thread_roots().count())
-    return _counts_key(post), [_page_key(post, number, pages) for number in range(1, pages + 1)]
+    return _counts_key(post), range(1, pages + 2)
 
 
 def load_thread(post, request, number: int | None = None) -> Thread:

@@ -14,8 +14,8 @@ every task after. `Worker` keeps the claiming and adds:
 4. twice a lease (at most every 30 s), while it looks for work: abandoned tasks put back, and comments
    left waiting for a spam check that no queued task will run given one
    (comments.pipeline.queue_forgotten_checks);
-5. one log line per task: its path, how it ended, how long it took, its arguments (the comment's
-   id among them) and what it returned.
+5. one log line per task: its path, how it ended, how long it took, its arguments' ids (the comment's
+   among them; never an address or a name) and what it returned.
 """
 
 import json
@@ -34,6 +34,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from comments.mail import ids_only, without_addresses
 from comments.pipeline import queue_forgotten_checks
 
 logger = logging.getLogger(__name__)
@@ -158,8 +159,13 @@ class Worker(db_worker.Worker):
 
     @staticmethod
     def log_task(db_task_result, outcome: str, seconds: float, value) -> None:
-        arguments = json.dumps(db_task_result.args_kwargs.get("args", []))[:200]
-        level = logging.WARNING if outcome != "successful" else logging.INFO
+        """One line a task, naming nobody: its arguments as ids (text, which may be an address or a name, as "…"),
+        its result with any address blanked, and of an error only its kind (its message may quote a person's
+        details; the task's row keeps the traceback)."""
+        arguments = json.dumps(ids_only(db_task_result.args_kwargs.get("args", [])), ensure_ascii=False)
+        successful = outcome == "successful"
+        said = json.dumps(value, default=str, ensure_ascii=False) if successful else value.partition("(")[0]
+        level = logging.INFO if successful else logging.WARNING
         logger.log(
             level,
             "task=%s id=%s outcome=%s seconds=%.3f args=%s result=%s",
@@ -167,6 +173,6 @@ class Worker(db_worker.Worker):
             db_task_result.pk,
             outcome,
             seconds,
-            arguments,
-            json.dumps(value, default=str)[:200],
+            arguments[:200],
+            without_addresses(said)[:200],
         )

@@ -44,7 +44,7 @@ def _your_data_context(email, erase_form=None) -> dict:
 @require_GET
 @never_cache
 def your_data(request, token):
-    """The signed link's page: everything held under its address, with Download and Erase."""
+    """The sealed link's page: everything held under its address, with Download and Erase."""
     try:
         email = links.open_data_link(token)
     except links.LinkRefused as refusal:

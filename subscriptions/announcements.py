@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from blog.models import Post
 from comments import locking, retry
-from comments.mail import MAILER
+from comments.mail import MAILER, without_addresses
 
 from . import emails
 from .models import Address, Announcement, Delivery, DeliveryState, Subscription
@@ -163,17 +163,16 @@ def _mark(delivery: Delivery, state: DeliveryState, detail: str = "") -> None:
 def _server_trouble(announcement: Announcement, error) -> str:
     """The mail server did not take an email: the next batch waits for the back-off of retry.MAIL."""
     attempts = announcement.failed_attempts + 1
+    why = without_addresses(repr(error))  # for the log: a recipient the server refused goes unnamed
     if retry.MAIL.gives_up_after(attempts):
         failed = announcement.deliveries.waiting().update(state=DeliveryState.FAILED, detail=repr(error)[:300])
         _finish(announcement)
-        logger.error("Gave up announcing %s after %s attempts: %r", announcement.post, attempts, error)
+        logger.error("Gave up announcing %s after %s attempts: %s", announcement.post, attempts, why)
         return f"gave up after {attempts} attempts, {failed} not sent: {error!r}"
     resume_after = timezone.now() + retry.MAIL.delay(attempts)
     Announcement.objects.filter(pk=announcement.pk).update(failed_attempts=attempts, resume_after=resume_after)
     send_batch.using(run_after=resume_after).enqueue(announcement.pk)
-    logger.warning(
-        "Announcing %s: the mail server failed (%r); next batch at %s", announcement.post, error, resume_after
-    )
+    logger.warning("Announcing %s: the mail server failed (%s); next batch at %s", announcement.post, why, resume_after)
     return f"mail server trouble, next batch at {resume_after:%H:%M:%S}: {error!r}"
 
 

@@ -1,8 +1,9 @@
-"""Signed links in the emails to followers: made, opened, checked.
+"""The links in the emails to followers: made, opened, checked.
 
-Each kind of link is signed with a salt of its own, so one can never pass for another, and
-each names the address it was sent to (its id and its email), so a link for one address is
-no use for another:
+Each kind of link is sealed for a purpose of its own (comments/links.py), so one can never pass
+for another, and each names the address it was sent to by its id and a fingerprint of its email
+(a link for one address is no use for another, nor for a new address given the id of a deleted
+one). Sealed, neither can be read from the link: not in a log, nor in a browser's history.
 
 - confirm: the subscriptions an address is asked to confirm; expires after
   SUBSCRIPTIONS_CONFIRM_MAX_AGE, as the unconfirmed subscriptions do.
@@ -14,26 +15,30 @@ Manage and unsubscribe links live SUBSCRIPTIONS_LINK_MAX_AGE (a year): mail clie
 offering the unsubscribe button long after the email arrived.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
 from blog.site import absolute_url
-from comments.links import NOT_VALID, LinkRefused, unsign
+from comments.links import NOT_VALID, LinkRefused, seal, unseal
 
 from .models import Address
 
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 
 
-def _salt(purpose: str) -> str:
-    return f"subscriptions.{purpose}-link"
+def _purpose(kind: str) -> str:
+    return f"subscriptions.{kind}-link"
 
 
-def _token(purpose: str, address: Address, *rest) -> str:
-    return signing.dumps([address.pk, address.email.casefold(), *rest], salt=_salt(purpose), compress=True)
+def _fingerprint(address: Address) -> str:
+    return hashlib.sha256(address.email.casefold().encode()).hexdigest()[:16]
+
+
+def _token(kind: str, address: Address, *rest) -> str:
+    return seal([address.pk, _fingerprint(address), *rest], purpose=_purpose(kind))
 
 
 def confirm_url(address: Address, subscription_ids: list[int]) -> str:
@@ -57,13 +62,14 @@ class Opened:
     rest: list
 
 
-def _open(purpose: str, token: str, max_age: int, length: int) -> Opened:
-    payload = unsign(token, salt=_salt(purpose), max_age=max_age, expired=EXPIRED[purpose])
+def _open(kind: str, token: str, max_age: int, length: int) -> Opened:
+    payload = unseal(token, purpose=_purpose(kind), max_age=max_age, expired=EXPIRED[kind])
     if not isinstance(payload, list) or len(payload) != length:
         raise LinkRefused(NOT_VALID)
-    address_id, email, *rest = payload
+    address_id, named, *rest = payload
     address = Address.objects.filter(pk=address_id).first()
-    if address is None or address.email.casefold() != email:
+    # A link from before links were sealed names the email itself (comments.links._unsign).
+    if address is None or named not in (_fingerprint(address), address.email.casefold()):
         raise LinkRefused("This address is no longer on our list: there is nothing to change.", status=410)
     return Opened(address, rest)
 

@@ -316,7 +316,7 @@ def test_an_expired_link_is_refused(client, smtp_server, run_tasks, post, monkey
     link = emailed_link(client, smtp_server, run_tasks)
     page = client.get(link)  # the form's token, fetched while the link was good
     later = time.time() + 3601
-    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: later))
+    monkeypatch.setattr("comments.links.time", SimpleNamespace(time=lambda: later))
 
     refused = client.get(link)
     assert refused.status_code == 410
@@ -594,10 +594,13 @@ def test_erasing_clears_the_readers_cookies_through_gunicorn(gunicorn, post):
 
 @pytest.fixture
 def front(nginx, gunicorn, settings):
-    """nginx with the site's configuration before one gunicorn; this test process purges through it too."""
+    """nginx with the site's configuration before one gunicorn, pages kept an hour (only a purge changes them while
+    the test runs); this test process purges through it too."""
     proxy = nginx()
     purge = f"{proxy.url}/purge"
-    app = gunicorn(SITE_URL=proxy.url, BEHIND_TLS_PROXY="true", FRONT_CACHE_PURGE_URLS=purge)
+    app = gunicorn(
+        SITE_URL=proxy.url, BEHIND_TLS_PROXY="true", FRONT_CACHE_PURGE_URLS=purge, FRONT_CACHE_SECONDS="3600"
+    )
     settings.FRONT_CACHE_PURGE_URLS = [purge]
     return proxy.start([f"127.0.0.1:{app.port}"])
 

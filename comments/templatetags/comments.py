@@ -1,12 +1,11 @@
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from comments import akismet, cookies, drafts, rules
-from comments.caching import is_personal, section_key
+from comments.caching import is_personal, store_section, stored_section
 from comments.forms import comment_form_for, issue_timestamp
 from comments.models import Status
 from comments.thread import load_thread, render
@@ -30,9 +29,6 @@ def _thread(context, post):
     return load_thread(post, context["request"], context.get("comment_page"))
 
 
-SECTION_CACHE_SECONDS = 300  # bounds how long a change of login providers takes to show (as accounts/logins.py)
-
-
 @register.simple_tag(takes_context=True)
 def comments_section(context, post):
     """The thread and the "Leave a Reply" form under an article.
@@ -47,12 +43,11 @@ def comments_section(context, post):
     thread = _thread(context, post)
     closed = rules.comments_closed(post)
     shared = not is_personal(request) and "replytocom" not in request.GET
-    key = section_key(thread.version, closed)
-    html = cache.get(key) if shared else None
+    html = stored_section(thread, closed=closed) if shared else None
     if html is None:
         html = render_to_string("comments/_section.html", _section_context(request, post, thread, closed))
         if shared:
-            cache.set(key, html, SECTION_CACHE_SECONDS)
+            store_section(thread, html, closed=closed)
     return mark_safe(html)  # noqa: S308 (rendered by the template above, which escapes)
 
 

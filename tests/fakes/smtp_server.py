@@ -3,7 +3,8 @@
 `FakeSMTP()` picks a free port once and keeps it, so `stop()` then `start()` is a mail server
 that goes down and comes back at the same address (what the retry tests need). Messages
 arrive as `Received` (envelope sender and recipients, and the parsed message), in
-`messages`, in order of arrival.
+`messages`, in order of arrival. An address put in `refused` is refused at RCPT, with a reply
+quoting it, as real servers do for a mailbox that does not exist.
 """
 
 import email
@@ -41,6 +42,12 @@ class _Handler:
     def __init__(self, fake):
         self.fake = fake
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.fake.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.fake._lock:
@@ -52,6 +59,7 @@ class FakeSMTP:
     def __init__(self):
         self.host, self.port = HOST, free_port()
         self.messages: list[Received] = []
+        self.refused: set[str] = set()
         self._lock = threading.Lock()
         self._controller = None
 
