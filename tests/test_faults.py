@@ -1,5 +1,5 @@
 """What production does to the site, done to it: a worker killed mid-task, PostgreSQL stopped and started,
-Redis stopped, one of two app servers gone, a spam check whose task was lost.
+Redis stopped, one of two app servers gone, a spam check whose task was lost, a comment erased while checked.
 
 Real processes throughout: `manage.py run_worker` and gunicorn with the production settings, Debian's
 PostgreSQL, Redis and nginx, the local Akismet.
@@ -19,8 +19,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from comments import pipeline
+from comments import erasure, pipeline
 from comments.forms import GuestCommentForm
 from comments.models import Comment, Reason, Status
 from tests.servers import GuestBrowser, PostgresCluster, TaskWorker, database_url
@@ -215,3 +216,33 @@ def test_with_one_app_server_gone_nginx_sends_readers_to_the_other(nginx, gunico
     assert states == [200] * 6
     assert posts == [302] * 4
     assert Comment.objects.count() == 4
+
+
+def test_a_comment_deleted_before_its_check_runs_leaves_nothing_to_check(run_tasks, post, settings):
+    """A comment erased (deleted) between its posting and its spam check: the check ends well, "nothing to check"."""
+    settings.COMMENTS_MIN_SECONDS = 0
+    comment = submitted_comment(post)
+    erasure.delete(comment)
+
+    [result] = run_tasks()
+
+    assert (result.status, result.return_value) == ("SUCCESSFUL", pipeline.NOTHING_TO_CHECK)
+
+
+def test_a_comment_deleted_while_akismet_is_asked_leaves_nothing_to_check(workers, akismet_fake, post, settings):
+    """A comment erased while the worker waits for Akismet's answer: the task ends well, "nothing to check", and no
+    traceback is stored or logged."""
+    settings.COMMENTS_MIN_SECONDS = 0
+    comment = submitted_comment(post)
+    akismet_fake.hold()
+    worker = workers(AKISMET_API_URL=akismet_fake.url, AKISMET_API_KEY=akismet_fake.key, AKISMET_TIMEOUT="60")
+    assert eventually(lambda: len(akismet_fake.checks) == 1, seconds=30), worker.log
+
+    erasure.delete(comment)
+    akismet_fake.release()
+    finished = eventually(lambda: DBTaskResult.objects.filter(finished_at__isnull=False).first(), seconds=30)
+
+    assert finished is not None, worker.log
+    assert (finished.status, finished.return_value, finished.traceback) == ("SUCCESSFUL", pipeline.NOTHING_TO_CHECK, "")
+    assert "outcome=successful" in worker.log and "Traceback" not in worker.log
+    assert not Comment.objects.filter(pk=comment.pk).exists()
