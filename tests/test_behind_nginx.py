@@ -4,6 +4,8 @@ Readers connect from their own loopback addresses (127.0.0.11, .12, ...), so the
 learn each one from nginx's X-Forwarded-For, as it would from the internet.
 """
 
+import re
+
 import pytest
 
 from comments.models import Comment
@@ -71,3 +73,39 @@ def test_static_files_come_from_nginx_with_a_long_lifetime(site):
     assert response.status_code == 200
     assert "immutable" in response.headers["cache-control"]
     assert "Server" in response.headers and "nginx" in response.headers["server"]
+
+
+REFRESH = {"X-Requested-With": "XMLHttpRequest"}
+
+
+def test_twenty_readers_asking_for_a_new_captcha_get_twenty(site):
+    """ "New picture" through the front cache: twenty readers at once get twenty captchas, none from the cache."""
+    from tests.test_under_gunicorn import send_at_once
+
+    readers = [GuestBrowser(site.url, source_address=f"127.0.0.{n}") for n in range(100, 120)]
+    answers = send_at_once(readers, lambda reader: reader.http.get("/captcha/refresh/", headers=REFRESH))
+    for reader in readers:
+        reader.close()
+
+    assert [answer.status_code for answer in answers] == [200] * 20
+    assert len({answer.json()["key"] for answer in answers}) == 20
+    assert {answer.headers["x-cache"] for answer in answers} <= {"MISS", "BYPASS", "EXPIRED"}
+    assert all("no-store" in answer.headers["cache-control"] for answer in answers)
+
+
+def test_no_answer_that_is_one_readers_is_kept_by_the_front_cache(site, post):
+    """The form's state, a new captcha, its picture, the "your data" form: asked for twice, never a cached copy."""
+    with GuestBrowser(site.url) as reader:
+        key = re.search(r'name="captcha_0" value="(\w+)"', reader.form_state(post)["captcha_html"]).group(1)
+        paths = {
+            f"/comments/form-state/{post.pk}/": {},
+            "/captcha/refresh/": REFRESH,
+            f"/captcha/image/{key}/": {},
+            "/privacy/your-data/": {},
+        }
+        for path, headers in paths.items():
+            answers = [reader.http.get(path, headers=headers) for _ in range(2)]
+            assert [answer.status_code for answer in answers] == [200, 200], path
+            assert answers[1].headers["x-cache"] != "HIT", path
+            assert "private" in answers[1].headers["cache-control"], path
+            assert "no-store" in answers[1].headers["cache-control"], path
