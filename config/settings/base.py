@@ -350,13 +350,14 @@ FRONT_CACHE_SECONDS = env.int("FRONT_CACHE_SECONDS", default=1)
 FRONT_CACHE_STALE_SECONDS = env.int("FRONT_CACHE_STALE_SECONDS", default=30)
 FRONT_CACHE_PURGE_URLS = env.list("FRONT_CACHE_PURGE_URLS", default=[])
 
-# The admin's login is locked for an address, and for a username from that address, after
-# ADMIN_LOGIN_FAILURES wrong passwords, for ADMIN_LOCKOUT_MINUTES (django-axes, counted in the database).
+# The admin's login is locked for an address, and for a username from any address, after ADMIN_LOGIN_FAILURES
+# wrong passwords, for ADMIN_LOCKOUT_MINUTES (django-axes, counted in the database): guessing from many addresses
+# locks the account too. The way back in sooner: `manage.py axes_reset_username NAME` (templates/admin/locked_out.html).
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "comments.limits.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
