@@ -6,6 +6,7 @@ PostgreSQL, Redis and nginx, the local Akismet.
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -216,6 +217,28 @@ def test_with_one_app_server_gone_nginx_sends_readers_to_the_other(nginx, gunico
     assert states == [200] * 6
     assert posts == [302] * 4
     assert Comment.objects.count() == 4
+
+
+def test_with_redis_stopped_readers_still_comment_and_ask_for_their_data(gunicorn, redis_server, post):
+    """Redis gone: the form's state, a comment and a "your data" request all go through, not refused as over a limit
+    (the limits are counted in Redis), and the log says so once a minute."""
+    site = gunicorn(REDIS_URL=redis_server.url, COMMENTS_MIN_SECONDS="0")
+    redis_server.stop()
+    with GuestBrowser(site.url) as reader:
+        states = [reader.http.get(f"/comments/form-state/{post.pk}/").status_code for _ in range(3)]
+        posted = reader.post_comment(post, comment="Written while Redis is away.")
+        form = reader.http.get("/privacy/your-data/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        asked = reader.http.post(
+            "/privacy/your-data/",
+            data={"csrfmiddlewaretoken": token, "email": "real.reader@example.net"},
+            headers={"Origin": site.url},
+        )
+
+    assert states == [200] * 3
+    assert posted.status_code == 302 and Comment.objects.filter(body="Written while Redis is away.").exists()
+    assert asked.status_code == 200 and "Check your inbox" in asked.text
+    assert 1 <= site.log.count("serving without it, abuse limits not counted") <= 2  # once a minute per process
 
 
 def test_a_comment_deleted_before_its_check_runs_leaves_nothing_to_check(run_tasks, post, settings):

@@ -236,6 +236,9 @@ COMMENTS_HONEYPOT_FIELD = "address2"
 # captcha pictures (each stores a captcha), and comment posts.
 COMMENTS_RATE_FORM_STATE = env.list("COMMENTS_RATE_FORM_STATE", default=["30/m", "300/m"])
 COMMENTS_RATE_POSTS = env.list("COMMENTS_RATE_POSTS", default=["10/m", "60/m"])
+# The limits are counted in the cache: with Redis away nothing is counted and every request passes (rather than
+# every one refused), and the log says once a minute that the cache cannot be reached (config/logfilters.py).
+RATELIMIT_FAIL_OPEN = True
 
 # Comment emails (comments/notifications.py). No moderator addresses: every active staff user who
 # may change comments is told of a held comment. Moderation links in the emails expire (seconds).
