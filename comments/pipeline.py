@@ -24,6 +24,7 @@
    first time) is announced to the moderators, once: one held comment, one email.
 """
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,21 +45,40 @@ class CommentRefused(Exception):
     message: str
 
 
-def client_ip(meta) -> str | None:
-    """The reader's address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies the address the outermost one saw.
+@functools.cache
+def _networks(addresses: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(address, strict=False) for address in addresses)
 
-    Each proxy appends the address it received from to X-Forwarded-For, so the Nth entry from the
-    right was written by our own Nth proxy; anything further left could be made up by the client.
-    """
-    address = meta.get("REMOTE_ADDR") or None
-    if settings.TRUSTED_PROXIES:
-        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= settings.TRUSTED_PROXIES:
-            address = forwarded[-settings.TRUSTED_PROXIES]
+
+def _ip(text: str | None):
     try:
-        return str(ipaddress.ip_address(address)) if address else None
+        return ipaddress.ip_address(text.strip()) if text else None
     except ValueError:
         return None
+
+
+def is_trusted_proxy(address: str | None) -> bool:
+    """Whether `address` is one of TRUSTED_PROXY_ADDRESSES (an address or a network each)."""
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXY_ADDRESSES)))
+
+
+def client_ip(meta) -> str | None:
+    """The reader's address: REMOTE_ADDR, or, when that is a trusted proxy, the address it says it received from.
+
+    Each proxy appends the address it received from to X-Forwarded-For, so reading from the right
+    past our own proxies (TRUSTED_PROXY_ADDRESSES) the first other entry is the reader; anything
+    further left the reader could have written. From anyone else the header is not believed.
+    """
+    address = meta.get("REMOTE_ADDR") or None
+    if is_trusted_proxy(address):
+        for entry in reversed(meta.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+            if entry.strip():
+                address = entry
+                if not is_trusted_proxy(address):
+                    break
+    ip = _ip(address)
+    return str(ip) if ip else None
 
 
 @dataclass

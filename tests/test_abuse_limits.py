@@ -76,3 +76,14 @@ def test_a_comment_over_the_limit_gets_a_429_page_with_its_text_kept(limited, po
     assert 'name="captcha_0"' not in refused.text and CaptchaStore.objects.count() == before
     assert Comment.objects.count() == 3
 
+
+def test_an_address_made_up_in_x_forwarded_for_does_not_escape_the_limit(limited, post):
+    """A client reaching gunicorn itself, a new X-Forwarded-For each time, is counted as the address it comes from."""
+    server = limited(BEHIND_TLS_PROXY="true", COMMENTS_RATE_FORM_STATE="3/d,100/d")  # as deployed behind nginx
+    with GuestBrowser(server.url, source_address="127.0.0.42") as stranger:
+        answers = [
+            stranger.http.get(f"/comments/form-state/{post.pk}/", headers={"X-Forwarded-For": f"203.0.113.{n}"})
+            for n in range(1, 6)
+        ]
+
+    assert [answer.status_code for answer in answers] == [200] * 3 + [429] * 2

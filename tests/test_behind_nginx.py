@@ -1,7 +1,9 @@
 """The documented deployment: Debian's nginx running deploy/nginx/blog.conf in front of gunicorn.
 
 Readers connect from their own loopback addresses (127.0.0.11, .12, ...), so the site must
-learn each one from nginx's X-Forwarded-For, as it would from the internet.
+learn each one from nginx's X-Forwarded-For, as it would from the internet; nginx connects from
+127.0.0.1, the default TRUSTED_PROXY_ADDRESSES, and a client reaching gunicorn from any other
+address is believed no X-Forwarded-* header.
 """
 
 import re
@@ -73,6 +75,52 @@ def test_static_files_come_from_nginx_with_a_long_lifetime(site):
     assert response.status_code == 200
     assert "immutable" in response.headers["cache-control"]
     assert "Server" in response.headers and "nginx" in response.headers["server"]
+
+
+def test_gunicorn_reached_directly_believes_no_forwarded_header(gunicorn, post):
+    """A client connecting to gunicorn from outside TRUSTED_PROXY_ADDRESSES is its own address, over plain HTTP."""
+    app = gunicorn(BEHIND_TLS_PROXY="true", COMMENTS_MIN_SECONDS="0")
+    forged = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "Origin": app.url}
+    with GuestBrowser(app.url, source_address="127.0.0.42") as stranger:
+        form = stranger.prepared_form(post, email="stranger@example.net")
+        assert stranger.http.post(f"/comments/post/{post.pk}/", data=form, headers=forged).status_code == 302
+    with GuestBrowser(app.url) as proxy:  # from 127.0.0.1, where nginx connects from: its word is taken
+        form = proxy.prepared_form(post, email="proxied@example.net")
+        forwarded = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "http", "Origin": app.url}
+        assert proxy.http.post(f"/comments/post/{post.pk}/", data=form, headers=forwarded).status_code == 302
+
+    stored = dict(Comment.objects.values_list("author_email", "ip_address"))
+    assert stored == {"stranger@example.net": "127.0.0.42", "proxied@example.net": "198.51.100.7"}
+
+
+def test_a_made_up_https_is_believed_from_the_proxy_only(gunicorn):
+    """X-Forwarded-Proto: https from a stranger still gets the redirect to HTTPS; from the proxy it is taken."""
+    app = gunicorn(BEHIND_TLS_PROXY="true", SECURE_SSL_REDIRECT="true")
+    https = {"X-Forwarded-Proto": "https"}
+    with GuestBrowser(app.url, source_address="127.0.0.42") as stranger:
+        refused = stranger.http.get("/", headers=https)
+    with GuestBrowser(app.url) as proxy:
+        taken = proxy.http.get("/", headers=https)
+
+    assert refused.status_code == 301 and refused.headers["location"].startswith("https://")
+    assert taken.status_code == 200
+
+
+def test_behind_nginx_each_reader_is_limited_by_their_own_address(nginx, gunicorn, redis_server, post):
+    """Through nginx a limit counts each reader's own address: a made-up X-Forwarded-For neither helps nor hurts."""
+    proxy = nginx()
+    app = gunicorn(
+        SITE_URL=proxy.url, BEHIND_TLS_PROXY="true", REDIS_URL=redis_server.url, COMMENTS_RATE_FORM_STATE="2/d,100/d"
+    )
+    proxy.start([f"127.0.0.1:{app.port}"])
+    state = f"/comments/form-state/{post.pk}/"
+    with GuestBrowser(proxy.url, source_address="127.0.0.51") as first:
+        mine = [first.http.get(state, headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(3)]
+    with GuestBrowser(proxy.url, source_address="127.0.0.52") as second:
+        theirs = second.http.get(state).status_code
+
+    assert mine == [200, 200, 429]
+    assert theirs == 200
 
 
 REFRESH = {"X-Requested-With": "XMLHttpRequest"}

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 SITE_ID = 1
 
 MIDDLEWARE = [
+    "ops.middleware.ForwardedHeadersMiddleware",  # first: X-Forwarded-* only from TRUSTED_PROXY_ADDRESSES
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -200,6 +201,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The addresses (or networks, 10.0.0.0/8) of the proxies in front of the app servers (nginx, a load balancer):
+# only a request that comes from one of them has its X-Forwarded-For and X-Forwarded-Proto believed
+# (ops/middleware.py, comments.pipeline.client_ip). Anyone else reaching gunicorn is who they connect from.
+TRUSTED_PROXY_ADDRESSES = env.list("TRUSTED_PROXY_ADDRESSES", default=["127.0.0.1", "::1"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 URLIZE_ASSUME_HTTPS = True  # bare domains in comments become https:// links (Django 7's default)
@@ -365,8 +370,3 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "comments.limits.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_VERBOSE = False  # no banner from every process that starts
-
-# How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
-# X-Forwarded-For; 0 means readers connect directly and REMOTE_ADDR is their address.
-# Behind the TLS proxy of the documented deployment (deploy/nginx/blog.conf) that is one.
-TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0)
