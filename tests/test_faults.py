@@ -1,5 +1,5 @@
 """What production does to the site, done to it: a worker killed mid-task, PostgreSQL stopped and started,
-Redis stopped, one of two app servers gone, a spam check whose task was lost, a comment erased while checked.
+Redis stopped, one or every app server gone, a spam check whose task was lost, a comment erased while checked.
 
 Real processes throughout: `manage.py run_worker` and gunicorn with the production settings, Debian's
 PostgreSQL, Redis and nginx, the local Akismet.
@@ -217,6 +217,58 @@ def test_with_one_app_server_gone_nginx_sends_readers_to_the_other(nginx, gunico
     assert states == [200] * 6
     assert posts == [302] * 4
     assert Comment.objects.count() == 4
+
+
+def test_with_every_app_server_gone_nginx_serves_its_copy_or_back_in_a_moment(nginx, gunicorn, post):
+    """No app server answers: a cached page is served from nginx's copy, anything else gets the site's static
+    "back in a moment" page (a 503 nginx answers itself), never nginx's bare 502."""
+    proxy = nginx()
+    app = gunicorn(SITE_URL=proxy.url, BEHIND_TLS_PROXY="true")
+    proxy.start([f"127.0.0.1:{app.port}"])
+    front = httpx.Client(base_url=proxy.url, timeout=30)
+    assert front.get(post.get_absolute_url()).status_code == 200
+
+    app.stop()
+    cached = front.get(post.get_absolute_url())
+    others = [front.get("/"), front.get(f"/comments/form-state/{post.pk}/"), front.post(f"/comments/post/{post.pk}/")]
+
+    assert cached.status_code == 200 and post.title in cached.text
+    for answer in others:
+        assert answer.status_code == 503, answer.request.url
+        assert "<h1>Back in a moment</h1>" in answer.text and "Bad Gateway" not in answer.text
+        assert answer.headers["retry-after"] == "10" and answer.headers["cache-control"] == "no-store"
+        assert "content-security-policy" not in answer.headers  # nginx's own answer, the app never saw it
+
+
+def test_with_postgresql_away_readers_get_the_cached_page_or_back_in_a_moment(own_postgres, nginx, gunicorn):
+    """PostgreSQL stopped behind two app servers: a cached page comes from nginx's copy, others are the site's 503
+    "back in a moment" (JSON for the form's state), not a 500 or nginx's 502; no app server is marked down for it,
+    so the first page asked for once the database is back is drawn afresh."""
+    post = own_postgres.post
+    proxy = nginx()
+    apps = [gunicorn(DATABASE_URL=own_postgres.url, SITE_URL=proxy.url, BEHIND_TLS_PROXY="true") for _ in range(2)]
+    proxy.start([f"127.0.0.1:{app.port}" for app in apps])
+    front = httpx.Client(base_url=proxy.url, timeout=30)
+    assert front.get(post.get_absolute_url()).status_code == 200
+
+    own_postgres.stop()
+    cached = [front.get(post.get_absolute_url()) for _ in range(3)]
+    pages = [front.get(path) for path in ("/", "/2026/", "/search/?q=restart")]
+    state = front.get(f"/comments/form-state/{post.pk}/", headers={"Accept": "application/json"})
+    own_postgres.start()
+    after = front.get("/")
+
+    assert all(answer.status_code == 200 and "Restart" in answer.text for answer in cached)
+    for page in pages:
+        assert page.status_code == 503, page.request.url
+        assert "<h1>Back in a moment</h1>" in page.text and page.headers["retry-after"] == "10"
+        assert "content-security-policy" in page.headers  # the site's answer, passed on by nginx
+    assert state.status_code == 503 and state.headers["content-type"] == "application/json"
+    assert "try again in a moment" in state.json()["error"]
+    assert after.status_code == 200 and "Restart" in after.text
+    logs = apps[0].log + apps[1].log
+    assert "The database cannot be reached; answering 503" in logs
+    assert "Traceback" not in logs and "Internal Server Error" not in logs
 
 
 def test_with_redis_stopped_readers_still_comment_and_ask_for_their_data(gunicorn, redis_server, post):

@@ -49,6 +49,7 @@ SITE_ID = 1
 
 MIDDLEWARE = [
     "ops.middleware.ForwardedHeadersMiddleware",  # first: X-Forwarded-* only from TRUSTED_PROXY_ADDRESSES
+    "ops.middleware.DatabaseAwayMiddleware",  # the database away: 503 "back in a moment", not a 500
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -213,10 +214,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
-    "filters": {"cache_unavailable": {"()": "config.logfilters.CacheUnavailable"}},
+    "filters": {
+        "cache_unavailable": {"()": "config.logfilters.CacheUnavailable"},
+        "once_a_minute": {"()": "config.logfilters.OnceAMinute"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "cache": {"filters": ["cache_unavailable"]},
+        "ops.middleware": {"filters": ["once_a_minute"]},  # the database away: said once a minute, not per request
         "django.tasks": {"level": "WARNING"},  # the worker writes one line per task itself (ops/worker.py)
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
