@@ -9,6 +9,7 @@ address is believed no X-Forwarded-* header.
 import re
 
 import pytest
+from django.conf import settings
 
 from comments.models import Comment
 from tests.servers import GuestBrowser
@@ -142,13 +143,14 @@ def test_twenty_readers_asking_for_a_new_captcha_get_twenty(site):
 
 
 def test_no_answer_that_is_one_readers_is_kept_by_the_front_cache(site, post):
-    """The form's state, a new captcha, its picture, the "your data" form: asked for twice, never a cached copy."""
+    """The form's state, a new captcha, its picture and sound, "your data": asked for twice, never a cached copy."""
     with GuestBrowser(site.url) as reader:
         key = re.search(r'name="captcha_0" value="(\w+)"', reader.form_state(post)["captcha_html"]).group(1)
         paths = {
             f"/comments/form-state/{post.pk}/": {},
             "/captcha/refresh/": REFRESH,
             f"/captcha/image/{key}/": {},
+            **({f"/captcha/audio/{key}.wav": {}} if settings.CAPTCHA_FLITE_PATH else {}),
             "/privacy/your-data/": {},
         }
         for path, headers in paths.items():
