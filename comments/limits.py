@@ -18,7 +18,7 @@ NETWORK_PREFIX = {4: 24, 6: 48}
 
 
 def client_address(request) -> str | None:
-    """The reader's address as the comment rules see it (behind TRUSTED_PROXIES proxies too): django-axes asks it.
+    """The reader's address as the comment rules see it (behind our own proxies too): django-axes asks it.
 
     None when there is none (a test client's force_login): axes stores it in an IP address column.
     """

@@ -18,11 +18,13 @@
    not spam -> the rules' verdict; no answer -> held as "Akismet unreachable" and asked again
    with growing delays until it answers (and the first answer after an outage has every waiting
    comment asked at once); no key configured -> held for a moderator; its author erased their
-   data meanwhile (erasure.py) -> not sent to Akismet at all, held for a moderator.
+   data meanwhile (erasure.py) -> not sent to Akismet at all, held for a moderator; the comment
+   deleted meanwhile, before or while Akismet is asked -> nothing to check.
 7. A comment left waiting for a person (held by a rule, no key, or Akismet unreachable the
    first time) is announced to the moderators, once: one held comment, one email.
 """
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -43,21 +45,40 @@ class CommentRefused(Exception):
     message: str
 
 
-def client_ip(meta) -> str | None:
-    """The reader's address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies the address the outermost one saw.
+@functools.cache
+def _networks(addresses: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(address, strict=False) for address in addresses)
 
-    Each proxy appends the address it received from to X-Forwarded-For, so the Nth entry from the
-    right was written by our own Nth proxy; anything further left could be made up by the client.
-    """
-    address = meta.get("REMOTE_ADDR") or None
-    if settings.TRUSTED_PROXIES:
-        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= settings.TRUSTED_PROXIES:
-            address = forwarded[-settings.TRUSTED_PROXIES]
+
+def _ip(text: str | None):
     try:
-        return str(ipaddress.ip_address(address)) if address else None
+        return ipaddress.ip_address(text.strip()) if text else None
     except ValueError:
         return None
+
+
+def is_trusted_proxy(address: str | None) -> bool:
+    """Whether `address` is one of TRUSTED_PROXY_ADDRESSES (an address or a network each)."""
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXY_ADDRESSES)))
+
+
+def client_ip(meta) -> str | None:
+    """The reader's address: REMOTE_ADDR, or, when that is a trusted proxy, the address it says it received from.
+
+    Each proxy appends the address it received from to X-Forwarded-For, so reading from the right
+    past our own proxies (TRUSTED_PROXY_ADDRESSES) the first other entry is the reader; anything
+    further left the reader could have written. From anyone else the header is not believed.
+    """
+    address = meta.get("REMOTE_ADDR") or None
+    if is_trusted_proxy(address):
+        for entry in reversed(meta.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+            if entry.strip():
+                address = entry
+                if not is_trusted_proxy(address):
+                    break
+    ip = _ip(address)
+    return str(ip) if ip else None
 
 
 @dataclass
@@ -111,34 +132,61 @@ def submit_comment(*, post, form, submission: Submission) -> Comment:
 AKISMET_VERDICT_REASONS = {akismet.Verdict.SPAM: Reason.AKISMET_SPAM, akismet.Verdict.DISCARD: Reason.AKISMET_DISCARD}
 
 
+WAITING_FOR_CHECK = (Reason.SPAM_CHECK, Reason.AKISMET_UNREACHABLE)
+NOTHING_TO_CHECK = "nothing to check: the comment was deleted"
+
+
+def _locked_if_waiting(comment_id: int) -> tuple[Comment | None, str]:
+    """(The comment, locked to the end of the transaction, "") while it waits for its check; else (None, why not)."""
+    comment = (
+        Comment.objects.select_for_update(of=("self",)).select_related("post", "user").filter(pk=comment_id).first()
+    )
+    if comment is None:
+        return None, NOTHING_TO_CHECK  # deleted at its author's request (erasure.py), or by a moderator
+    if comment.status != Status.PENDING or comment.reason not in WAITING_FOR_CHECK:
+        return None, "already decided"
+    return comment, ""
+
+
 @task
 def check_for_spam(comment_id: int) -> str:
-    """Ask Akismet about a held comment and apply the answer, in the task worker; returns what happened."""
-    comment = Comment.objects.select_related("post", "user").filter(pk=comment_id).first()
-    waiting = (Reason.SPAM_CHECK, Reason.AKISMET_UNREACHABLE)
-    if comment is None or comment.status != Status.PENDING or comment.reason not in waiting:
-        return "already decided"
-    if not akismet.is_configured():
-        change_status(comment, Status.PENDING, actor=Actor.SYSTEM, reason=Reason.NO_AKISMET_KEY)
-        notifications.comment_held(comment)
-        return "held: no Akismet key"
-    if comment.data_erased_at is not None:
-        change_status(comment, Status.PENDING, actor=Actor.SYSTEM, reason=Reason.DATA_ERASED)
-        if not comment.akismet_attempts:  # a failed first attempt has announced it already
+    """Ask Akismet about a held comment and apply the answer, in the task worker; returns what happened.
+
+    Akismet is asked with no lock held, and its answer applied to the comment as it is then: one
+    deleted in the meantime leaves nothing to check, one a moderator decided stays as decided.
+    """
+    with transaction.atomic():
+        comment, nothing_to_do = _locked_if_waiting(comment_id)
+        if nothing_to_do:
+            return nothing_to_do
+        if not akismet.is_configured():
+            change_status(comment, Status.PENDING, actor=Actor.SYSTEM, reason=Reason.NO_AKISMET_KEY)
             notifications.comment_held(comment)
-        return "held: its author erased their data, so it is not sent to Akismet"
+            return "held: no Akismet key"
+        if comment.data_erased_at is not None:
+            change_status(comment, Status.PENDING, actor=Actor.SYSTEM, reason=Reason.DATA_ERASED)
+            if not comment.akismet_attempts:  # a failed first attempt has announced it already
+                notifications.comment_held(comment)
+            return "held: its author erased their data, so it is not sent to Akismet"
 
     verdict = akismet.check(comment)
+    with transaction.atomic():
+        comment, nothing_to_do = _locked_if_waiting(comment_id)
+        if nothing_to_do:
+            return nothing_to_do
+        return _apply_verdict(comment, verdict)
+
+
+def _apply_verdict(comment: Comment, verdict: akismet.Verdict) -> str:
     if verdict == akismet.Verdict.UNKNOWN:
         akismet.note_unreachable()
         comment.akismet_attempts += 1
         delay = retry.akismet_backoff().delay(comment.akismet_attempts)
         note = f"Attempt {comment.akismet_attempts} failed; asking again in {delay}."
-        with transaction.atomic():
-            change_status(comment, Status.PENDING, actor=Actor.AKISMET, reason=Reason.AKISMET_UNREACHABLE, note=note)
-            check_for_spam.using(run_after=timezone.now() + delay).enqueue(comment.pk)
-            if comment.akismet_attempts == 1:
-                notifications.comment_held(comment)
+        change_status(comment, Status.PENDING, actor=Actor.AKISMET, reason=Reason.AKISMET_UNREACHABLE, note=note)
+        check_for_spam.using(run_after=timezone.now() + delay).enqueue(comment.pk)
+        if comment.akismet_attempts == 1:
+            notifications.comment_held(comment)
         return "held: Akismet unreachable"
     akismet.note_reachable()  # if it answers again, every check and report waiting out a back-off goes now
     if verdict in AKISMET_VERDICT_REASONS:
@@ -155,9 +203,7 @@ def queue_forgotten_checks(older_than: timedelta = timedelta(minutes=1)) -> int:
 
     The worker's housekeeping calls this (ops/worker.py); `older_than` leaves alone what is being stored now.
     """
-    waiting = Comment.objects.pending().filter(
-        reason__in=(Reason.SPAM_CHECK, Reason.AKISMET_UNREACHABLE), updated_at__lt=timezone.now() - older_than
-    )
+    waiting = Comment.objects.pending().filter(reason__in=WAITING_FOR_CHECK, updated_at__lt=timezone.now() - older_than)
     if not waiting.exists():  # the usual case: no need to read every queued check's arguments
         return 0
     queued = DBTaskResult.objects.filter(

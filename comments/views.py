@@ -135,6 +135,7 @@ def form_state(request, post_id):
 
 
 @require_GET
+@never_cache  # a new captcha for this reader alone: a shared cache would hand it to the next reader too
 def captcha_refresh(request):
     """django-simple-captcha's "New picture", which stores a captcha each time: as limited as the form's state."""
     if limits.over_limit(request, "comments.form-state", settings.COMMENTS_RATE_FORM_STATE):

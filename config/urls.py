@@ -1,13 +1,21 @@
+from captcha import urls as captcha_urls
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import URLPattern, include, path
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from blog.sitemaps import sitemaps
 from comments import views as comment_views
 from ops.views import health
+
+# django-simple-captcha's picture and sound: each is of one reader's captcha, so no shared cache keeps them.
+captcha_routes = [
+    URLPattern(route.pattern, never_cache(route.callback), route.default_args, route.name)
+    for route in captcha_urls.urlpatterns
+]
 
 urlpatterns = [
     path("healthz", health, name="health"),
@@ -15,7 +23,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots_txt"),
     path("captcha/refresh/", comment_views.captcha_refresh),  # before captcha's own: the same, rate-limited
-    path("captcha/", include("captcha.urls")),
+    path("captcha/", include(captcha_routes)),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("privacy.urls")),

@@ -10,9 +10,13 @@ Each is a child process started and stopped by its object, on 127.0.0.1:
 * `Redis()`: Debian's redis-server, nothing written to disk;
 * `PostgresCluster()`: Debian's PostgreSQL in a folder of its own, which its owner may stop and start;
 * `start_stack(database, ...)`: all of them but PostgreSQL put together as `make stack` runs them
-  (bin/stack, bench/stack_load.py): Redis, two gunicorns, task workers, nginx in front.
+  (bin/stack, bench/stack_load.py): Redis, two gunicorns, task workers, nginx in front; its
+  `supervise()` starts again a part that dies, as systemd's `Restart=always` does in production.
 
-The environment they get is this process's SECRET_KEY and MEDIA_ROOT plus what the caller passes.
+Each part runs in a process group of its own and is stopped as a group: a gunicorn or nginx master
+that was SIGKILLed leaves workers behind holding its port, and they go with it (before it is started
+again, too). The environment they get is this process's SECRET_KEY and MEDIA_ROOT plus what the
+caller passes.
 """
 
 import os
@@ -23,8 +27,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,6 +76,51 @@ def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float =
             process.wait()
 
 
+def how_it_ended(returncode: int) -> str:
+    return f"killed by {signal.Signals(-returncode).name}" if returncode < 0 else f"exit status {returncode}"
+
+
+class Part:
+    """One process of the stack, started in a process group of its own, so that it ends with everything it started."""
+
+    process: subprocess.Popen | None = None
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__.lower()
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def spawn(self, command: list, **popen) -> subprocess.Popen:
+        self.end_group()  # what the last one left behind (a killed gunicorn's workers, holding the port)
+        self.process = subprocess.Popen(command, start_new_session=True, **popen)
+        return self.process
+
+    def end(self, sig=signal.SIGTERM) -> None:
+        """Stop the process (`sig`, SIGKILL if it does not end in 10 s), then whatever is left of its group."""
+        if self.process is not None:
+            stop_process(self.process, sig)
+            self.end_group()
+
+    def end_group(self, timeout: float = 10) -> None:
+        """SIGKILL what is left of the last process's group (usually nothing), and wait until it is gone."""
+        if self.process is None or self.process.poll() is None:
+            return
+        deadline = time.monotonic() + timeout
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            while time.monotonic() < deadline:
+                os.killpg(self.process.pid, 0)
+                time.sleep(0.05)
+        except ProcessLookupError:
+            pass  # no process is left in the group
+
+    def restart(self) -> None:
+        self.start()
+
+
 def production_env(database: str, *, site_url: str, static_root: Path, **env: str) -> dict[str, str]:
     """The environment of a site process: the production settings against `database`, on loopback."""
     return {
@@ -92,7 +143,7 @@ def production_env(database: str, *, site_url: str, static_root: Path, **env: st
     }
 
 
-class Gunicorn:
+class Gunicorn(Part):
     """gunicorn with the production settings, on a free port, against `database` (a DATABASE_URL)."""
 
     def __init__(self, database: str, *, static_root: Path, workers: int = 2, **env: str):
@@ -101,7 +152,10 @@ class Gunicorn:
         self.workers = workers
         self.env = production_env(database, site_url=self.url, static_root=static_root, **env)
         self.log_path = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
-        self.process = None
+
+    @property
+    def name(self) -> str:
+        return f"gunicorn :{self.port}"
 
     def start(self) -> "Gunicorn":
         command = [
@@ -117,7 +171,7 @@ class Gunicorn:
             "60",
         ]
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
+            self.spawn(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
         wait_until_listening(self.port, self.process, self.log_path)
         return self
 
@@ -126,8 +180,7 @@ class Gunicorn:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
+        self.end()
         self.log_path.unlink(missing_ok=True)
 
     def __enter__(self):
@@ -137,23 +190,22 @@ class Gunicorn:
         self.stop()
 
 
-class TaskWorker:
+class TaskWorker(Part):
     """`manage.py run_worker` with the production settings against `database`, as deployed (ops/worker.py)."""
 
     def __init__(self, database: str, **env: str):
         self.env = production_env(database, site_url="http://127.0.0.1", static_root=Path(tempfile.gettempdir()), **env)
         self.log_path = Path(tempfile.mkstemp(prefix="worker-", suffix=".log")[1])
-        self.process = None
+
+    @property
+    def name(self) -> str:
+        return f"task worker ({self.log_path})"
 
     def start(self) -> "TaskWorker":
         command = [sys.executable, "manage.py", "run_worker", "--no-startup-delay", "--interval", "0.1"]
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
+            self.spawn(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
         return self
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
     @property
     def log(self) -> str:
@@ -165,8 +217,7 @@ class TaskWorker:
         self.process.wait()
 
     def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
+        self.end()
         self.log_path.unlink(missing_ok=True)
 
 
@@ -231,7 +282,7 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 
 
-class Nginx:
+class Nginx(Part):
     """Debian's nginx running deploy/nginx/blog.conf, started in front of `upstreams` ("127.0.0.1:PORT" each)."""
 
     def __init__(self, *, static_root: Path, media_root: Path | None = None, port: int | None = None):
@@ -240,7 +291,10 @@ class Nginx:
         self.folder = Path(tempfile.mkdtemp(prefix="nginx-"))
         self.static_root, self.media_root = static_root, media_root or BASE_DIR / "media"
         self.upstreams: list[str] = []
-        self.process = None
+
+    @property
+    def name(self) -> str:
+        return f"nginx :{self.port}"
 
     def site_config(self) -> str:
         """deploy/nginx/blog.conf with this checkout's paths and the test's addresses in place of the examples."""
@@ -289,37 +343,42 @@ class Nginx:
             command[-1] = "daemon off; user root;"
         log_path = self.folder / "error.log"
         log_path.touch()
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log_path.open("ab"))
+        with log_path.open("ab") as log:
+            self.spawn(command, stdout=subprocess.DEVNULL, stderr=log)
         wait_until_listening(self.port, self.process, log_path)
         return self
 
+    def restart(self) -> None:
+        self.start(self.upstreams)
+
     def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process, signal.SIGQUIT)
+        self.end(signal.SIGQUIT)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class Redis:
+class Redis(Part):
     """Debian's redis-server on a free port, nothing written to disk; `url` is its REDIS_URL."""
 
     def __init__(self):
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.folder = Path(tempfile.mkdtemp(prefix="redis-"))
-        self.process = None
+
+    @property
+    def name(self) -> str:
+        return f"redis :{self.port}"
 
     def start(self) -> "Redis":
         command = [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(self.port)]
         command += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.folder)]
         log_path = self.folder / "redis.log"
-        self.process = subprocess.Popen([*command, "--logfile", str(log_path)], stdout=subprocess.DEVNULL)
+        self.spawn([*command, "--logfile", str(log_path)], stdout=subprocess.DEVNULL)
         log_path.touch()
         wait_until_listening(self.port, self.process, log_path)
         return self
 
     def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
+        self.end()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -331,12 +390,37 @@ class Stack:
     apps: list[Gunicorn]
     task_workers: list[TaskWorker]
     front: Nginx
+    _supervising: threading.Event = field(default_factory=threading.Event, repr=False)
+    _supervisor: threading.Thread | None = field(default=None, repr=False)
 
     @property
-    def processes(self) -> list:
+    def processes(self) -> list[Part]:
         return [self.redis, *self.apps, *self.task_workers, self.front]
 
+    def supervise(self, say: Callable[[str], None] = print, every: float = 1.0) -> None:
+        """From now until `stop()`, a part that dies is started again, as systemd's Restart=always does, and `say`
+        is told what happened. A part that fails to start is tried again `every` seconds later."""
+
+        def watch():
+            while not self._supervising.wait(every):
+                for part in self.processes:
+                    if part.alive:
+                        continue
+                    say(f"{part.name} ended ({how_it_ended(part.process.returncode)}); starting it again.")
+                    try:
+                        part.restart()
+                    except Exception as error:  # e.g. its port not free yet: the next round tries again
+                        say(f"{part.name} did not start: {error}")
+                    else:
+                        say(f"{part.name} is running again.")
+
+        self._supervisor = threading.Thread(target=watch, name="stack-supervisor", daemon=True)
+        self._supervisor.start()
+
     def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervising.set()
+            self._supervisor.join()
         for process in reversed(self.processes):
             process.stop()
 

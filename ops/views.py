@@ -7,7 +7,11 @@ from django.views.decorators.http import require_GET
 @require_GET
 @never_cache
 def health(request):
-    """For load balancers: 200 while the database answers, 503 when it does not. One query, no template."""
+    """For monitors: 200 while the database answers, 503 when it does not. One query, no template.
+
+    Not for taking app servers out of a load balancer: the database is every app server's, so its 503 would take
+    them all out (README, Health and logs).
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -1,11 +1,12 @@
 """What production does to the site, done to it: a worker killed mid-task, PostgreSQL stopped and started,
-Redis stopped, one of two app servers gone, a spam check whose task was lost.
+Redis stopped, one or every app server gone, a spam check whose task was lost, a comment erased while checked.
 
 Real processes throughout: `manage.py run_worker` and gunicorn with the production settings, Debian's
 PostgreSQL, Redis and nginx, the local Akismet.
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,8 +20,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from comments import pipeline
+from comments import erasure, pipeline
 from comments.forms import GuestCommentForm
 from comments.models import Comment, Reason, Status
 from tests.servers import GuestBrowser, PostgresCluster, TaskWorker, database_url
@@ -215,3 +217,107 @@ def test_with_one_app_server_gone_nginx_sends_readers_to_the_other(nginx, gunico
     assert states == [200] * 6
     assert posts == [302] * 4
     assert Comment.objects.count() == 4
+
+
+def test_with_every_app_server_gone_nginx_serves_its_copy_or_back_in_a_moment(nginx, gunicorn, post):
+    """No app server answers: a cached page is served from nginx's copy, anything else gets the site's static
+    "back in a moment" page (a 503 nginx answers itself), never nginx's bare 502."""
+    proxy = nginx()
+    app = gunicorn(SITE_URL=proxy.url, BEHIND_TLS_PROXY="true")
+    proxy.start([f"127.0.0.1:{app.port}"])
+    front = httpx.Client(base_url=proxy.url, timeout=30)
+    assert front.get(post.get_absolute_url()).status_code == 200
+
+    app.stop()
+    cached = front.get(post.get_absolute_url())
+    others = [front.get("/"), front.get(f"/comments/form-state/{post.pk}/"), front.post(f"/comments/post/{post.pk}/")]
+
+    assert cached.status_code == 200 and post.title in cached.text
+    for answer in others:
+        assert answer.status_code == 503, answer.request.url
+        assert "<h1>Back in a moment</h1>" in answer.text and "Bad Gateway" not in answer.text
+        assert answer.headers["retry-after"] == "10" and answer.headers["cache-control"] == "no-store"
+        assert "content-security-policy" not in answer.headers  # nginx's own answer, the app never saw it
+
+
+def test_with_postgresql_away_readers_get_the_cached_page_or_back_in_a_moment(own_postgres, nginx, gunicorn):
+    """PostgreSQL stopped behind two app servers: a cached page comes from nginx's copy, others are the site's 503
+    "back in a moment" (JSON for the form's state), not a 500 or nginx's 502; no app server is marked down for it,
+    so the first page asked for once the database is back is drawn afresh."""
+    post = own_postgres.post
+    proxy = nginx()
+    apps = [gunicorn(DATABASE_URL=own_postgres.url, SITE_URL=proxy.url, BEHIND_TLS_PROXY="true") for _ in range(2)]
+    proxy.start([f"127.0.0.1:{app.port}" for app in apps])
+    front = httpx.Client(base_url=proxy.url, timeout=30)
+    assert front.get(post.get_absolute_url()).status_code == 200
+
+    own_postgres.stop()
+    cached = [front.get(post.get_absolute_url()) for _ in range(3)]
+    pages = [front.get(path) for path in ("/", "/2026/", "/search/?q=restart")]
+    state = front.get(f"/comments/form-state/{post.pk}/", headers={"Accept": "application/json"})
+    own_postgres.start()
+    after = front.get("/")
+
+    assert all(answer.status_code == 200 and "Restart" in answer.text for answer in cached)
+    for page in pages:
+        assert page.status_code == 503, page.request.url
+        assert "<h1>Back in a moment</h1>" in page.text and page.headers["retry-after"] == "10"
+        assert "content-security-policy" in page.headers  # the site's answer, passed on by nginx
+    assert state.status_code == 503 and state.headers["content-type"] == "application/json"
+    assert "try again in a moment" in state.json()["error"]
+    assert after.status_code == 200 and "Restart" in after.text
+    logs = apps[0].log + apps[1].log
+    assert "The database cannot be reached; answering 503" in logs
+    assert "Traceback" not in logs and "Internal Server Error" not in logs
+
+
+def test_with_redis_stopped_readers_still_comment_and_ask_for_their_data(gunicorn, redis_server, post):
+    """Redis gone: the form's state, a comment and a "your data" request all go through, not refused as over a limit
+    (the limits are counted in Redis), and the log says so once a minute."""
+    site = gunicorn(REDIS_URL=redis_server.url, COMMENTS_MIN_SECONDS="0")
+    redis_server.stop()
+    with GuestBrowser(site.url) as reader:
+        states = [reader.http.get(f"/comments/form-state/{post.pk}/").status_code for _ in range(3)]
+        posted = reader.post_comment(post, comment="Written while Redis is away.")
+        form = reader.http.get("/privacy/your-data/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        asked = reader.http.post(
+            "/privacy/your-data/",
+            data={"csrfmiddlewaretoken": token, "email": "real.reader@example.net"},
+            headers={"Origin": site.url},
+        )
+
+    assert states == [200] * 3
+    assert posted.status_code == 302 and Comment.objects.filter(body="Written while Redis is away.").exists()
+    assert asked.status_code == 200 and "Check your inbox" in asked.text
+    assert 1 <= site.log.count("serving without it, abuse limits not counted") <= 2  # once a minute per process
+
+
+def test_a_comment_deleted_before_its_check_runs_leaves_nothing_to_check(run_tasks, post, settings):
+    """A comment erased (deleted) between its posting and its spam check: the check ends well, "nothing to check"."""
+    settings.COMMENTS_MIN_SECONDS = 0
+    comment = submitted_comment(post)
+    erasure.delete(comment)
+
+    [result] = run_tasks()
+
+    assert (result.status, result.return_value) == ("SUCCESSFUL", pipeline.NOTHING_TO_CHECK)
+
+
+def test_a_comment_deleted_while_akismet_is_asked_leaves_nothing_to_check(workers, akismet_fake, post, settings):
+    """A comment erased while the worker waits for Akismet's answer: the task ends well, "nothing to check", and no
+    traceback is stored or logged."""
+    settings.COMMENTS_MIN_SECONDS = 0
+    comment = submitted_comment(post)
+    akismet_fake.hold()
+    worker = workers(AKISMET_API_URL=akismet_fake.url, AKISMET_API_KEY=akismet_fake.key, AKISMET_TIMEOUT="60")
+    assert eventually(lambda: len(akismet_fake.checks) == 1, seconds=30), worker.log
+
+    erasure.delete(comment)
+    akismet_fake.release()
+    finished = eventually(lambda: DBTaskResult.objects.filter(finished_at__isnull=False).first(), seconds=30)
+
+    assert finished is not None, worker.log
+    assert (finished.status, finished.return_value, finished.traceback) == ("SUCCESSFUL", pipeline.NOTHING_TO_CHECK, "")
+    assert "outcome=successful" in worker.log and "Traceback" not in worker.log
+    assert not Comment.objects.filter(pk=comment.pk).exists()

@@ -455,20 +455,26 @@ def test_two_hundred_comments_survive_an_akismet_outage(settings, akismet_fake, 
     assert set(Counter(events.values_list("comment_id", flat=True)).values()) == {3}
 
 
+LOOPBACK = ["127.0.0.1", "::1"]
+
+
 @pytest.mark.parametrize(
-    ("proxies", "remote", "forwarded", "expected"),
+    ("trusted", "remote", "forwarded", "expected"),
     [
-        (0, "203.0.113.9", "198.51.100.1", "203.0.113.9"),
-        (1, "127.0.0.1", "198.51.100.1", "198.51.100.1"),
-        (1, "127.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),
-        (2, "127.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2", "198.51.100.1"),
-        (1, "127.0.0.1", "", "127.0.0.1"),
-        (1, "127.0.0.1", "not-an-ip", None),
+        (LOOPBACK, "203.0.113.9", "198.51.100.1", "203.0.113.9"),
+        (LOOPBACK, "127.0.0.2", "198.51.100.1", "127.0.0.2"),
+        (LOOPBACK, "127.0.0.1", "198.51.100.1", "198.51.100.1"),
+        (LOOPBACK, "::1", "2001:db8::5", "2001:db8::5"),
+        (LOOPBACK, "127.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),
+        (["127.0.0.1", "10.0.0.0/8"], "127.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2", "198.51.100.1"),
+        (LOOPBACK, "127.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2", "10.0.0.2"),
+        (LOOPBACK, "127.0.0.1", "", "127.0.0.1"),
+        (LOOPBACK, "127.0.0.1", "not-an-ip", None),
     ],
 )
-def test_the_readers_address_comes_from_our_own_proxies_only(settings, proxies, remote, forwarded, expected):
-    """Behind TRUSTED_PROXIES proxies the address is read from X-Forwarded-For, never from a hop the client wrote."""
-    settings.TRUSTED_PROXIES = proxies
+def test_the_readers_address_comes_from_our_own_proxies_only(settings, trusted, remote, forwarded, expected):
+    """X-Forwarded-For is believed from TRUSTED_PROXY_ADDRESSES only, read from the right past our own proxies."""
+    settings.TRUSTED_PROXY_ADDRESSES = trusted
     meta = {"REMOTE_ADDR": remote, "HTTP_X_FORWARDED_FOR": forwarded}
     assert pipeline.client_ip(meta) == expected
 

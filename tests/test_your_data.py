@@ -355,8 +355,8 @@ def test_a_replayed_link_finds_nothing_left_to_show_or_erase(client, smtp_server
 
 def test_a_flood_from_one_network_is_refused_and_one_address_gets_few_links(settings, smtp_server, run_tasks):
     """Past PRIVACY_RATE_REQUESTS an IP address gets 429s; past PRIVACY_LINKS_PER_ADDRESS the same answer, no mail."""
-    settings.PRIVACY_RATE_REQUESTS = ["5/h", "100/h"]
-    settings.PRIVACY_LINKS_PER_ADDRESS = "3/h"
+    settings.PRIVACY_RATE_REQUESTS = ["5/d", "100/d"]  # a day: no window ends inside the test
+    settings.PRIVACY_LINKS_PER_ADDRESS = "3/d"
 
     from_one_ip = [ask_for_link(Client(), f"flood{n}@example.org", ip="203.0.113.9").status_code for n in range(8)]
     at_one_address = [ask_for_link(Client(), EMAIL, ip=f"192.0.2.{n}").status_code for n in range(1, 7)]

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 SITE_ID = 1
 
 MIDDLEWARE = [
+    "ops.middleware.ForwardedHeadersMiddleware",  # first: X-Forwarded-* only from TRUSTED_PROXY_ADDRESSES
+    "ops.middleware.DatabaseAwayMiddleware",  # the database away: 503 "back in a moment", not a 500
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -200,6 +202,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The addresses (or networks, 10.0.0.0/8) of the proxies in front of the app servers (nginx, a load balancer):
+# only a request that comes from one of them has its X-Forwarded-For and X-Forwarded-Proto believed
+# (ops/middleware.py, comments.pipeline.client_ip). Anyone else reaching gunicorn is who they connect from.
+TRUSTED_PROXY_ADDRESSES = env.list("TRUSTED_PROXY_ADDRESSES", default=["127.0.0.1", "::1"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 URLIZE_ASSUME_HTTPS = True  # bare domains in comments become https:// links (Django 7's default)
@@ -208,10 +214,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
-    "filters": {"cache_unavailable": {"()": "config.logfilters.CacheUnavailable"}},
+    "filters": {
+        "cache_unavailable": {"()": "config.logfilters.CacheUnavailable"},
+        "once_a_minute": {"()": "config.logfilters.OnceAMinute"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "cache": {"filters": ["cache_unavailable"]},
+        "ops.middleware": {"filters": ["once_a_minute"]},  # the database away: said once a minute, not per request
         "django.tasks": {"level": "WARNING"},  # the worker writes one line per task itself (ops/worker.py)
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
@@ -236,6 +246,9 @@ COMMENTS_HONEYPOT_FIELD = "address2"
 # captcha pictures (each stores a captcha), and comment posts.
 COMMENTS_RATE_FORM_STATE = env.list("COMMENTS_RATE_FORM_STATE", default=["30/m", "300/m"])
 COMMENTS_RATE_POSTS = env.list("COMMENTS_RATE_POSTS", default=["10/m", "60/m"])
+# The limits are counted in the cache: with Redis away nothing is counted and every request passes (rather than
+# every one refused), and the log says once a minute that the cache cannot be reached (config/logfilters.py).
+RATELIMIT_FAIL_OPEN = True
 
 # Comment emails (comments/notifications.py). No moderator addresses: every active staff user who
 # may change comments is told of a held comment. Moderation links in the emails expire (seconds).
@@ -350,19 +363,15 @@ FRONT_CACHE_SECONDS = env.int("FRONT_CACHE_SECONDS", default=1)
 FRONT_CACHE_STALE_SECONDS = env.int("FRONT_CACHE_STALE_SECONDS", default=30)
 FRONT_CACHE_PURGE_URLS = env.list("FRONT_CACHE_PURGE_URLS", default=[])
 
-# The admin's login is locked for an address, and for a username from that address, after
-# ADMIN_LOGIN_FAILURES wrong passwords, for ADMIN_LOCKOUT_MINUTES (django-axes, counted in the database).
+# The admin's login is locked for an address, and for a username from any address, after ADMIN_LOGIN_FAILURES
+# wrong passwords, for ADMIN_LOCKOUT_MINUTES (django-axes, counted in the database): guessing from many addresses
+# locks the account too. The way back in sooner: `manage.py axes_reset_username NAME` (templates/admin/locked_out.html).
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "comments.limits.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_VERBOSE = False  # no banner from every process that starts
-
-# How many reverse proxies (nginx, a load balancer) stand in front of the site and append to
-# X-Forwarded-For; 0 means readers connect directly and REMOTE_ADDR is their address.
-# Behind the TLS proxy of the documented deployment (deploy/nginx/blog.conf) that is one.
-TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0)

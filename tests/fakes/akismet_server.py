@@ -16,7 +16,8 @@ It answers what the `akismet` package (25.10.x) asks, the way rest.akismet.com d
 - "invalid-key": every call answers "invalid" (as does any call with a key other than `key`).
 
 `latency` (seconds, 0 by default) is waited before every comment-check and submit answer, in
-every mode: Akismet's own answer time, for the benchmarks (bench/stack_load.py).
+every mode: Akismet's own answer time, for the benchmarks (bench/stack_load.py). `hold()` keeps
+every comment-check waiting for its answer until `release()`: a check caught in the middle.
 
 Key verification keeps answering "valid" in "error" and "timeout", so those modes reach
 comment-check: they stand for Akismet failing to check, which is what the retries are for.
@@ -92,6 +93,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fake.latency:
             fake._stopping.wait(fake.latency)
+        if request.endpoint == "comment-check":
+            fake._released.wait()
         if mode == "invalid-key" or request.get("api_key") != fake.key:
             self._send(HTTPStatus.OK, "invalid", {"X-akismet-debug-help": "Empty or invalid API key"})
             return
@@ -147,6 +150,8 @@ class FakeAkismet:
         self._requests: list[AkismetRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._released = threading.Event()
+        self._released.set()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -180,6 +185,13 @@ class FakeAkismet:
         """The comment-check requests."""
         return self.requests_to("comment-check")
 
+    def hold(self):
+        """From now on every comment-check waits, unanswered, until `release()`."""
+        self._released.clear()
+
+    def release(self):
+        self._released.set()
+
     def clear(self):
         with self._lock:
             self._requests.clear()
@@ -199,6 +211,7 @@ class FakeAkismet:
 
     def stop(self):
         self._stopping.set()  # Wakes handlers sleeping in "timeout" mode.
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
