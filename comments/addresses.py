@@ -8,11 +8,11 @@ address. `email_key(address)` is that normalisation, and every comparison of add
 UPPER()/LOWER() or Python's lower()/casefold(), which fold letters outside ASCII into ASCII ones.
 
 The key is the address split at its last "@":
-- the domain as IDNA maps it (UTS #46, non-transitional, as the `idna` package and today's mail clients
-  and registries read it), in its ASCII form: `Mail.Example`, `ＭＡＩＬ.example` and `mail。example` are
-  `mail.example`, and `maıl.example` is `xn--mal-kua.example`. The mapping is what decides where mail
-  goes, so spellings it maps to one domain are one domain. A domain IDNA refuses (an IP literal, an
-  underscore) keeps its spelling, lower-cased in ASCII only;
+- the domain in ASCII, lower-cased in ASCII only, as DNS compares names (an A-label `xn--...` too);
+  a domain written with other characters as IDNA maps it to ASCII (UTS #46, non-transitional, as the
+  `idna` package and today's mail clients and registries read it): `ＭＡＩＬ.example` and `mail。example`
+  are `mail.example`, and `maıl.example` is `xn--mal-kua.example`. The mapping is what decides where
+  mail goes, so spellings it maps to one domain are one domain. One IDNA refuses keeps its spelling;
 - the part before the "@" lower-cased in ASCII only, every other character exactly as written: mail
   servers ignore case in practice, but only ASCII case is the same everywhere.
 
@@ -26,9 +26,16 @@ Django's EmailValidator lets them into the part before the "@"):
   there); in the local part it stays itself: never `s`;
 - `K` (Kelvin sign): IDNA maps it to `k`, as `ſ` to `s`; in the local part it stays itself: never `k`.
 
+Why UTS #46 rather than Python's own codec (IDNA 2003), which Django's mailer uses: IDNA 2003 folds `ß`
+to `ss` and `ς` to `σ` and drops joiners, merging domains that registries now keep apart (`straße.de` is
+`xn--strae-oqa.de`, not `strasse.de`), and accepts symbols IDNA 2008 forbids. A key finer than delivery
+only splits one person's data in two; a coarser one would show one person another's. Where the two read
+a domain differently, the forms refuse it and name its xn-- form, which both read alike.
+
 `validate_address` is what the forms accept from a stranger: an address the site can key and mail, with
-no control character, a plain-ASCII local part (Django's SMTP backend cannot send to any other) and a
-domain that IDNA reads and that Django's mailer (IDNA 2003, Python's codec) sends to the same place.
+no control character, a plain-ASCII local part (Django's SMTP backend cannot send to any other), a domain
+name (not an IP address) and, written in Unicode, one that IDNA reads and that Django's mailer (IDNA 2003,
+Python's codec) sends to the same place.
 
 `matching(queryset, field, address)`: for tables the site cannot add a key column to (allauth's email
 addresses, accounts, admin login attempts), the rows whose `field` has `address`'s key, narrowed in SQL
@@ -59,10 +66,12 @@ def email_key(address: str) -> str:
 
 
 def _domain_key(domain: str) -> str:
-    try:
-        return idna.encode(domain, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        return domain.translate(ASCII_LOWER)
+    if not domain.isascii():
+        try:
+            return idna.encode(domain, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            pass  # not a name mail can go to: kept as written
+    return domain.translate(ASCII_LOWER)
 
 
 def same_address(first: str, second: str) -> bool:
@@ -81,6 +90,10 @@ def validate_address(address: str) -> None:
             "Write the part before the @ in plain ASCII: this site cannot send mail to other characters.",
             code="local-part",
         )
+    if domain.startswith("["):
+        raise ValidationError("Write a domain name after the @, not an IP address.", code="domain-literal")
+    if domain.isascii():
+        return
     try:
         ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):
