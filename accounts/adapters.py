@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from blog.models import Post
 from comments import drafts
+from comments.addresses import validate_address
 
 FROM_COMMENT_FORM = "comment-form"  # what views.comment_login puts in allauth's state["data"]
 
@@ -30,6 +31,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def clean_email(self, email):
+        """The address a reader gives (X gives none) is one the site can mail and tell from others, as the form's."""
+        if email:
+            validate_address(email)
+        return super().clean_email(email)
 
     def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
         if message_template in self.QUIET_MESSAGES:

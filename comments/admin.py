@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from blog.models import Post
 
 from . import akismet, moderation
+from .forms import PlainTextField
 from .models import Comment, CommentEvent, Reason, Status
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
 from .templatetags.moderation_queue import remember_pending_count
@@ -123,7 +124,7 @@ class CommentEventInline(ReadOnlyRecordsMixin, admin.TabularInline):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(
+    body = PlainTextField(
         label="Reply as yourself",
         max_length=Comment._meta.get_field("body").max_length,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),

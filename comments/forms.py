@@ -8,9 +8,11 @@ implausibly fast is let through but flagged (`sent_too_fast`) so the pipeline ho
 A hidden honeypot field is kept, not refused: a filled one marks the comment as spam.
 The two "Notify me" boxes (WordPress.com's wording and field names) only say what the reader
 asked to follow; the pipeline passes that on (signals.follow_requested).
+A control character in any field refuses the form, saying so (only the comment may hold line
+breaks and tabs), and the email must be one the site can mail and tell from others
+(addresses.validate_address).
 """
 
-import re
 import time
 
 from captcha.fields import CaptchaField
@@ -21,11 +23,11 @@ from django.core import signing
 from django.utils import timezone
 
 from . import rules
+from .addresses import validate_address
 from .commenters import commenter
-from .models import Comment
+from .models import LINE_BREAKS_AND_TABS, Comment, NoControlCharacters
 
 TIMESTAMP_SALT = "comments.form-timestamp"
-CONTROL_CHARACTERS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def size(field: str) -> int:
@@ -39,22 +41,36 @@ def issue_timestamp(post) -> str:
 
 
 class PlainTextField(forms.CharField):
-    """Text with control characters removed (NUL is refused by Django with a clear message)."""
+    """Text that may hold line breaks and tabs, and no other control character; line ends become "\\n"."""
+
+    default_validators = [NoControlCharacters(allowed=LINE_BREAKS_AND_TABS)]
 
     def to_python(self, value):
         value = super().to_python(value)
-        return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n")) if value else value
+        return value.replace("\r\n", "\n") if value else value
 
 
-class SingleLineField(PlainTextField):
-    """A name: one line, so it cannot write lines of its own into an email; line breaks and tabs become spaces."""
+class SingleLineField(forms.CharField):
+    """A name: one line, so it cannot write lines of its own into an email; no control character, not even a tab.
 
-    def to_python(self, value):
-        value = super().to_python(value)
+    Runs of spaces become one.
+    """
+
+    default_validators = [NoControlCharacters()]
+
+    def clean(self, value):
+        value = super().clean(value)
         return " ".join(value.split()) if value else value
 
 
+class EmailAddressField(forms.EmailField):
+    """An address the site can mail and tell from others' (addresses.validate_address)."""
+
+    default_validators = [validate_address]
+
+
 class HttpUrlField(forms.URLField):
+    default_validators = [*forms.URLField.default_validators, NoControlCharacters()]
     default_error_messages = {"invalid": "Enter a website address starting with http:// or https://."}
 
     def __init__(self, **kwargs):
@@ -164,7 +180,7 @@ class CaptchaWithExpiry(CaptchaField):
 class GuestCommentForm(CommentForm):
     """For readers who are not logged in: their details and a captcha."""
 
-    email = forms.EmailField(max_length=size("author_email"), help_text="Your email address will not be published.")
+    email = EmailAddressField(max_length=size("author_email"), help_text="Your email address will not be published.")
     name = SingleLineField(max_length=size("author_name"))
     url = HttpUrlField(label="Website", max_length=size("author_url"), required=False)
     remember = forms.BooleanField(

@@ -3,16 +3,24 @@
 A comment's status is one field (`Comment.Status`); `reason` says why it is where it is
 (a rule, Akismet's verdict, Akismet being unreachable, a moderator). Only the pipeline (at
 intake) and `moderation.change_status` write them, and every change writes a `CommentEvent`.
+
+A comment's author is found by `author_email_key` (addresses.email_key of `author_email`), which
+`save()` and `bulk_create()` store with it, never by comparing the addresses themselves.
 """
 
 import math
+import unicodedata
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
 from blog.markup import render_comment
 from blog.models import Post
+
+from .addresses import KEY_LENGTH, email_key, validate_address
 
 
 class Status(models.TextChoices):
@@ -64,7 +72,37 @@ class Actor(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+@deconstructible
+class NoControlCharacters:
+    """Refuses text holding a control character (Unicode's Cc: C0, DEL, C1) other than those `allowed`.
+
+    They carry no text, and some break what the text goes into: an email's lines, an XML export.
+    """
+
+    message = "Control characters are not allowed."
+
+    def __init__(self, allowed: str = ""):
+        self.allowed = allowed
+
+    def __call__(self, value) -> None:
+        if any(unicodedata.category(c) == "Cc" and c not in self.allowed for c in str(value)):
+            raise ValidationError(self.message, code="control")
+
+    def __eq__(self, other):
+        return isinstance(other, NoControlCharacters) and self.allowed == other.allowed
+
+
+LINE_BREAKS_AND_TABS = "\t\n\r"
+
+
 class CommentQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Comments stored in bulk (an import) get their email key, as `Comment.save` gives it."""
+        objs = list(objs)
+        for comment in objs:
+            comment.author_email_key = email_key(comment.author_email)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def approved(self):
         return self.filter(status=Status.APPROVED)
 
@@ -97,8 +135,8 @@ class CommentQuerySet(models.QuerySet):
         return self.select_related("user").order_by("created_at", "pk")
 
     def written_by(self, email: str, users=()):
-        """Every comment, in any status, written with `email` (in any case) or from one of the `users` accounts."""
-        mine = models.Q(author_email__iexact=email) if email else models.Q(pk__in=[])
+        """Every comment, in any status, written with `email` (any spelling of it) or from one of the `users`."""
+        mine = models.Q(author_email_key=email_key(email)) if email else models.Q(pk__in=[])
         return self.filter(mine | models.Q(user__in=users))
 
 
@@ -130,12 +168,27 @@ class Comment(models.Model):
         related_name="comments",
         help_text="The account the comment was posted with, if the author was logged in.",
     )
-    author_name = models.CharField("name", max_length=245)
+    author_name = models.CharField("name", max_length=245, validators=[NoControlCharacters()])
     author_email = models.EmailField(
-        "email", max_length=100, blank=True, help_text="Never shown on the site; empty once its author erased it."
+        "email",
+        max_length=100,
+        blank=True,
+        validators=[validate_address],
+        help_text="Never shown on the site; empty once its author erased it.",
     )
-    author_url = models.URLField("website", max_length=200, blank=True)
-    body = models.TextField("comment", max_length=65525, help_text="As the author wrote it (plain text).")
+    author_email_key = models.CharField(
+        max_length=KEY_LENGTH,
+        blank=True,
+        editable=False,
+        help_text="The email as addresses.email_key reads it: what finds the author's other comments.",
+    )
+    author_url = models.URLField("website", max_length=200, blank=True, validators=[NoControlCharacters()])
+    body = models.TextField(
+        "comment",
+        max_length=65525,
+        validators=[NoControlCharacters(allowed=LINE_BREAKS_AND_TABS)],
+        help_text="As the author wrote it (plain text).",
+    )
     body_html = models.TextField(editable=False, default="")
 
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING, db_index=True)
@@ -180,6 +233,7 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["post", "status", "created_at"]),
             models.Index(fields=["post", "status", "depth", "created_at"], name="comments_thread_roots"),
+            models.Index(fields=["author_email_key", "status"], name="comments_author_key"),
         ]
 
     def __str__(self):
@@ -191,7 +245,13 @@ class Comment(models.Model):
     _status_when_loaded = None
 
     def save(self, *args, touch_post=True, **kwargs):
-        """`touch_post=False`: the caller calls `touched_post()` itself, last in its transaction."""
+        """`touch_post=False`: the caller calls `touched_post()` itself, last in its transaction.
+
+        The email's key is stored with the email, whichever fields are saved.
+        """
+        self.author_email_key = email_key(self.author_email)
+        if kwargs.get("update_fields") is not None and "author_email" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "author_email_key"}
         super().save(*args, **kwargs)
         if touch_post:
             self.touched_post()

@@ -29,6 +29,7 @@ from django.urls import reverse
 from blog.site import absolute_url
 
 from . import mail
+from .addresses import email_key, same_address
 from .links import ACTIONS, lifetime_in_words, moderation_link
 from .models import Comment, Status
 from .moderators import may_moderate, moderators
@@ -67,15 +68,15 @@ def _on_the_team(user) -> bool:
 
 
 def _written_by(comment, user) -> bool:
-    return comment.user_id == user.pk or comment.author_email.casefold() == user.email.casefold()
+    return comment.user_id == user.pk or same_address(comment.author_email, user.email)
 
 
 def held_recipients(comment) -> list[Recipient]:
     """Who hears of a held comment: one entry per address, with the account it belongs to if any."""
     staff = list(moderators().exclude(email=""))
     if settings.COMMENTS_MODERATOR_EMAILS:
-        accounts = {user.email.casefold(): user.pk for user in staff}
-        recipients = [Recipient(email, accounts.get(email.casefold())) for email in settings.COMMENTS_MODERATOR_EMAILS]
+        accounts = {email_key(user.email): user.pk for user in staff}
+        recipients = [Recipient(email, accounts.get(email_key(email))) for email in settings.COMMENTS_MODERATOR_EMAILS]
     else:
         recipients = [Recipient(user.email, user.pk) for user in staff]
     author = comment.post.author
@@ -83,7 +84,7 @@ def held_recipients(comment) -> list[Recipient]:
         recipients.append(Recipient(author.email, author.pk))
     unique = {}
     for recipient in recipients:
-        unique.setdefault(recipient.email.casefold(), recipient)
+        unique.setdefault(email_key(recipient.email), recipient)
     return list(unique.values())
 
 

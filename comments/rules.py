@@ -8,7 +8,9 @@ Two kinds:
   everything (option), moderation words, too many links, then auto-approve an author who
   already has an approved comment. A verdict is final only once Akismet has said "not spam".
 
-All thresholds come from settings (see config/settings/base.py, COMMENTS_*).
+All thresholds come from settings (see config/settings/base.py, COMMENTS_*). A sender's email is
+compared by its key (addresses.email_key), so `X@Mail.Example` is `x@mail.example`, and the same
+spelled with a dotless i is someone else.
 """
 
 import re
@@ -18,6 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from .addresses import email_key
 from .models import Comment, Reason, Status
 
 # A written link counts once, whatever its text; a bare address is a link too. No part of the
@@ -34,7 +37,7 @@ def refusal(comment: Comment) -> str | None:
     It reads what is stored, so the caller holds `sender_locks(comment)` until the comment is
     saved: two requests from one sender must not both pass before either is stored.
     """
-    same_author = Q(author_email__iexact=comment.author_email) if comment.author_email else Q(pk__in=[])
+    same_author = Q(author_email_key=email_key(comment.author_email)) if comment.author_email else Q(pk__in=[])
     if comment.user_id:
         same_author |= Q(user_id=comment.user_id)
     earlier = Comment.objects.exclude(status=Status.TRASH)
@@ -51,7 +54,7 @@ def refusal(comment: Comment) -> str | None:
 
 def sender_locks(comment: Comment) -> list[str]:
     """Lock names for everything `refusal` knows a sender by: email, account and address."""
-    names = [f"comments.sender.email:{comment.author_email.casefold()}"] if comment.author_email else []
+    names = [f"comments.sender.email:{email_key(comment.author_email)}"] if comment.author_email else []
     if comment.user_id:
         names.append(f"comments.sender.user:{comment.user_id}")
     if comment.ip_address:
@@ -73,13 +76,17 @@ def _searchable_text(comment: Comment) -> str:
 
 
 def has_known_author(comment: Comment) -> bool:
-    """True when the same person (account, or name and email) has an approved comment."""
-    same_person = Q(pk__in=[])  # An account without an email is known by the account alone.
-    if comment.author_email:
-        same_person = Q(author_email__iexact=comment.author_email, author_name=comment.author_name)
-    if comment.user_id:
-        same_person |= Q(user_id=comment.user_id)
-    return Comment.objects.approved().filter(same_person).exists()
+    """True when the same person (account, or name and email) has an approved comment.
+
+    An account without an email is known by the account alone. Each question is one query that an index answers
+    (the account's; the email key's and status), however many comments are approved.
+    """
+    approved = Comment.objects.approved()
+    if comment.user_id and approved.filter(user_id=comment.user_id).exists():
+        return True
+    if not comment.author_email:
+        return False
+    return approved.filter(author_email_key=email_key(comment.author_email), author_name=comment.author_name).exists()
 
 
 def verdict(comment: Comment) -> tuple[Status, Reason]:

@@ -1,6 +1,8 @@
 """What the site holds under an email address, as its owner sees it, downloads it, or has it erased.
 
-`holdings(email)` gathers it:
+`holdings(email)` gathers it, finding the address under any spelling of it that reaches the same
+mailbox and under no other (comments' addresses.email_key: `X@Mail.Example` is `x@mail.example`,
+the same with a dotless i is not):
 - every comment written with the address, in any status, and every comment posted from an
   account linked to it (comments/);
 - the address's subscriptions, and whether it asked for no email at all (subscriptions/);
@@ -49,6 +51,7 @@ from django_tasks_db.models import DBTaskResult
 
 from blog.site import absolute_url
 from comments import erasure
+from comments.addresses import matching
 from comments.models import Comment, Status
 from subscriptions import actions as subscription_actions
 from subscriptions.models import Address
@@ -95,9 +98,10 @@ def holdings(email: str) -> Holdings:
 
 def linked_accounts(email: str):
     """Readers' accounts (never staff) whose email, or one of whose allauth email addresses, is `email`."""
-    listed = EmailAddress.objects.filter(email__iexact=email).values("user_id")
-    users = get_user_model().objects.filter(Q(email__iexact=email) | Q(pk__in=listed))
-    return users.filter(is_staff=False, is_superuser=False).order_by("pk")
+    users = get_user_model().objects.all()
+    ids = {user.pk for user in matching(users, "email", email)}
+    ids |= {listed.user_id for listed in matching(EmailAddress.objects.all(), "email", email)}
+    return users.filter(pk__in=ids, is_staff=False, is_superuser=False).order_by("pk")
 
 
 @dataclass(frozen=True)
@@ -278,11 +282,10 @@ def _forget_accounts(accounts: list) -> None:
 
 
 def _forget_admin_login_attempts(usernames: list[str]) -> None:
-    named = Q()
-    for username in usernames:
-        named |= Q(username__iexact=username)
+    """Delete django-axes's records of these usernames, in ASCII case or as another spelling of the address."""
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
-        model.objects.filter(named).delete()
+        named = {row.pk for username in usernames for row in matching(model.objects.all(), "username", username)}
+        model.objects.filter(pk__in=named).delete()
 
 
 def _forget_tasks_naming(email: str) -> int:
@@ -292,9 +295,8 @@ def _forget_tasks_naming(email: str) -> int:
     for text in {email, escaped}:
         for field in ("args_kwargs", "return_value", "traceback"):
             candidates |= Q(**{f"{field}__icontains": text})
-    exactly = re.compile(
-        "|".join(rf"(?<![\w.+-]){re.escape(text)}(?![\w.-])" for text in {email, escaped}), re.IGNORECASE
-    )
+    # Case-insensitive in ASCII only ((?ai:...)): an address with a dotless i must not find rows naming one with an i.
+    exactly = re.compile("|".join(rf"(?<![\w.+-])(?ai:{re.escape(text)})(?![\w.-])" for text in {email, escaped}))
     naming = [
         result.pk
         for result in DBTaskResult.objects.filter(candidates).exclude(status=TaskResultStatus.RUNNING)

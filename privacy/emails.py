@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django_ratelimit.core import is_ratelimited
 
 from comments import mail
+from comments.addresses import email_key
 from comments.links import lifetime_in_words
 from comments.notifications import data_page_url
 from subscriptions.models import Address
@@ -25,7 +26,7 @@ def ask_for_link(request, email: str) -> bool:
     """Queue the data link to `email`, unless it has had its share of links lately; True when queued."""
     rate = settings.PRIVACY_LINKS_PER_ADDRESS
     if is_ratelimited(
-        request, group="privacy.links", key=lambda group, request: email.casefold(), rate=rate, increment=True
+        request, group="privacy.links", key=lambda group, request: email_key(email), rate=rate, increment=True
     ):
         return False
     mail.send_later(compose_data_link, email)

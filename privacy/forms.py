@@ -2,11 +2,13 @@
 
 from django import forms
 
+from comments.forms import EmailAddressField
+
 KEEP, DELETE = "anonymize", "delete"
 
 
 class LinkRequestForm(forms.Form):
-    email = forms.EmailField(label="Your email address", max_length=254)
+    email = EmailAddressField(label="Your email address", max_length=254)
 
 
 class EraseForm(forms.Form):

@@ -73,7 +73,7 @@ def build(
 
 
 def _same_person(comment, address: Address) -> bool:
-    return comment is not None and comment.author_email.casefold() == address.email.casefold()
+    return comment is not None and bool(comment.author_email) and comment.author_email_key == address.email_key
 
 
 def _told(comment) -> dict:

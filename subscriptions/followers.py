@@ -52,7 +52,7 @@ def tell_followers(comment_id: int) -> str:
         Subscription.objects.confirmed()
         .reaching()
         .to_comments_on(comment.post)
-        .exclude(address__email__iexact=comment.author_email)
+        .exclude(address__email_key=comment.author_email_key)
         .order_by("pk")
     )
     outcomes = [notify(subscription, comment) for subscription in followers]

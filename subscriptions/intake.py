@@ -28,6 +28,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from comments import locking, mail
+from comments.addresses import email_key, matching
 from comments.models import Status
 
 from . import actions, emails
@@ -55,9 +56,8 @@ def verified_by_provider(comment) -> bool:
     """Whether the comment's author is logged in with an account whose provider verified this address."""
     if comment.user_id is None:
         return False
-    return EmailAddress.objects.filter(
-        user_id=comment.user_id, email__iexact=comment.author_email, verified=True
-    ).exists()
+    verified = EmailAddress.objects.filter(user_id=comment.user_id, verified=True)
+    return bool(matching(verified, "email", comment.author_email))
 
 
 def request_follow(*, email, ip_address=None, post=None, new_posts=False, comment=None, verified=False) -> str:
@@ -65,7 +65,7 @@ def request_follow(*, email, ip_address=None, post=None, new_posts=False, commen
 
     Call it inside a transaction (the locks last until it ends).
     """
-    locking.hold(f"subscriptions.address.{email.casefold()}", f"subscriptions.ip.{ip_address}")
+    locking.hold(f"subscriptions.address.{email_key(email)}", f"subscriptions.ip.{ip_address}")
     forget_expired()
     address = Address.objects.for_email(email)
     if address.opted_out and not verified:

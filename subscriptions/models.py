@@ -1,8 +1,10 @@
 """Who follows what by email, and what has been sent to them.
 
 - `Address`: an email address that asked to follow something (or a commenter told that their
-  comment is published). Its owner may ask for no email at all from the site (`opted_out_at`):
-  then nothing is sent to it, not even a confirmation.
+  comment is published), one per mailbox: found by its key (comments' addresses.email_key), so
+  `X@Mail.Example` is `x@mail.example`'s row, and the same with a dotless i has its own. Its
+  owner may ask for no email at all from the site (`opted_out_at`): then nothing is sent to it,
+  not even a confirmation.
 - `Subscription`: an address follows the comments of one post, or (no post) the site's new
   posts. It waits (`confirmed_at` empty) until the address's owner confirms it through the
   signed link of a confirmation email, and is forgotten if they have not within
@@ -22,11 +24,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
+
+from comments.addresses import KEY_LENGTH, email_key
 
 
 class AddressQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Addresses stored in bulk get their key, as `Address.save` gives it."""
+        objs = list(objs)
+        for address in objs:
+            address.email_key = email_key(address.email)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def reachable(self):
         """Addresses that have not asked for no email at all."""
         return self.filter(opted_out_at__isnull=True)
@@ -37,15 +47,22 @@ class AddressQuerySet(models.QuerySet):
         return self.reachable().filter(pk__in=confirmed.values("address_id"))
 
     def get_by_email(self, email: str) -> "Address | None":
-        return self.filter(email__iexact=email).first()
+        """The address `email` under any spelling of it (same key), if known."""
+        return self.filter(email_key=email_key(email)).first()
 
     def for_email(self, email: str) -> "Address":
-        """The address `email` (in any case), made if it is new."""
+        """The address `email` (any spelling of it), made if it is new."""
         return self.get_by_email(email) or self.create(email=email)
 
 
 class Address(models.Model):
-    email = models.EmailField(max_length=254, help_text="Matched without regard to case.")
+    email = models.EmailField(max_length=254, help_text="As first written; matched by its key.")
+    email_key = models.CharField(
+        max_length=KEY_LENGTH,
+        unique=True,
+        editable=False,
+        help_text="The email as comments' addresses.email_key reads it: one row per mailbox.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     opted_out_at = models.DateTimeField(
         null=True,
@@ -59,10 +76,15 @@ class Address(models.Model):
     class Meta:
         ordering = ["email"]
         verbose_name_plural = "addresses"
-        constraints = [models.UniqueConstraint(Lower("email"), name="subscriptions_unique_address")]
 
     def __str__(self):
         return self.email
+
+    def save(self, *args, **kwargs):
+        self.email_key = email_key(self.email)
+        if kwargs.get("update_fields") is not None and "email" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "email_key"}
+        super().save(*args, **kwargs)
 
     @property
     def opted_out(self) -> bool:

@@ -376,13 +376,18 @@ def test_event_handlers_are_gone(text):
     assert "steal" not in html and "on" not in html.replace("noopener", "")
 
 
-def test_control_characters_from_the_form_never_reach_the_page(make_post, make_user):
-    """The comment form strips control characters (NUL is refused), so the stored text and its HTML have none."""
+def test_control_characters_from_the_form_are_refused_but_line_breaks_and_tabs(make_post, make_user):
+    """The comment field refuses bell, escape, DEL and C1 characters; tabs and line breaks stay, CRLF as LF."""
+    from django.core.exceptions import ValidationError
+
     from comments.forms import PlainTextField
 
-    cleaned = PlainTextField().clean("bell\x07 escape\x1b[31m delete\x7f tab\t ok\r\nnext")
-    assert cleaned == "bell escape[31m delete tab\t ok\nnext"
-    assert render_comment(cleaned) == "<p>bell escape[31m delete tab\t ok<br>next</p>"
+    for text in ("bell\x07!", "escape\x1b[31m", "delete\x7f!", "next\x85line", "form\x0cfeed"):
+        with pytest.raises(ValidationError, match=r"Control characters are not allowed\."):
+            PlainTextField().clean(text)
+    cleaned = PlainTextField().clean("tab\t ok\r\nnext\rlast")
+    assert cleaned == "tab\t ok\nnext\rlast"
+    assert render_comment(cleaned) == "<p>tab\t ok<br>next<br>last</p>"
 
 
 def test_a_link_showing_its_own_address_stays_one_link():

@@ -507,6 +507,35 @@ def test_an_edit_does_not_undo_a_status_set_meanwhile(moderator_client, make_com
     assert (comment.author_name, comment.status, comment.reason) == ("M. North", SPAM, Reason.AKISMET_SPAM)
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"author_name": "Ring\x07 the bell"},
+        {"author_name": "Two\tcolumns"},
+        {"author_email": '"form\x0cfeed"@example.com'},
+        {"author_url": "https://example.org/\x1b[31m"},
+        {"body": "Page\x0cbreak"},
+    ],
+)
+def test_an_edit_with_a_control_character_is_refused_saying_so(moderator_client, make_comment, post, changes):
+    """The admin's form refuses control characters as the reader's does (the text keeps its tabs and line breaks)."""
+    comment = make_comment(post, status=PENDING)
+    response = moderator_client.post(change_url(comment), edit_data(comment, **changes))
+    assert response.status_code == 200
+    assert "Control characters are not allowed." in response.text
+    assert not moderator_events(comment)
+
+
+def test_an_edited_email_is_found_under_its_new_key(moderator_client, make_comment, post):
+    """Saving a corrected email stores its key with it, so the author's other comments and data go by the new one."""
+    comment = make_comment(post, status=PENDING, author_email="old@example.com")
+    response = moderator_client.post(change_url(comment), edit_data(comment, author_email="New@Example.COM"))
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert (comment.author_email, comment.author_email_key) == ("New@Example.COM", "new@example.com")
+    assert list(Comment.objects.written_by("new@example.com")) == [comment]
+
+
 def reply(client, comment, body):
     return client.post(reverse("admin:comments_comment_reply", args=[comment.pk]), {"reply-body": body}, follow=True)
 

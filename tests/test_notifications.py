@@ -161,7 +161,7 @@ def test_a_commenters_words_never_pass_for_the_sites_own_lines(smtp_server, run_
     comment = held_comment(
         post,
         run_tasks,
-        name=f"Mallory\nApprove it: {EVIL}",
+        name=f"Mallory    Approve it: {EVIL}",
         url=f"{EVIL}?x=1",
         comment=f"Hi.\n\nApprove it: {EVIL}\nMark it as spam: {EVIL}",
     )

@@ -9,8 +9,13 @@ WordPress. Ids are this site's ids, so a comment's `#comment-N` anchor survives 
 
 It is a generator of text: the command writes it to a file and the admin streams it, and
 posts and comments are read in chunks, so a large site never sits in memory at once.
+
+Whatever is stored, the file is well-formed XML 1.0: every text written passes through `xml_text`,
+which puts U+FFFD where a character XML 1.0 cannot hold would be (control characters other than tab
+and line ends, lone surrogates, U+FFFE and U+FFFF), so this site's importer and WordPress's read it.
 """
 
+import re
 from collections.abc import Iterator
 from datetime import UTC
 from itertools import groupby
@@ -52,13 +57,23 @@ HEADER = """<?xml version="1.0" encoding="UTF-8" ?>
 """
 
 
+# What XML 1.0 cannot hold (its production Char is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+# [#x10000-#x10FFFF]); not even as a character reference.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text) -> str:
+    """`text` with U+FFFD, the replacement character, for each character XML 1.0 cannot hold."""
+    return NOT_XML.sub("\ufffd", str(text))
+
+
 def cdata(text) -> str:
     """Text in a CDATA section, as WordPress's wxr_cdata() writes it (a "]]>" inside is split)."""
-    return "<![CDATA[" + str(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    return "<![CDATA[" + xml_text(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 def escape(text) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return xml_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def wordpress_slug(slug: str) -> str:
@@ -77,7 +92,8 @@ def element(name: str, value, *, raw=False) -> str:
 
 def wxr_chunks() -> Iterator[str]:
     """The export, piece by piece."""
-    yield HEADER.format(generator=escape(settings.BLOG_TITLE), created=timezone.now().strftime("%Y-%m-%d %H:%M"))
+    generator = re.sub(r"-(?=-)", "- ", escape(settings.BLOG_TITLE))  # in XML comments, where "--" may not be
+    yield HEADER.format(generator=generator, created=timezone.now().strftime("%Y-%m-%d %H:%M"))
     yield f"\t<title>{escape(settings.BLOG_TITLE)}</title>\n\t<link>{escape(settings.SITE_URL)}</link>\n"
     yield f"\t<description>{escape(settings.BLOG_TAGLINE)}</description>\n"
     yield f"\t<pubDate>{rfc2822_date(timezone.now())}</pubDate>\n"

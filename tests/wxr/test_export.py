@@ -6,6 +6,7 @@ from xml.etree import ElementTree
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 
 from blog.models import Category, Post, Tag
 from comments.models import Comment, Status
@@ -123,3 +124,85 @@ def test_the_bench_site_goes_round_too(client, tmp_path, settings):
     assert sorted(Comment.objects.values_list("wordpress_id", flat=True)) == anchors
     page = client.get("/2025/11/03/night-train-comes-back-to-elmsford/").text
     assert all(f'id="comment-{anchor}"' in page for anchor in anchors)
+
+
+# Whatever is stored, the file is XML
+
+
+def stored_controls() -> str:
+    """Every C0 control character the database holds (PostgreSQL no NUL), DEL, every C1, U+FFFE and U+FFFF."""
+    c0 = [chr(code) for code in range(0x20) if code or connection.vendor != "postgresql"]
+    return "".join([*c0, "\x7f", *map(chr, range(0x80, 0xA0)), "\ufffe\uffff"])
+
+
+def as_xml_reads_it(text: str) -> str:
+    """What an XML parser reads back of `text` once exported: U+FFFD for what XML 1.0 cannot hold, CR as LF."""
+    legal = "".join(
+        c if c in "\t\n\r" or "\x20" <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd" else "\ufffd" for c in text
+    )
+    return legal.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_xml_text_replaces_what_xml_cannot_hold_even_lone_surrogates():
+    """Control characters, lone surrogates (no database here stores them), U+FFFE and U+FFFF become U+FFFD."""
+    from wordpress.exporter import xml_text
+
+    assert xml_text("a\x00b\x0cc\ud800d\udfffe\ufffef\uffffg") == "a\ufffdb\ufffdc\ufffdd\ufffde\ufffdf\ufffdg"
+    assert xml_text("tab\t lf\n cr\r del\x7f nel\x85 \U0001f600") == "tab\t lf\n cr\r del\x7f nel\x85 \U0001f600"
+
+
+def test_every_control_character_stored_still_exports_well_formed_xml_that_imports_back(
+    tmp_path, settings, make_user, make_category, make_tag, make_post, make_comment
+):
+    """Every stored text field holding every control character exports as XML that the importer reads back."""
+    controls = stored_controls()
+    settings.BLOG_TITLE = f"The -- Margin{controls}-"
+    writer = make_user(
+        f"ruth{controls}", email=f'"ruth{controls}"@example.com', first_name=f"Ruth{controls}", last_name=f"Z{controls}"
+    )
+    category = make_category(f"Cat{controls}", slug="cat", description=f"About{controls}it")
+    tag = make_tag(f"Tag{controls}", slug="tag")
+    post = make_post(f"Title{controls}end", author=writer, categories=[category], tags=[tag],
+                     body=f"<p>Body{controls}end</p>", excerpt=f"Short{controls}end")  # fmt: skip
+    comment = make_comment(
+        post,
+        author_name=f"Name{controls}end",
+        author_email=f'"a{controls}b"@example.com',
+        author_url=f"https://example.com/{controls}",
+        body=f"Text{controls}end",
+    )
+
+    export = export_wordpress(tmp_path / "out.xml")
+
+    channel = ElementTree.parse(export).getroot().find("channel")  # well-formed, or this raises
+    [author] = channel.iter(f"{WP}author")
+    assert author.findtext(f"{WP}author_login") == as_xml_reads_it(writer.username)
+    assert author.findtext(f"{WP}author_email") == as_xml_reads_it(writer.email)
+    assert author.findtext(f"{WP}author_first_name") == as_xml_reads_it(writer.first_name)
+    assert author.findtext(f"{WP}author_last_name") == as_xml_reads_it(writer.last_name)
+    assert channel.findtext("title") == as_xml_reads_it(settings.BLOG_TITLE)
+    assert channel.find(f"{WP}category").findtext(f"{WP}cat_name") == as_xml_reads_it(category.name)
+    assert channel.find(f"{WP}category").findtext(f"{WP}category_description") == as_xml_reads_it(category.description)
+    assert channel.find(f"{WP}tag").findtext(f"{WP}tag_name") == as_xml_reads_it(tag.name)
+    item = channel.find("item")
+    assert item.findtext("title") == as_xml_reads_it(post.title)
+    assert item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded") == as_xml_reads_it(post.body)
+    assert item.findtext("{http://wordpress.org/export/1.2/excerpt/}encoded") == as_xml_reads_it(post.excerpt)
+    written = item.find(f"{WP}comment")
+    assert written.findtext(f"{WP}comment_author") == as_xml_reads_it(comment.author_name)
+    assert written.findtext(f"{WP}comment_author_email") == as_xml_reads_it(comment.author_email)
+    assert written.findtext(f"{WP}comment_author_url") == as_xml_reads_it(comment.author_url)
+    assert written.findtext(f"{WP}comment_content") == as_xml_reads_it(comment.body)
+
+    empty_the_site()
+    output = import_wordpress(export)
+
+    assert "1 post" in output and "1 comment" in output
+    imported = Comment.objects.select_related("post__author").get()
+    assert imported.author_email == as_xml_reads_it(comment.author_email)
+    assert imported.body == as_xml_reads_it(comment.body)
+    assert imported.author_name == " ".join(as_xml_reads_it(comment.author_name).split())
+    assert imported.post.title == " ".join(as_xml_reads_it(post.title).split())
+    assert imported.post.author.username == as_xml_reads_it(writer.username)
+    assert Category.objects.get().name == " ".join(as_xml_reads_it(category.name).split())
+    assert Tag.objects.get().name == " ".join(as_xml_reads_it(tag.name).split())
