@@ -34,7 +34,7 @@ def _purpose(kind: str) -> str:
 
 
 def _fingerprint(address: Address) -> str:
-    """Names the mailbox without showing it: a link outlives a change of the row's address only if it is the same one."""
+    """Names the mailbox without showing it: a link outlives a change of the address only to the same mailbox."""
     return hashlib.sha256(address.email_key.encode()).hexdigest()[:16]
 
 
