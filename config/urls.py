@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from blog.media import media_file
 from blog.sitemaps import sitemaps
 from comments import views as comment_views
 from ops.views import health
@@ -24,5 +24,5 @@ urlpatterns = [
     path("", include("blog.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.DEBUG:  # in production nginx serves /media/ itself, with the same headers (deploy/nginx/blog.conf)
+    urlpatterns.append(path(f"{settings.MEDIA_URL}<path:path>", media_file))
