@@ -8,7 +8,10 @@ may act as a page of the site. nginx serves /media/ in production (deploy/nginx/
   keeps a fetched file under such an extension only when its bytes are that picture (wordpress/media.py);
 - anything else is a download: `application/octet-stream`, `Content-Disposition: attachment`;
 - every answer says `X-Content-Type-Options: nosniff` (no guessing another type) and
-  `Content-Security-Policy: default-src 'none'; sandbox` (no script runs, and the file has no origin);
+  `Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; sandbox`: no script runs,
+  nothing is loaded, the file has no origin; inline styles are allowed only because the browser's
+  own viewer styles a picture opened by itself that way (to fit it to the window), as
+  raw.githubusercontent.com allows them;
 - UNSERVED folders answer 404.
 """
 
@@ -32,7 +35,7 @@ PICTURE_TYPES = {
 UNSERVED = {"wordpress-imports"}  # uploaded WordPress exports, until imported (wordpress.models.upload_name)
 
 
-@csp_override({"default-src": [CSP.NONE], "sandbox": True})
+@csp_override({"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "sandbox": True})
 def media_file(request, path):
     """A file under MEDIA_ROOT, in development, with the headers nginx sends in production."""
     name = posixpath.normpath(path).lstrip("/")  # as `serve` reads it
@@ -43,6 +46,8 @@ def media_file(request, path):
     if response.status_code == 200:
         picture_type = PICTURE_TYPES.get(PurePosixPath(name).suffix.lower())
         response["Content-Type"] = picture_type or "application/octet-stream"
-        if picture_type is None:
+        if picture_type:
+            del response["Content-Disposition"]  # shown, as nginx sends it (FileResponse says "inline")
+        else:
             response["Content-Disposition"] = "attachment"
     return response

@@ -25,4 +25,4 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:  # in production nginx serves /media/ itself, with the same headers (deploy/nginx/blog.conf)
-    urlpatterns.append(path(f"{settings.MEDIA_URL}<path:path>", media_file))
+    urlpatterns.append(path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", media_file))
