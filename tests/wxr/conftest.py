@@ -13,6 +13,7 @@ inside, where `inside_server` listens for requests that must never come.
 import io
 import re
 import shutil
+import ssl
 import threading
 import time
 from functools import partial
@@ -74,14 +75,15 @@ REFUSED_WITH = {
 
 
 class UploadsServer:
-    """The fixture site's wp-content/uploads/ over HTTP on a free port of `host`, with the paths asked for.
+    """The fixture site's wp-content/uploads/ over HTTP (HTTPS with a `certificate`) on a free port of `host`,
+    with the paths asked for.
 
     Files written under `uploads` are served too; `/redirect?to=URL` answers 302 to URL; `/drip/<name>`
     sends a 200 and then its body a byte a second, `/drip-head/<name>` its head (at most DRIP_BYTES,
     then it stops, or sooner when the client has gone).
     """
 
-    def __init__(self, root: Path, host: str = OUTSIDE):
+    def __init__(self, root: Path, host: str = OUTSIDE, certificate: Path | None = None):
         self.uploads = root / UPLOADS_FOLDER
         shutil.copytree(DATA / "uploads", self.uploads)
         self.requested = []
@@ -117,6 +119,11 @@ class UploadsServer:
 
         self.httpd = ThreadingHTTPServer((host, 0), partial(Handler, directory=str(root)))
         self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        if certificate is not None:  # HTTPS, with this certificate and its key (one PEM file)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(certificate)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.url = self.url.replace("http:", "https:", 1)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self):

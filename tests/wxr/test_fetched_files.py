@@ -7,13 +7,22 @@ socket.connect) refuses and records any connection this process tries to an addr
 """
 
 import ipaddress
+import subprocess
 import sys
 
 import pytest
 
 from wordpress.models import Imported
 
-from .conftest import HOSTILE_UPLOADS, KEPT_AS, REFUSED_WITH, fixture_export_served_by, with_attachments
+from .conftest import (
+    HOSTILE_UPLOADS,
+    KEPT_AS,
+    OUTSIDE,
+    REFUSED_WITH,
+    UploadsServer,
+    fixture_export_served_by,
+    with_attachments,
+)
 from .test_import import import_wordpress
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +154,34 @@ def test_a_file_that_drips_is_cut_off_at_its_deadline_and_the_rest_still_come(
     output = import_with(uploads_server, tmp_path, url)
 
     assert f"  - {url}: took longer than 2 s" in output
+    assert kept_files() == {f"{KEPT_FOLDER}/crumb.png", f"{KEPT_FOLDER}/oven.png"}
+
+
+@pytest.fixture
+def https_old_site(tmp_path, settings, monkeypatch):
+    """The old site over HTTPS on OUTSIDE, with a certificate for that address which the fetcher trusts."""
+    key, certificate = tmp_path / "key.pem", tmp_path / "certificate.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-days", "2", "-subj", "/CN=old site", "-addext", f"subjectAltName=IP:{OUTSIDE}",
+         "-keyout", key, "-out", certificate],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (tmp_path / "both.pem").write_bytes(key.read_bytes() + certificate.read_bytes())
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # trusted as an authority, as a real one would be
+    settings.WORDPRESS_FETCH_ALLOW_NETWORKS = [f"{OUTSIDE}/32"]
+    with UploadsServer(tmp_path / "old-site", certificate=tmp_path / "both.pem") as server:
+        yield server
+
+
+def test_an_https_old_site_is_fetched_and_its_drip_cut_off_too(https_old_site, tmp_path, settings, media_root):
+    """Over TLS to the address checked, the pictures come, and a file dripping inside TLS is cut off at its deadline."""
+    settings.WORDPRESS_FETCH_FILE_SECONDS = 2
+    slow = f"{https_old_site.url}/drip/slow.png"
+    output = import_with(https_old_site, tmp_path, slow)
+
+    assert https_old_site.url.startswith("https://")
+    assert f"  - {slow}: took longer than 2 s" in output
     assert kept_files() == {f"{KEPT_FOLDER}/crumb.png", f"{KEPT_FOLDER}/oven.png"}
 
 
