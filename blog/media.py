@@ -39,7 +39,7 @@ UNSERVED = {"wordpress-imports"}  # uploaded WordPress exports, until imported (
 def media_file(request, path):
     """A file under MEDIA_ROOT, in development, with the headers nginx sends in production."""
     name = posixpath.normpath(path).lstrip("/")  # as `serve` reads it
-    if name.partition("/")[0] in UNSERVED:
+    if name.partition("/")[0].lower() in UNSERVED:  # lower: a development machine may ignore case
         raise Http404
     response = serve(request, name, document_root=settings.MEDIA_ROOT)
     response["X-Content-Type-Options"] = "nosniff"
