@@ -1,12 +1,12 @@
 from captcha import urls as captcha_urls
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import URLPattern, include, path
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from blog.media import media_file
 from blog.sitemaps import sitemaps
 from comments import views as comment_views
 from ops.views import health
@@ -32,5 +32,5 @@ urlpatterns = [
     path("", include("blog.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.DEBUG:  # in production nginx serves /media/ itself, with the same headers (deploy/nginx/blog.conf)
+    urlpatterns.append(path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", media_file))

@@ -263,8 +263,9 @@ def gunicorn(django_db_setup, collected_static):
 
 @pytest.fixture
 def nginx(collected_static):
-    """Debian's nginx with deploy/nginx/blog.conf: `nginx()` makes one (its port is known at once),
-    `server.start(["127.0.0.1:PORT", ...])` puts it in front of those gunicorns. Stopped at teardown."""
+    """Debian's nginx with deploy/nginx/blog.conf: `nginx()` makes one (its port is known at once;
+    `nginx(media_root=...)` serves that folder as /media/), `server.start(["127.0.0.1:PORT", ...])` puts it in
+    front of those gunicorns. Stopped at teardown."""
     from tests.servers import Nginx, nginx_binary
 
     if nginx_binary() is None:
@@ -273,8 +274,8 @@ def nginx(collected_static):
         pytest.skip("nginx not found: apt-get install nginx libnginx-mod-http-cache-purge")
     servers = []
 
-    def make():
-        server = Nginx(static_root=collected_static)
+    def make(**options):
+        server = Nginx(static_root=collected_static, **options)
         servers.append(server)
         return server
 

@@ -357,6 +357,13 @@ SOCIAL_LOGIN_ORIGINS = [
 ]
 SECURE_CSP["form-action"] = [CSP.SELF, *SOCIAL_LOGIN_ORIGINS]
 
+# The WordPress import's fetching of attachments (wordpress/media.py): their addresses come from an uploaded file,
+# so only public addresses are fetched from, and the networks listed here (CIDRs: an old site on the local
+# network); each file within WORDPRESS_FETCH_FILE_SECONDS, all of them within WORDPRESS_FETCH_TOTAL_SECONDS.
+WORDPRESS_FETCH_ALLOW_NETWORKS = env.list("WORDPRESS_FETCH_ALLOW_NETWORKS", default=[])
+WORDPRESS_FETCH_FILE_SECONDS = env.int("WORDPRESS_FETCH_FILE_SECONDS", default=60)
+WORDPRESS_FETCH_TOTAL_SECONDS = env.int("WORDPRESS_FETCH_TOTAL_SECONDS", default=600)
+
 # The front cache (deploy/nginx/blog.conf): how long it may keep an anonymous page, how long it may serve
 # it stale while fetching a new one, and where to ask it to forget a page that changed (comma-separated).
 FRONT_CACHE_SECONDS = env.int("FRONT_CACHE_SECONDS", default=1)

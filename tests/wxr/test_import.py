@@ -222,7 +222,7 @@ def test_images_point_at_local_copies_and_the_featured_image_is_kept(fixture_sit
         "/wp-content/uploads/2025/10/crumb.png",
         "/wp-content/uploads/2025/10/oven.png",
     ]
-    assert '<img src="/media/wordpress/' in loaf.body_html and "127.0.0.1" not in loaf.body_html
+    assert '<img src="/media/wordpress/' in loaf.body_html and uploads_server.url not in loaf.body_html
     assert loaf.featured_image.name.endswith("2025/10/crumb.png")
     assert (media_root / loaf.featured_image.name).read_bytes() == (
         FIXTURE_EXPORT.parent / "uploads/crumb.png"
