@@ -36,6 +36,7 @@ def import_permissions() -> list[str]:
 
 
 def may_import(user) -> bool:
+    """Whether `user` may start an import (a superuser may; staff need all of import_permissions())."""
     return user is not None and user.is_active and user.has_perms(import_permissions())
 
 
