@@ -7,8 +7,11 @@ and a database restart killed the worker itself (the running task's error escape
 every task after. `Worker` keeps the claiming and adds:
 
 1. a lease: a task RUNNING for longer than TASK_LEASE_SECONDS is taken as abandoned and put back
-   in the queue (tasks here take seconds; a spam check or an email is safe to run again, and
-   what it decides is written once);
+   in the queue (a spam check or an email is safe to run again, and what it decides is written
+   once). A task that runs long keeps its lease while its worker lives: a thread of the worker
+   renews it (`Heartbeat`, ops.models.Lease) three times a lease for as long as the task runs, even
+   when the task itself is stuck waiting on the network (a WordPress import fetching a slow site).
+   A worker killed (SIGKILL, a machine lost) renews nothing, and its task is taken over a lease later;
 2. a task that fails because the database went away is put back in the queue, not failed;
 3. a database error in its own loop is waited out with growing pauses, never the end of it;
 4. twice a lease (at most every 30 s), while it looks for work: abandoned tasks put back, and comments
@@ -21,6 +24,7 @@ every task after. `Worker` keeps the claiming and adds:
 import json
 import logging
 import random
+import threading
 import time
 from datetime import timedelta
 
@@ -37,6 +41,8 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 from comments.mail import ids_only, without_addresses
 from comments.pipeline import queue_forgotten_checks
 
+from .models import Lease
+
 logger = logging.getLogger(__name__)
 
 DATABASE_GONE = (OperationalError, InterfaceError)
@@ -48,10 +54,16 @@ def housekeeping_seconds() -> float:
     return min(30, settings.TASK_LEASE_SECONDS / 2)
 
 
+def renewal_seconds() -> float:
+    """How often a running task's lease is renewed: three times a lease, so that one late renewal costs nothing."""
+    return settings.TASK_LEASE_SECONDS / 3
+
+
 def put_back_abandoned(now=None) -> int:
-    """Tasks RUNNING for longer than the lease: their worker died. Back in the queue they go."""
+    """Tasks RUNNING for longer than the lease, not renewed within it: their worker died. Back in the queue they go."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.TASK_LEASE_SECONDS)
-    abandoned = list(DBTaskResult.objects.running().filter(started_at__lt=cutoff).values_list("pk", "task_path"))
+    running_long = DBTaskResult.objects.running().filter(started_at__lt=cutoff)
+    abandoned = list(running_long.exclude(lease__renewed_at__gte=cutoff).values_list("pk", "task_path"))
     for pk, path in abandoned:
         logger.warning("task=%s id=%s outcome=abandoned: running past the lease, put back in the queue", path, pk)
     return requeue([pk for pk, _ in abandoned])
@@ -62,6 +74,37 @@ def requeue(pks) -> int:
     return DBTaskResult.objects.filter(pk__in=pks, status=TaskResultStatus.RUNNING).update(
         status=TaskResultStatus.READY, started_at=None
     )
+
+
+class Heartbeat:
+    """Renews a task's lease every `renewal_seconds()` from a thread of its own, while the task runs in the worker's.
+
+    Short tasks end before the first renewal and write nothing. A renewal the database refuses is
+    logged and tried again at the next beat; the thread's connection is closed when it stops.
+    """
+
+    def __init__(self, task_id):
+        self.task_id, self.stopped = task_id, threading.Event()
+        self.thread = threading.Thread(target=self.beat, name="lease-renewal", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join()
+
+    def beat(self) -> None:
+        try:
+            while not self.stopped.wait(renewal_seconds()):
+                try:
+                    Lease.objects.update_or_create(task_id=self.task_id, defaults={"renewed_at": timezone.now()})
+                except DATABASE_GONE as error:
+                    logger.warning("The lease of task %s could not be renewed (%s); trying again.", self.task_id, error)
+                    Worker.forget_connections()
+        finally:
+            connections.close_all()  # this thread's own
 
 
 class Worker(db_worker.Worker):
@@ -124,7 +167,8 @@ class Worker(db_worker.Worker):
             task, task_result = db_task_result.task, db_task_result.task_result
             backend = type(task.get_backend())
             task_started.send(sender=backend, task_result=task_result)
-            value = task.call(*task_result.args, **task_result.kwargs)
+            with Heartbeat(db_task_result.pk):
+                value = task.call(*task_result.args, **task_result.kwargs)
             db_task_result.set_successful(value)
             outcome = "successful"
             task_finished.send(sender=backend, task_result=db_task_result.task_result)

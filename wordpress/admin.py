@@ -17,7 +17,7 @@ from .models import ImportRun
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
     list_display = ["__str__", "state", "started_by", "created_at", "finished_at"]
-    fields = ["file", "fetch_attachments"]
+    fields = ["file", "fetch_attachments", "match_authors"]
     add_form_template = "admin/wordpress/importrun/add_form.html"
     # A plain file input: it has a <label> (the admin's default gives a legend, which axe finds wanting).
     formfield_overrides = {
@@ -27,6 +27,10 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # a run is watched, not edited
+
+    def has_add_permission(self, request):
+        """Importing publishes posts and makes accounts: it takes the permissions to do both (runs.may_import)."""
+        return runs.may_import(request.user)
 
     def get_urls(self):
         own = [

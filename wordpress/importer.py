@@ -1,18 +1,30 @@
-"""Bringing a WordPress site in from its export (WXR): `import_wxr(path)`, in three stages.
+"""Bringing a WordPress site in from its export (WXR): `import_wxr(path)`, in four stages.
 
 1. Read the whole file once (wxr.read_wxr, streaming), keeping only the small things:
    the site, authors, terms, attachments and counts. A file that is not XML, not WXR,
    truncated or malformed stops here, before anything is written.
-2. Fetch the attachments (when asked), each once; see media.py.
-3. Read the file again and import item by item, each post or page with its comments in its own
-   transaction, after the authors, categories and tags (one transaction).
+2. Fetch the attachments (when asked), each once; see media.py. This is network only and
+   runs outside any transaction: a slow old site holds no lock (on SQLite, a transaction holds
+   the whole database's write lock, and every comment post and login would wait on it).
+3. Record the site, the files and the categories and tags, in one short transaction.
+4. Read the file again and import item by item, each post or page with its comments (and the
+   accounts of their authors, the first time one is needed) in its own transaction.
+
+Progress is reported between transactions, so a watcher (the admin's page) sees each stage as it
+happens. A dry run writes nothing at all and opens no transaction: it says what would happen.
 
 Every object is recorded against (site, WordPress id) in `Imported` (comments carry their id
 themselves), so importing the same file again adds nothing, a newer export of the same site
 adds only what is new, and an import that was stopped half-way is finished by running it again.
 What is already on the site is never overwritten: an address or slug that is taken gets a new
-one (its old address then redirects), an existing category or account of the same name is used
-as it is. The summary says what was created, renamed, skipped and left without a home.
+one (its old address then redirects), an existing category of the same name is used as it is.
+This site's own export coming back (`wxr_chunks` writes its ids and addresses) is recognised:
+its posts, pages, comments and terms are already here, and nothing of them is imported twice.
+
+Authors are never put on an existing account unless the importer asks for it (`match_authors`):
+a file's author `admin` is not this site's `admin`. Otherwise each author gets an account of
+their own (its username made free: `admin-2`), never staff, never with a usable password, and
+the summary lists where each author went.
 
 Comments go in as WordPress had them - status, threading, dates, authors - through
 `Comment.build` and a history row saying where they came from: no spam check, no email, no
@@ -24,6 +36,7 @@ from __future__ import annotations
 
 import html
 import ipaddress
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -31,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -73,6 +87,16 @@ KNOWN_META = {
 ZERO_DATE = "0000-00-00 00:00:00"
 NOT_FETCHED = "Attachments not fetched (posts still point at the old site)"
 SLUG_LENGTH = Post._meta.get_field("slug").max_length
+# What the summary counts, in the order it says them.
+THINGS = ["authors", "categories", "tags", "attachments", "pages", "posts", "comments", "pingbacks", "trackbacks"]
+NOT_A_USERNAME = re.compile(r"[^\w.@+-]+")  # what Django's username validator refuses (spaces, <, controls...)
+
+
+def counted(counter: Counter) -> str:
+    """ "1 authors, 2 categories, 3 posts": the counts in THINGS order, then any other."""
+    order = {thing: place for place, thing in enumerate(THINGS)}
+    things = sorted((+counter).items(), key=lambda pair: order.get(pair[0], len(order)))
+    return ", ".join(f"{count} {what}" for what, count in things)
 
 
 @dataclass
@@ -83,6 +107,9 @@ class Summary:
     dry_run: bool = False
     created: Counter = field(default_factory=Counter)
     already_there: Counter = field(default_factory=Counter)
+    here: Counter = field(default_factory=Counter)  # this site's own, coming back in its own export
+    here_because: str = ""
+    authors: list[str] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def note(self, heading: str, line: str) -> None:
@@ -90,11 +117,17 @@ class Summary:
 
     def lines(self) -> list[str]:
         verb = "Would import" if self.dry_run else "Imported"
-        made = ", ".join(f"{count} {what}" for what, count in (+self.created).items()) or "nothing new"
-        lines = [f"{verb} from {self.site}: {made}."]
+        lines = [f"{verb} from {self.site}: {counted(self.created) or 'nothing new'}."]
+        posts = self.here["posts"] + self.here["pages"]
+        if posts:
+            lines.append(f"{posts} posts are already here ({self.here_because}): nothing of them is imported twice.")
+        if +self.here:
+            lines.append(f"Already here, left as they are: {counted(self.here)}.")
         if +self.already_there:
-            kept = ", ".join(f"{count} {what}" for what, count in (+self.already_there).items())
-            lines.append(f"Already imported before, left as they are: {kept}.")
+            lines.append(f"Already imported before, left as they are: {counted(self.already_there)}.")
+        if self.authors:
+            lines.append("Authors (their login in the file → the account here):")
+            lines.extend(f"  - {line}" for line in self.authors)
         for heading, notes in self.notes.items():
             lines.append(f"{heading}:")
             lines.extend(f"  - {note}" for note in notes)
@@ -136,75 +169,190 @@ def read_contents(path, progress: Progress) -> Contents:
     return found
 
 
-def import_wxr(path, *, fetch_attachments=False, dry_run=False, progress: Progress | None = None) -> Summary:
-    """Import the WordPress export at `path` (a path or a reopenable file name); wxr.WXRError if it is unreadable."""
+def import_wxr(
+    path, *, fetch_attachments=False, match_authors=False, dry_run=False, progress: Progress | None = None
+) -> Summary:
+    """Import the WordPress export at `path` (a path or a reopenable file name); wxr.WXRError if it is unreadable.
+
+    `match_authors`: put an author's posts on the existing account of the same username, if there is one.
+    `dry_run`: store nothing (and hold no lock), say what would happen.
+    """
     progress = progress or (lambda stage, done, total: None)
     contents = read_contents(path, progress)
     summary = Summary(site=contents.site.url, dry_run=dry_run)
-    with transaction.atomic() if dry_run else nullcontext():
-        run = Import(contents, summary, progress)
-        with transaction.atomic():
-            run.prepare(fetch_attachments=fetch_attachments and not dry_run)
-        run.import_items(path)
-        if dry_run:
-            transaction.set_rollback(True)
+    run = Import(contents, summary, progress, match_authors=match_authors, dry_run=dry_run)
+    run.find_files(fetch=fetch_attachments and not dry_run)
+    progress("Importing categories and tags", 0, len(contents.terms))
+    with run.transaction():
+        run.prepare()
+    run.import_items(path)
+    run.report_authors()
     return summary
 
 
 class Import:
     """One import's state: the maps from WordPress ids to what they became here."""
 
-    def __init__(self, contents: Contents, summary: Summary, progress: Progress):
+    def __init__(self, contents: Contents, summary: Summary, progress: Progress, *, match_authors=False, dry_run=False):
         self.contents, self.summary, self.progress = contents, summary, progress
-        self.site = None
-        self.users_by_login, self.users_by_id = {}, {}
+        self.match_authors, self.storing = match_authors, not dry_run
+        site_url = contents.site.url
+        self.site = Site.objects.filter(url=site_url).first() or Site(url=site_url, title=contents.site.title)
+        # This site's own export (exporter.py writes SITE_URL as the file's site): its ids are this site's ids.
+        self.own_site = site_url == settings.SITE_URL.rstrip("/")
+        self.own_host = urlsplit(settings.SITE_URL).netloc
+        summary.here_because = (
+            "this is this site's own export" if self.own_site else "their ids and links are this site's"
+        )
+        self.authors = {author.login: author for author in contents.authors}
+        self.authors_by_id = {author.id: author for author in contents.authors if author.id}
+        self.users_by_login = {}  # login in the file -> the account here, once one was needed
+        self.author_lines = {}  # login -> where the author went, for the summary
+        self.usernames_given = set()  # casefolded usernames this run made (a dry run saves none of them)
         self.categories, self.tags = {}, {}
         self.files = {}  # attachment id -> storage name of its copy
+        self.new_files = {}  # attachment id -> storage name, fetched or found by this run: recorded in prepare()
         self.local_urls = {}  # old upload URL -> local URL
         self.posts = {}  # WordPress post id -> Post, for pages' parents
+        self.posts_here = set()  # WordPress ids of items that are this site's own posts (its own export)
+        self.slugs_given = defaultdict(set)  # (kind, the parent's id()) -> slugs this run gave (a dry run saves none)
 
-    # Stage 1 and 2: the site, authors, terms and files.
+    def transaction(self):
+        """A transaction when storing; a dry run writes nothing, so it opens none (and holds no lock)."""
+        return transaction.atomic() if self.storing else nullcontext()
 
-    def prepare(self, *, fetch_attachments: bool) -> None:
-        site_info = self.contents.site
-        self.site, _ = Site.objects.update_or_create(url=site_info.url, defaults={"title": site_info.title})
-        self.import_authors()
+    def known(self, kind: Imported.Kind) -> dict[int, int]:
+        return Imported.objects.object_ids(self.site, kind) if self.site.pk else {}
+
+    # Stage 2: the files, outside any transaction.
+
+    def find_files(self, *, fetch: bool) -> None:
+        """Find each attachment's local copy: made by an earlier import, on this site already, or fetched now.
+
+        Nothing is written to the database here (prepare() records what was found): a fetch may take minutes.
+        """
+        known = {}
+        if self.site.pk:
+            files = Imported.objects.filter(site=self.site, kind=Imported.Kind.ATTACHMENT).exclude(file="")
+            known = dict(files.values_list("wordpress_id", "file"))
+        attachments, not_fetched = self.contents.attachments, 0
+        with media.http_client() as client:
+            for number, attachment in enumerate(attachments.values(), 1):
+                url = attachment.attachment_url
+                name = known.get(attachment.id)
+                if name:
+                    self.summary.already_there["attachments"] += 1
+                elif name := media.already_here(url):
+                    self.summary.here["attachments"] += 1
+                elif fetch and url:
+                    self.progress("Fetching attachments", number, len(attachments))
+                    fetched = media.fetch(url, self.site.url, client)
+                    name = fetched.name
+                    if fetched.problem:
+                        self.summary.note(NOT_FETCHED, f"{url}: {fetched.problem}")
+                    else:
+                        self.summary.created["attachments"] += 1
+                        self.new_files[attachment.id] = name
+                not_fetched += not name
+                if name:
+                    self.files[attachment.id] = name
+                    self.local_urls[url] = default_storage.url(name)
+        if not_fetched and not fetch:
+            self.summary.note(NOT_FETCHED, f"{not_fetched} file(s): fetching was not asked for")
+
+    # Stage 3: the site, its files and terms, in one short transaction.
+
+    def prepare(self) -> None:
+        if self.storing:
+            site_info = self.contents.site
+            self.site, _ = Site.objects.update_or_create(url=site_info.url, defaults={"title": site_info.title})
+        for attachment_id, name in self.new_files.items():
+            self.record(Imported.Kind.ATTACHMENT, attachment_id, None, file=name)
         self.import_terms()
-        self.collect_files(fetch_attachments)
 
-    def import_authors(self) -> None:
-        user_model = get_user_model()
-        known = Imported.objects.object_ids(self.site, Imported.Kind.AUTHOR)
-        for author in self.contents.authors:
-            user = user_model.objects.filter(pk=known.get(author.id)).first() if author.id in known else None
-            if user is not None:
-                self.summary.already_there["authors"] += 1
-            else:
-                user = user_model.objects.filter(username=author.login).first()
-                if user is not None:
-                    self.summary.note("Authors matched to existing accounts", f"{author.login} → {user}")
-                else:
-                    user = self.new_user(author)
-                    self.summary.created["authors"] += 1
-                self.record(Imported.Kind.AUTHOR, author.id, user.pk)
-            self.users_by_login[author.login] = self.users_by_id[author.id] = user
+    # Authors: an account the first time one of theirs is imported.
+
+    def account(self, login: str):
+        """The account of the author with this login in the file: found, or made, the first time it is needed."""
+        if login in self.users_by_login:
+            return self.users_by_login[login]
+        users = get_user_model().objects
+        author = self.authors.get(login) or wxr.Author(0, login or "wordpress", "", "", "", "")
+        known = self.known(Imported.Kind.AUTHOR).get(author.id) if author.id else None
+        user = users.filter(pk=known).first() if known else None
+        same_name = users.filter(**{users.model.USERNAME_FIELD: author.login}).first() if self.match_authors else None
+        if user is not None:
+            self.summary.already_there["authors"] += 1
+            why = "imported before"
+        elif same_name is not None:
+            user, why = same_name, "this site's account of that username, as asked"
+        else:
+            user = self.new_user(author)
+            self.summary.created["authors"] += 1
+            wanted = username_for(author.login)
+            why = "a new account"
+            if wanted != author.login:
+                why += f"; a username cannot be {author.login!r}"
+            if user.get_username() != wanted:
+                why += f"; {wanted!r} is taken here"
+        if author.id and user.pk != known:
+            self.record(Imported.Kind.AUTHOR, author.id, user.pk)
+        self.users_by_login[login] = user
+        self.author_lines[login] = f"{author.login} → {user.get_username()} ({why})"
+        return user
+
+    def account_of_user_id(self, user_id: int):
+        """The account of a comment's wp:comment_user_id, when that user is one of the file's authors."""
+        author = self.authors_by_id.get(user_id)
+        return self.account(author.login) if author else None
 
     def new_user(self, author: wxr.Author):
-        """An account for an author, without a usable password: nobody logs in with it until given one."""
+        """An account for an author: never staff, without a usable password (nobody logs in with it until given one)."""
         first, last = content.plain_text(author.first_name), content.plain_text(author.last_name)
         display = content.plain_text(author.display_name)
         if not (first or last) and display and display != author.login:
             first = display  # the display name is what readers saw; keep it as the name
-        user = get_user_model()(username=author.login[:150], email=author.email, first_name=first[:150])
-        user.last_name = last[:150]
+        user = get_user_model()(
+            username=self.free_username(author.login), email=author.email[:254], first_name=first[:150],
+            last_name=last[:150], is_staff=False, is_superuser=False,
+        )  # fmt: skip
         user.set_unusable_password()
-        user.save()
+        if self.storing:
+            user.save()
         return user
+
+    def free_username(self, login: str) -> str:
+        """The login as a username (username_for), made free here: "admin" is "admin-2" if an account is "admin"
+        or "Admin"."""
+        users = get_user_model().objects
+        wanted = candidate = username_for(login)
+        number = 1
+        while (
+            candidate.casefold() in self.usernames_given
+            or users.filter(**{f"{users.model.USERNAME_FIELD}__iexact": candidate}).exists()
+        ):
+            number += 1
+            candidate = f"{wanted}-{number}"
+        self.usernames_given.add(candidate.casefold())
+        return candidate
+
+    def report_authors(self) -> None:
+        """Where each author went, in the file's order; an author none of whose posts came in now got no account."""
+        known = self.known(Imported.Kind.AUTHOR)
+        usernames = dict(get_user_model().objects.filter(pk__in=known.values()).values_list("pk", "username"))
+        for author in self.contents.authors:
+            line = self.author_lines.pop(author.login, None)
+            if line is None and known.get(author.id) in usernames:
+                line = f"{author.login} → {usernames[known[author.id]]} (imported before)"
+            self.summary.authors.append(line or f"{author.login}: no account needed (nothing of theirs came in)")
+        self.summary.authors.extend(self.author_lines.values())  # creators the file does not list as authors
+
+    # Categories and tags.
 
     def import_terms(self) -> None:
         known = {
-            "category": Imported.objects.object_ids(self.site, Imported.Kind.CATEGORY),
-            "post_tag": Imported.objects.object_ids(self.site, Imported.Kind.TAG),
+            "category": self.known(Imported.Kind.CATEGORY),
+            "post_tag": self.known(Imported.Kind.TAG),
         }
         others = Counter()
         for term in self.terms_parents_first():
@@ -220,6 +368,8 @@ class Import:
             found = model.objects.filter(slug=term.slug[:100]).first()
             if found is not None and term.id in known[term.taxonomy]:
                 self.summary.already_there[noun] += 1
+            elif found is not None and self.own_site and found.pk == term.id:
+                self.summary.here[noun] += 1
             elif found is not None:
                 self.summary.note("Filed under existing categories and tags", f"{found.name} ({term.slug})")
                 self.record(kind, term.id, found.pk)
@@ -228,7 +378,8 @@ class Import:
                 if model is Category:
                     found.description = term.description
                     found.parent = self.categories.get(term.parent_slug)
-                found.save()
+                if self.storing:
+                    found.save()
                 self.summary.created[noun] += 1
                 self.record(kind, term.id, found.pk)
             (self.categories if model is Category else self.tags)[term.slug] = found
@@ -253,40 +404,10 @@ class Import:
             place(term)
         return ordered
 
-    def collect_files(self, fetch: bool) -> None:
-        """Find each attachment's local copy: made by an earlier import, on this site already, or fetched now."""
-        known = {
-            row.wordpress_id: row.file
-            for row in Imported.objects.filter(site=self.site, kind=Imported.Kind.ATTACHMENT).exclude(file="")
-        }
-        attachments, not_fetched = self.contents.attachments, 0
-        with media.http_client() as client:
-            for number, attachment in enumerate(attachments.values(), 1):
-                self.progress("Fetching attachments", number, len(attachments))
-                url = attachment.attachment_url
-                name = known.get(attachment.id) or media.already_here(url)
-                if attachment.id in known:
-                    self.summary.already_there["attachments"] += 1
-                elif not name and fetch and url:
-                    fetched = media.fetch(url, self.site.url, client)
-                    name = fetched.name
-                    if fetched.problem:
-                        self.summary.note(NOT_FETCHED, f"{url}: {fetched.problem}")
-                    else:
-                        self.summary.created["attachments"] += 1
-                not_fetched += not name
-                if name:
-                    self.files[attachment.id] = name
-                    self.local_urls[url] = default_storage.url(name)
-                    if attachment.id not in known:
-                        self.record(Imported.Kind.ATTACHMENT, attachment.id, None, file=name)
-        if not_fetched and not fetch:
-            self.summary.note(NOT_FETCHED, f"{not_fetched} file(s): fetching was not asked for")
-
-    # Stage 3: posts and pages with their comments.
+    # Stage 4: posts and pages with their comments, each in a transaction of its own.
 
     def import_items(self, path) -> None:
-        known_posts = Imported.objects.object_ids(self.site, Imported.Kind.POST)
+        known_posts = self.known(Imported.Kind.POST)
         self.posts = Post.objects.in_bulk(known_posts.values())
         self.posts = {wordpress_id: self.posts[pk] for wordpress_id, pk in known_posts.items() if pk in self.posts}
         total = self.contents.items + self.contents.comments
@@ -303,12 +424,12 @@ class Import:
             if record.status == "trash":
                 self.summary.note("Skipped", f"{record.type} {record.id} {record.title!r}: in WordPress's trash")
                 continue
-            with transaction.atomic():
+            with self.transaction():
                 post = self.import_post(record, deferred_parents)
                 self.import_comments(record, post)
             self.progress("Importing posts and comments", done, total)
         for page, parent_id in deferred_parents:
-            if parent_id in self.posts:
+            if parent_id in self.posts and self.storing:
                 Post.objects.filter(pk=page.pk).update(parent=self.posts[parent_id])
         for post_type, count in skipped_types.items():
             self.summary.note("No home here (not imported)", f"{count} item(s) of the type {post_type!r}")
@@ -317,13 +438,19 @@ class Import:
         if item.id in self.posts:
             self.summary.already_there[f"{item.type}s"] += 1
             return self.posts[item.id]
+        here = self.post_here(item)
+        if here is not None:
+            self.summary.here[f"{item.type}s"] += 1
+            self.posts[item.id] = here
+            self.posts_here.add(item.id)
+            return here
         converted = content.convert(item.content, self.local_urls)
         is_page = item.type == "page"
         parent = self.posts.get(item.parent) if is_page and item.parent else None
         post = Post(
             kind=Post.Kind.PAGE if is_page else Post.Kind.POST,
             title=content.plain_text(item.title)[:200] or f"Untitled {item.type} {item.id}",
-            author=self.author_of(item),
+            author=self.account(item.creator),
             body=converted.body,
             excerpt=content.plain_text(item.excerpt) or converted.excerpt_before_more,
             status=POST_STATUSES.get(item.status, Post.Status.DRAFT),
@@ -341,8 +468,9 @@ class Import:
                 post.featured_image.name = self.files[int(thumbnail)]
             else:
                 self.summary.note("Featured images not kept (not fetched)", f"{post.title}")
-        post.save()
-        if not is_page:
+        if self.storing:
+            post.save()
+        if not is_page and self.storing:
             post.categories.set([self.categories[s] for t, s in item.terms if t == "category" and s in self.categories])
             post.tags.set([self.tags[s] for t, s in item.terms if t == "post_tag" and s in self.tags])
         if is_page and item.parent and parent is None:
@@ -354,25 +482,36 @@ class Import:
         self.report_leftovers(post, item, converted)
         return post
 
-    def author_of(self, item: wxr.Item):
-        user = self.users_by_login.get(item.creator)
-        if user is None:  # an author the file does not list: an account by that login, made once
-            user = self.new_user(wxr.Author(0, item.creator or "wordpress", "", "", "", ""))
-            self.users_by_login[item.creator] = user
-            self.summary.created["authors"] += 1
-        return user
+    def post_here(self, item: wxr.Item) -> Post | None:
+        """This site's own post or page, when the item is one coming back (this site's export: exporter.py).
+
+        The item must name this site (the file's site is SITE_URL, or its link is on SITE_URL's host), its id
+        must be the id of a post of its kind here, and its link that post's address (or its slug the post's
+        slug: the post may have been renamed since). A stranger's file claiming to be this site's gains
+        nothing by it: its posts are only left out.
+        """
+        if not (self.own_site or urlsplit(item.link).netloc == self.own_host):
+            return None
+        post = Post.objects.filter(pk=item.id, kind=item.type).first()
+        if post is None:
+            return None
+        same_address = unquote(urlsplit(item.link).path) == unquote(post.get_absolute_url())
+        return post if same_address or item.slug == post.slug else None
 
     def free_slug(self, post: Post, item: wxr.Item) -> str:
         """The WordPress slug if it is free here, else the first free "slug-2", "slug-3"...; renames are noted."""
         wanted = (item.slug or slugify(post.title, allow_unicode=True) or f"{item.type}-{item.id}")[:SLUG_LENGTH]
         taken = Post.objects.filter(kind=post.kind, slug__startswith=wanted[: SLUG_LENGTH - 4])
         if post.kind == Post.Kind.PAGE:
-            taken = taken.filter(parent=post.parent)
-        taken = set(taken.values_list("slug", flat=True))
+            saved_parent = post.parent is None or post.parent.pk is not None  # a dry run's parents are not saved
+            taken = taken.filter(parent=post.parent) if saved_parent else taken.none()
+        given = self.slugs_given[post.kind, id(post.parent)]  # this run's, beside it (a dry run stores none)
+        taken = set(taken.values_list("slug", flat=True)) | given
         candidate, number = wanted, 1
         while candidate in taken or not self.address_is_free(post, candidate):
             number += 1
             candidate = f"{wanted[: SLUG_LENGTH - len(str(number)) - 1]}-{number}"
+        given.add(candidate)
         if candidate != wanted and item.slug:
             why = "taken here" if wanted in taken else "an address of this site"
             self.summary.note("Renamed (the old address redirects)", f"{post.title}: {wanted} → {candidate} ({why})")
@@ -400,8 +539,10 @@ class Import:
                 paths.add(f"/{day:%Y/%m/%d}/{unquote(old_slug)}/")
         new_path = unquote(post.get_absolute_url())
         for path in sorted(paths - {new_path}):
-            kept, made = OldAddress.objects.get_or_create(path=path[:500], defaults={"post": post})
-            if not made and kept.post_id != post.pk:
+            kept = OldAddress.objects.filter(path=path[:500]).select_related("post").first()
+            if kept is None and self.storing:
+                OldAddress.objects.create(path=path[:500], post=post)
+            elif kept is not None and kept.post_id != post.pk:
                 self.summary.note("Old addresses already in use", f"{path} (kept for {kept.post})")
 
     def report_leftovers(self, post: Post, item: wxr.Item, converted: content.Converted) -> None:
@@ -419,16 +560,15 @@ class Import:
         """Add the item's comments that are not here yet, threaded as they were, with their history."""
         if not item.comments:
             return
-        mine = dict(Comment.objects.filter(post=post, wordpress_id__isnull=False).values_list("wordpress_id", "pk"))
+        mine = self.comments_here(item, post)
         new = {comment.id: comment for comment in item.comments if comment.id not in mine}
-        self.summary.already_there["comments"] += len(item.comments) - len(new)
+        (self.summary.here if item.id in self.posts_here else self.summary.already_there)["comments"] += len(
+            item.comments
+        ) - len(new)
         if not new:
             return
-        existing_parents = {
-            c.wordpress_id: c
-            for c in Comment.objects.filter(pk__in=[mine[c.parent] for c in new.values() if c.parent in mine])
-        }
-        next_id = reserve_comment_ids(len(new), above=max(new))
+        parents_here = Comment.objects.in_bulk([mine[c.parent] for c in new.values() if c.parent in mine])
+        existing_parents = {file_id: parents_here[pk] for file_id, pk in mine.items() if pk in parents_here}
         built = {}
 
         def build(record: wxr.Comment, seen=()) -> Comment:
@@ -450,6 +590,35 @@ class Import:
         for record in new.values():
             build(record)
         comments = list(built.values())
+        if self.storing:
+            self.store_comments(post, comments, above=max(new))
+        if post.pk is not None:
+            # Every new id is above the new WordPress ids, but an older comment on the post may hold one.
+            taken = Comment.objects.filter(post=post, pk__in=list(new)).values_list("pk", flat=True)
+            for wordpress_id in sorted(taken):
+                self.summary.note(
+                    "Old comment anchors taken by another comment", f"#comment-{wordpress_id} on {post.title}"
+                )
+        for comment in comments:
+            self.summary.created[f"{comment.kind}s" if comment.kind != Comment.Kind.COMMENT else "comments"] += 1
+
+    def comments_here(self, item: wxr.Item, post: Post) -> dict[int, int]:
+        """The item's comments that are on the post already (their id in the file -> their id here).
+
+        An imported comment is known by its WordPress id; on this site's own post coming back, the file's
+        ids are this site's ids.
+        """
+        if post.pk is None:
+            return {}
+        on_post = Comment.objects.filter(post=post)
+        mine = dict(on_post.filter(wordpress_id__isnull=False).values_list("wordpress_id", "pk"))
+        if item.id in self.posts_here:
+            mine |= {pk: pk for pk in on_post.values_list("pk", flat=True)}
+        return mine
+
+    def store_comments(self, post: Post, comments: list[Comment], *, above: int) -> None:
+        """Save a post's new comments at once, with ids above `above` (their WordPress ids), and their history."""
+        next_id = reserve_comment_ids(len(comments), above=above)
         for offset, comment in enumerate(comments):
             comment.pk = next_id + offset
         Comment.objects.bulk_create(comments, batch_size=500)
@@ -465,14 +634,6 @@ class Import:
             ],
             batch_size=500,
         )  # fmt: skip
-        # Every new id is above the new WordPress ids, but an older comment on the post may hold one.
-        taken = Comment.objects.filter(post=post, pk__in=list(new)).values_list("pk", flat=True)
-        for wordpress_id in sorted(taken):
-            self.summary.note(
-                "Old comment anchors taken by another comment", f"#comment-{wordpress_id} on {post.title}"
-            )
-        for comment in comments:
-            self.summary.created[f"{comment.kind}s" if comment.kind != Comment.Kind.COMMENT else "comments"] += 1
 
     def new_comment(self, record: wxr.Comment, post: Post, parent: Comment | None) -> Comment:
         kind = COMMENT_KINDS.get(record.type, Comment.Kind.COMMENT)
@@ -484,7 +645,7 @@ class Import:
             body=html.unescape(record.content),
             kind=kind,
             wordpress_id=record.id,
-            user=self.users_by_id.get(record.user_id) if record.user_id else None,
+            user=self.account_of_user_id(record.user_id) if record.user_id else None,
             author_name=content.plain_text(record.author)[:245] or "Anonymous",
             author_email=record.email[:100],
             author_url=url[:200],
@@ -497,9 +658,22 @@ class Import:
         )
 
     def record(self, kind: Imported.Kind, wordpress_id: int, object_id: int | None, *, file: str = "") -> None:
+        if not self.storing:
+            return
         Imported.objects.update_or_create(
             site=self.site, kind=kind, wordpress_id=wordpress_id, defaults={"object_id": object_id, "file": file}
         )
+
+
+def username_for(login: str) -> str:
+    """A WordPress login as a username this site accepts (what Django's validator refuses becomes "-").
+
+    Unicode is folded first (NFKC, as Django does), so "admin" written in fullwidth letters is "admin".
+    Room is left for a "-2" after it.
+    """
+    user_model = get_user_model()
+    length = user_model._meta.get_field(user_model.USERNAME_FIELD).max_length - 4
+    return NOT_A_USERNAME.sub("-", user_model.normalize_username(login)).strip("-")[:length] or "wordpress"
 
 
 def wordpress_date(gmt: str, local: str, *, utc: bool = True) -> datetime:

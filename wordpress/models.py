@@ -102,6 +102,12 @@ class ImportRun(models.Model):
         default=True,
         help_text="Copy each attachment from its address on the old site, and point the posts at the copies.",
     )
+    match_authors = models.BooleanField(
+        "match authors to existing accounts with the same username",
+        default=False,
+        help_text="Unticked, an author whose username is taken here gets an account of their own (admin-2): "
+        "nobody's posts go to an account of this site unless you say so.",
+    )
     state = models.CharField(max_length=7, choices=State, default=State.QUEUED)
     stage = models.CharField(max_length=100, blank=True)
     done = models.PositiveIntegerField(default=0)

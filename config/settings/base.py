@@ -142,8 +142,9 @@ if _redis_url:
 SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
 # Background work: django.tasks with a database-backed queue, drained by `manage.py run_worker` (ops/worker.py).
-# A task still running after TASK_LEASE_SECONDS is taken as abandoned (its worker died) and run again; finished
-# tasks are deleted by the daily maintenance TASK_RESULT_RETENTION_DAYS after they finished.
+# A running task whose lease (renewed by its living worker) is older than TASK_LEASE_SECONDS is taken as
+# abandoned (its worker died) and run again; finished tasks are deleted by the daily maintenance
+# TASK_RESULT_RETENTION_DAYS after they finished.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=300)
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)

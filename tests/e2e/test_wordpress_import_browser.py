@@ -22,7 +22,8 @@ def site_admin(make_user):
 def test_an_admin_imports_a_wordpress_export_and_finds_the_post_at_its_old_address(
     make_page, site_admin, run_tasks, settings, media_root
 ):
-    """Upload the bench export, see it wait for the worker, see the summary once it ran, and read the 100 comments."""
+    """Upload the bench export (authors not matched: the box starts unticked), see it wait for the worker, see the
+    summary once it ran, with where its author went, and read the 100 comments."""
     settings.COMMENTS_PER_PAGE = 100  # the whole thread on the article's page, where comments are paged
     page = make_page()
     log_in_to_admin(page, site_admin)
@@ -30,6 +31,7 @@ def test_an_admin_imports_a_wordpress_export_and_finds_the_post_at_its_old_addre
     page.get_by_role("link", name="Import from WordPress").click()
     expect(page.get_by_role("heading", name="Import from WordPress")).to_be_visible()
     page.get_by_label("WordPress export").set_input_files(BENCH_EXPORT)
+    expect(page.get_by_label("Match authors to existing accounts with the same username")).not_to_be_checked()
     assert_no_axe_violations(page)
     save_screenshot(page, "wordpress-import-upload")
     page.get_by_role("button", name="Save", exact=True).click()
@@ -43,6 +45,7 @@ def test_an_admin_imports_a_wordpress_export_and_finds_the_post_at_its_old_addre
     expect(page.get_by_role("status")).to_contain_text("Done", timeout=10_000)
     summary = page.locator(".import-summary")
     expect(summary).to_contain_text("1 authors, 2 categories, 3 tags, 1 pages, 1 posts, 100 comments.")
+    expect(summary).to_contain_text("ruth → ruth (a new account)")
     assert_no_axe_violations(page)
     save_screenshot(page, "wordpress-import-summary")
 

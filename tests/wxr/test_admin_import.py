@@ -1,12 +1,15 @@
 """The admin's "Import from WordPress" page and its export download, through the test client and the real task queue."""
 
+import re
+
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from blog.models import Post
 from comments.models import Comment
-from wordpress.models import ImportRun
+from wordpress.models import Imported, ImportRun
 
 from .conftest import BENCH_EXPORT
 
@@ -71,3 +74,80 @@ def test_only_those_allowed_may_import_or_export(client, make_user):
     client.force_login(make_user("editor", is_staff=True))
     assert client.get(reverse("admin:wordpress_importrun_add")).status_code == 403
     assert client.get(reverse("admin:wordpress_export")).status_code == 403
+
+
+def staff_with(make_user, *codenames):
+    user = make_user("editor", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+@pytest.mark.parametrize("missing", ["add_post", "add_user"])
+def test_importing_takes_the_permissions_to_publish_posts_and_make_accounts(missing, client, make_user):
+    """May start imports but not add posts (or accounts): no button, a 403 for the page and for an upload."""
+    allowed = {"view_importrun", "add_importrun", "add_post", "add_user"}
+    client.force_login(staff_with(make_user, *(allowed - {missing})))
+
+    listing = client.get(reverse("admin:wordpress_importrun_changelist"))
+    assert listing.status_code == 200 and "Import from WordPress</a>" not in listing.text
+    assert client.get(reverse("admin:wordpress_importrun_add")).status_code == 403
+    assert upload(client, BENCH_EXPORT.read_bytes()).status_code == 403
+    assert not ImportRun.objects.exists()
+
+
+def test_with_those_permissions_staff_may_import(client, make_user, run_tasks, media_root):
+    """Starting imports, adding posts and adding accounts, without being superuser: the button, the page, the import."""
+    client.force_login(staff_with(make_user, "view_importrun", "add_importrun", "add_post", "add_user"))
+    assert "Import from WordPress</a>" in client.get(reverse("admin:wordpress_importrun_changelist")).text
+    assert upload(client, BENCH_EXPORT.read_bytes()).status_code == 302
+    run_tasks()
+    assert ImportRun.objects.get().state == ImportRun.State.DONE and Post.objects.count() == 2
+
+
+def test_a_run_whose_starter_lost_the_permissions_imports_nothing(client, make_user, run_tasks, media_root):
+    """Permissions taken away between the upload and the worker: the run fails, saying why, and the file is gone."""
+    editor = staff_with(make_user, "view_importrun", "add_importrun", "add_post", "add_user")
+    client.force_login(editor)
+    upload(client, BENCH_EXPORT.read_bytes())
+    editor.user_permissions.remove(Permission.objects.get(codename="add_user"))
+
+    run_tasks()
+
+    run = ImportRun.objects.get()
+    assert (run.state, run.error) == (ImportRun.State.FAILED, "Whoever started this import may no longer import.")
+    assert not Post.objects.exists() and not (media_root / run.file.name).exists()
+
+
+def test_authors_are_matched_to_existing_accounts_only_when_ticked(admin_client, make_user, run_tasks, media_root):
+    """The tick box is unticked at first; unticked, "ruth" of the file gets "ruth-2"; ticked, this site's "ruth"."""
+    ruth = make_user("ruth")
+    form = admin_client.get(reverse("admin:wordpress_importrun_add")).text
+    box = re.search(r'<input type="checkbox" name="match_authors"[^>]*>', form).group(0)
+    assert "checked" not in box
+    assert "Match authors to existing accounts with the same username" in form
+
+    upload(admin_client, BENCH_EXPORT.read_bytes())
+    run_tasks()
+    assert Post.objects.get(slug="night-train-comes-back-to-elmsford").author.username == "ruth-2"
+    page = admin_client.get(reverse("admin:wordpress_importrun_change", args=[ImportRun.objects.get().pk])).text
+    assert "ruth → ruth-2 (a new account; &#x27;ruth&#x27; is taken here)" in page
+
+    Post.objects.all().delete()
+    Imported.objects.all().delete()
+    upload(admin_client, BENCH_EXPORT.read_bytes(), match_authors="on")
+    run_tasks()
+    assert ImportRun.objects.filter(match_authors=True).count() == 1
+    assert Post.objects.get(slug="night-train-comes-back-to-elmsford").author == ruth
+
+
+def test_a_hostile_author_login_is_shown_as_text_in_the_summary(admin_client, run_tasks, media_root):
+    """An author login holding a script lands in the summary escaped, and the account gets a plain username."""
+    hostile = BENCH_EXPORT.read_text().replace("[ruth]]>", "[<script>alert(1)</script>]]>").encode()
+    response = upload(admin_client, hostile)
+    run_tasks()
+    page = admin_client.get(response["Location"]).text
+    assert "<script>alert(1)</script>" not in page
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt; → script-alert-1-script (a new account; a username cannot be "
+        "&#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;)" in page
+    )

@@ -6,16 +6,20 @@ made); only the broken and hostile files are written by hand, from them where po
 
 import io
 import re
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from blog.models import Category, Post, Tag
 from comments.models import Comment, CommentEvent, Reason, Status
+from wordpress.importer import import_wxr
 from wordpress.models import Imported, OldAddress
 from wordpress.wxr import WXRError, read_wxr
 
@@ -105,6 +109,53 @@ def test_authors_become_accounts_without_a_usable_password(fixture_site):
     assert misha.get_full_name() == "Михаил Петров"
     assert not ruth.has_usable_password() and not misha.has_usable_password()
     assert Post.objects.get(slug="rye-spelt-and-patience").author == misha
+
+
+def test_an_author_whose_username_is_taken_here_gets_an_account_of_their_own(make_user, tmp_path, media_root):
+    """A file's author "admin" is not this site's superuser "admin": their posts go to a new "admin-2", never staff."""
+    site_admin = make_user("admin", is_staff=True, is_superuser=True)
+    (tmp_path / "admin.xml").write_text(BENCH_EXPORT.read_text().replace("[ruth]]>", "[admin]]>"))
+    output = import_wordpress(tmp_path / "admin.xml")
+
+    post = Post.objects.get(slug="night-train-comes-back-to-elmsford")
+    assert post.author.username == "admin-2" and post.author != site_admin
+    assert not post.author.is_staff and not post.author.is_superuser and not post.author.has_usable_password()
+    assert not Post.objects.filter(author=site_admin).exists()
+    assert "Authors (their login in the file → the account here):" in output
+    assert "  - admin → admin-2 (a new account; 'admin' is taken here)" in output
+
+
+def test_authors_go_to_existing_accounts_only_when_asked(make_user, fixture_export):
+    """--match-authors puts "ruth"'s posts on this site's "ruth", says so, and makes an account only for "misha"."""
+    ruth = make_user("ruth")
+    output = import_wordpress(fixture_export, "--match-authors")
+    assert Post.objects.get(slug="a-loaf-a-day").author == ruth
+    assert Post.objects.get(slug="rye-spelt-and-patience").author.username == "misha"
+    assert get_user_model().objects.count() == 2
+    assert "  - ruth → ruth (this site's account of that username, as asked)" in output
+    assert "  - misha → misha (a new account)" in output
+
+
+@pytest.mark.parametrize(
+    ("login", "expected"),
+    [
+        ("Admin", "Admin-2"),  # the taken username in another case
+        ("\uff41\uff44\uff4d\uff49\uff4e", "admin-2"),  # "admin" in fullwidth letters, which NFKC folds to "admin"
+        ("<script>alert(1)</script>", "script-alert-1-script"),
+        ("ad\tmin\u202e", "ad-min"),  # a tab and a right-to-left override (XML allows no other control character)
+    ],
+)
+def test_a_hostile_login_becomes_a_plain_username_of_its_own(login, expected, make_user, tmp_path, media_root):
+    """Logins that fold onto "admin", or hold markup or controls, become valid usernames of new accounts, even when
+    matching was asked for (it takes the very same username)."""
+    site_admin = make_user("admin", is_staff=True, is_superuser=True)
+    (tmp_path / "hostile.xml").write_text(BENCH_EXPORT.read_text().replace("[ruth]]>", f"[{login}]]>"))
+    import_wordpress(tmp_path / "hostile.xml", "--match-authors")
+
+    author = Post.objects.get(slug="night-train-comes-back-to-elmsford").author
+    assert author.username == expected
+    assert author != site_admin and not author.is_staff and not author.is_superuser
+    UnicodeUsernameValidator()(author.username)
 
 
 def test_comments_by_registered_users_are_linked_to_their_accounts(fixture_site):
@@ -397,6 +448,7 @@ def test_importing_the_same_file_again_adds_and_changes_nothing(fixture_export):
     bodies = list(Post.objects.order_by("pk").values_list("body_html", "modified_at"))
     output = import_wordpress(fixture_export, "--fetch-attachments")
     assert "nothing new" in output
+    assert "  - ruth → ruth (imported before)\n  - misha → misha (imported before)" in output
     assert [model.objects.count() for model in (Post, Comment, CommentEvent, Category, Tag, OldAddress)] == counts
     assert list(Post.objects.order_by("pk").values_list("body_html", "modified_at")) == bodies
 
@@ -439,6 +491,101 @@ def test_a_dry_run_says_what_it_would_do_and_stores_nothing(media_root):
         "Would import from http://127.0.0.1:8081: 1 authors, 2 categories, 3 tags, 1 pages, 1 posts"
     )
     assert not Post.objects.exists() and not Comment.objects.exists() and not Imported.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_holds_no_lock_while_it_reads(media_root):
+    """While a dry run goes through the items another connection writes (a transaction would shut it out on SQLite)."""
+    written = []
+
+    def write_elsewhere():
+        try:
+            written.append(Tag.objects.create(name="Written meanwhile", slug="written-meanwhile"))
+        except Exception as error:  # on SQLite, "database is locked" once the busy timeout ran out
+            written.append(error)
+        finally:
+            connection.close()
+
+    def progress(stage, done, total):
+        if stage == "Importing posts and comments" and not written:
+            other = threading.Thread(target=write_elsewhere)
+            other.start()
+            other.join()
+
+    summary = import_wxr(BENCH_EXPORT, dry_run=True, progress=progress)
+
+    assert [type(result) for result in written] == [Tag]
+    assert "100 comments" in str(summary)
+    assert not Post.objects.exists() and not Comment.objects.exists() and not Imported.objects.exists()
+    assert not get_user_model().objects.exists() and list(Tag.objects.values_list("slug", flat=True)) == [
+        "written-meanwhile"
+    ]
+
+
+# This site's own export, coming back
+
+
+def export_this_site(path):
+    call_command("export_wordpress", "--output", str(path), stdout=io.StringIO())
+    return path
+
+
+def what_there_is():
+    models = (Post, Comment, CommentEvent, Category, Tag, OldAddress, get_user_model())
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_this_sites_own_export_imported_into_it_adds_nothing_and_says_so(fixture_site, make_post, tmp_path):
+    """Export (the real command), import back: no "-2" copy, no comment twice, and the dry run and summary say why."""
+    make_post("Written here", body="<p>Not from WordPress.</p>")
+    before = what_there_is()
+    bodies = list(Post.objects.order_by("pk").values_list("slug", "body_html", "modified_at"))
+    export = export_this_site(tmp_path / "own.xml")
+
+    dry_run = import_wordpress(export, "--dry-run")
+    output = import_wordpress(export, "--fetch-attachments", "--match-authors")
+
+    for said in (dry_run, output):
+        assert "13 posts are already here (this is this site's own export): nothing of them is imported twice." in said
+        assert "left as they are: 5 categories, 3 tags, 1 attachments, 3 pages, 10 posts, 15 comments." in said
+        assert "  - ruth: no account needed (nothing of theirs came in)" in said
+    assert dry_run.startswith("Would import from http://testserver: nothing new.")
+    assert output.startswith("Imported from http://testserver: nothing new.")
+    assert what_there_is() == before
+    assert list(Post.objects.order_by("pk").values_list("slug", "body_html", "modified_at")) == bodies
+
+
+def test_what_was_deleted_since_the_export_comes_back_once(fixture_site, tmp_path):
+    """A comment and a page deleted after the export come back from it, under their parents; a second time, nothing."""
+    export = export_this_site(tmp_path / "own.xml")
+    before = what_there_is()
+    reply = Comment.objects.filter(replies__isnull=True, parent__isnull=False).first()
+    parent, text = reply.parent, reply.body
+    reply.delete()
+    Post.objects.pages().get(slug="oven").delete()
+
+    output = import_wordpress(export, "--match-authors")
+
+    assert output.startswith("Imported from http://testserver: 1 pages, 1 comments.")
+    assert what_there_is() == before
+    assert Comment.objects.get(body=text).parent == parent
+    oven = Post.objects.pages().get(slug="oven")
+    assert oven.parent.slug == "about" and oven.author.username == "ruth"
+    assert import_wordpress(export, "--match-authors").startswith("Imported from http://testserver: nothing new.")
+    assert what_there_is() == before
+
+
+def test_a_file_that_only_claims_to_be_this_sites_is_imported_as_any_other(make_post, tmp_path, media_root, settings):
+    """A stranger's file naming this site as its own, with a post id that is one of ours, only skips what is here."""
+    mine = make_post("Mine", slug="mine", pk=4)  # the bench post's WordPress id
+    (tmp_path / "claims.xml").write_text(BENCH_EXPORT.read_text().replace("http://127.0.0.1:8081", settings.SITE_URL))
+
+    output = import_wordpress(tmp_path / "claims.xml")
+
+    assert "1 posts, 100 comments" in output and "already here" not in output
+    assert Post.objects.get(slug="night-train-comes-back-to-elmsford").comments.count() == 100
+    mine.refresh_from_db()
+    assert (mine.title, mine.comments.count()) == ("Mine", 0)
 
 
 def broken_exports():

@@ -18,10 +18,16 @@ class Command(BaseCommand):
             help="Copy images and files from their addresses on the old site and point the posts at the copies.",
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="Read everything, say what would happen, store nothing."
+            "--match-authors",
+            action="store_true",
+            help="Put an author's posts on this site's account of the same username, if there is one "
+            "(without it, such an author gets an account of their own: admin-2).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Read everything, say what would happen, store and lock nothing."
         )
 
-    def handle(self, *args, file, fetch_attachments, dry_run, **options):
+    def handle(self, *args, file, dry_run, **options):
         bars = {}
 
         def progress(stage, done, total):
@@ -36,7 +42,13 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         try:
-            summary = import_wxr(file, fetch_attachments=fetch_attachments, dry_run=dry_run, progress=progress)
+            summary = import_wxr(
+                file,
+                fetch_attachments=options["fetch_attachments"],
+                match_authors=options["match_authors"],
+                dry_run=dry_run,
+                progress=progress,
+            )
         except (WXRError, OSError) as error:
             raise CommandError(f"{file}: {error}") from None
         finally:

@@ -1,0 +1,201 @@
+"""A WordPress import in the real task worker while the site serves: it locks nobody out, says what it is doing,
+keeps its task while its worker lives, and is carried on by another worker when its own dies.
+
+The old site is a local server whose one image comes a byte at a time until the test lets it go (an
+event, never a pause), so the import is stuck fetching for exactly as long as the test needs. Real
+processes: `manage.py run_worker` (ops/worker.py) and gunicorn with the production settings, against
+the test database (SQLite here, PostgreSQL on the PostgreSQL pass).
+"""
+
+import re
+import threading
+from datetime import timedelta
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+from django.core.files.base import ContentFile
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from blog.models import Post
+from comments.models import Comment
+from ops.models import Lease
+from ops.worker import put_back_abandoned
+from tests.servers import GuestBrowser, TaskWorker, database_url
+from tests.test_faults import eventually
+from wordpress import runs
+from wordpress.models import ImportRun
+
+from .conftest import DATA, UPLOADS_FOLDER, fixture_export_served_by
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HELD = "crumb.png"
+PASSWORD = "pw-for-tests-only"  # make_user's
+LEASE = 6  # seconds: renewed every 2 s, so a busy machine's late renewal still lands within it
+
+
+class HeldUploads:
+    """The fixture site's uploads, with crumb.png sent a byte every half second until `release` is set.
+
+    `asked` is set when it is first asked for; `times_asked` counts the requests for it.
+    """
+
+    def __init__(self, root):
+        (root / UPLOADS_FOLDER).mkdir(parents=True)
+        for upload in (DATA / "uploads").iterdir():
+            (root / UPLOADS_FOLDER / upload.name).write_bytes(upload.read_bytes())
+        self.asked, self.release, self.times_asked = threading.Event(), threading.Event(), 0
+        server = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if not self.path.endswith(f"/{HELD}"):
+                    return super().do_GET()
+                server.times_asked += 1
+                server.asked.set()
+                body = (root / UPLOADS_FOLDER / HELD).read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                sent = 0
+                try:
+                    while not server.release.wait(0 if sent == 0 else 0.5) and sent < len(body) - 1:
+                        self.wfile.write(body[sent : sent + 1])
+                        self.wfile.flush()
+                        sent += 1
+                    server.release.wait()
+                    self.wfile.write(body[sent:])
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the worker that asked was killed
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def workers(django_db_setup, media_root):
+    """Start `manage.py run_worker` processes on the test database, `workers(**env)`, with this test's MEDIA_ROOT."""
+    from django.db import connection
+
+    started = []
+
+    def start(**env):
+        started.append(TaskWorker(database_url(connection.settings_dict), MEDIA_ROOT=str(media_root), **env).start())
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def held_uploads(tmp_path):
+    server = HeldUploads(tmp_path / "old-site")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def queued_import(held_uploads, tmp_path, media_root, make_user):
+    """The fixture site's export uploaded by a superuser, its images on `held_uploads`, queued for the worker."""
+    boss = make_user("boss", is_staff=True, is_superuser=True)
+    boss.password = make_password(PASSWORD, hasher=PBKDF2PasswordHasher())  # one the production settings read
+    boss.save()
+    export = fixture_export_served_by(held_uploads.url, tmp_path / "site.xml").read_bytes()
+    run = ImportRun.objects.create(file=ContentFile(export, name="site.xml"), fetch_attachments=True, started_by=boss)
+    runs.start(run)
+    return run
+
+
+def state_of(run) -> str:
+    return ImportRun.objects.get(pk=run.pk).state
+
+
+def logged_in_admin(base_url: str) -> tuple[httpx.Client, httpx.Response]:
+    """Log "boss" in at the admin's login page over HTTP; (the client, the answer to the login)."""
+    http = httpx.Client(base_url=base_url, timeout=30)
+    form = http.get("/admin/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    answer = http.post(
+        "/admin/login/?next=/admin/",
+        data={"csrfmiddlewaretoken": token, "username": "boss", "password": PASSWORD, "next": "/admin/"},
+        headers={"Origin": base_url, "Referer": f"{base_url}/admin/login/"},
+    )
+    return http, answer
+
+
+def test_while_an_import_waits_on_a_slow_file_readers_comment_and_staff_log_in(
+    queued_import, held_uploads, gunicorn, workers, media_root, post
+):
+    """The worker stuck fetching a file that drips: a comment is posted, an admin logs in, and the progress says
+    "Fetching attachments", not "Reading the file"; let go, the import ends with the file."""
+    site = gunicorn(MEDIA_ROOT=str(media_root), COMMENTS_MIN_SECONDS="0")
+    worker = workers()
+    assert held_uploads.asked.wait(60), worker.log
+
+    with GuestBrowser(site.url) as reader:
+        comment = reader.post_comment(post, comment="Posted while the import waits on the old site.")
+    staff, login = logged_in_admin(site.url)
+    progress = staff.get(f"/admin/wordpress/importrun/{queued_import.pk}/progress/").json()
+    page = staff.get(f"/admin/wordpress/importrun/{queued_import.pk}/change/").text
+    staff.close()
+    held_uploads.release.set()
+
+    assert comment.status_code == 302, comment.text[-2000:]
+    assert Comment.objects.filter(body="Posted while the import waits on the old site.").exists()
+    assert login.status_code == 302 and login.headers["location"] == "/admin/", login.text[-2000:]
+    assert (progress["state"], progress["stage"], progress["total"]) == ("running", "Fetching attachments", 2)
+    assert "Importing: Fetching attachments" in page and "Reading the file" not in page
+    assert eventually(lambda: state_of(queued_import) == ImportRun.State.DONE, seconds=120), worker.log
+    queued_import.refresh_from_db()
+    assert "2 attachments" in queued_import.summary
+    assert (media_root / Post.objects.get(slug="a-loaf-a-day").featured_image.name).read_bytes() == (
+        DATA / "uploads" / HELD
+    ).read_bytes()
+
+
+def test_a_task_past_its_lease_stays_with_its_living_worker_and_goes_to_another_when_it_dies(
+    queued_import, held_uploads, workers
+):
+    """With a 6 s lease: the import runs on past it, renewed, and neither the second worker nor the housekeeping
+    takes it; SIGKILL its worker, and the second carries the import on to its end, each post imported once."""
+    first = workers(TASK_LEASE_SECONDS=str(LEASE))
+    assert held_uploads.asked.wait(60), first.log
+    second = workers(TASK_LEASE_SECONDS=str(LEASE))
+    task = DBTaskResult.objects.get(task_path="wordpress.runs.run_import")
+
+    def renewed_two_leases_after_the_start():
+        renewal = Lease.objects.filter(task=task).values_list("renewed_at", flat=True).first()
+        return renewal is not None and renewal - task.started_at > timedelta(seconds=2 * LEASE)
+
+    assert eventually(renewed_two_leases_after_the_start, seconds=120), first.log
+    assert put_back_abandoned() == 0  # what the second worker's housekeeping does too
+    task.refresh_from_db()
+    assert (task.status, len(task.worker_ids), held_uploads.times_asked) == (TaskResultStatus.RUNNING, 1, 1)
+    assert state_of(queued_import) == ImportRun.State.RUNNING
+
+    first.kill()
+    assert eventually(lambda: held_uploads.times_asked == 2, seconds=60), second.log
+    held_uploads.release.set()
+    assert eventually(lambda: DBTaskResult.objects.get(pk=task.pk).finished_at, seconds=120), second.log
+
+    task.refresh_from_db()
+    assert (task.status, len(task.worker_ids)) == (TaskResultStatus.SUCCESSFUL, 2)
+    assert state_of(queued_import) == ImportRun.State.DONE
+    assert "outcome=abandoned" in second.log and "outcome=abandoned" not in first.log
+    assert Post.objects.filter(slug__endswith="-2").count() == 0
+    assert Post.objects.count() == 12
