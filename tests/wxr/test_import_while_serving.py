@@ -29,7 +29,7 @@ from tests.test_faults import eventually
 from wordpress import runs
 from wordpress.models import ImportRun
 
-from .conftest import DATA, UPLOADS_FOLDER, fixture_export_served_by
+from .conftest import DATA, OUTSIDE, UPLOADS_FOLDER, fixture_export_served_by
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,8 +76,8 @@ class HeldUploads:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the worker that asked was killed
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd = ThreadingHTTPServer((OUTSIDE, 0), partial(Handler, directory=str(root)))
+        self.url = f"http://{OUTSIDE}:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self):
@@ -88,13 +88,22 @@ class HeldUploads:
 
 @pytest.fixture
 def workers(django_db_setup, media_root):
-    """Start `manage.py run_worker` processes on the test database, `workers(**env)`, with this test's MEDIA_ROOT."""
+    """Start `manage.py run_worker` processes on the test database, `workers(**env)`, with this test's MEDIA_ROOT.
+
+    They take the held old site for the public internet, and give a file as long as the test holds it.
+    """
     from django.db import connection
 
     started = []
+    fetching = {
+        "WORDPRESS_FETCH_ALLOW_NETWORKS": f"{OUTSIDE}/32",
+        "WORDPRESS_FETCH_FILE_SECONDS": "3600",
+        "WORDPRESS_FETCH_TOTAL_SECONDS": "3600",
+    }
 
     def start(**env):
-        started.append(TaskWorker(database_url(connection.settings_dict), MEDIA_ROOT=str(media_root), **env).start())
+        database = database_url(connection.settings_dict)
+        started.append(TaskWorker(database, MEDIA_ROOT=str(media_root), **fetching, **env).start())
         return started[-1]
 
     yield start
