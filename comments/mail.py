@@ -68,6 +68,9 @@ def send_email(composer: str, args: list, attempt: int = 1) -> str:
     except (smtplib.SMTPException, OSError) as error:
         OUTAGE.failed()
         return _retry_later(composer, args, attempt, error)
+    except ValueError as error:  # an address no mail server can be given (stored before forms refused it)
+        logger.error("Gave up an email (%s%s): %s", composer, ids_only(args), without_addresses(str(error)))
+        return f"gave up: {without_addresses(str(error))}"
     if down_since:  # the mail server answers again: every email waiting out a back-off goes now
         OUTAGE.answered(send_email)
     return f"sent to {', '.join(message.to)}"

@@ -599,3 +599,16 @@ def test_once_the_mail_server_is_back_every_waiting_email_goes_within_a_minute(s
     received = sorted(address for message in smtp_server.messages for address in message.rcpt_tos)
     assert received == sorted(settings.COMMENTS_MODERATOR_EMAILS)
     assert not send_tasks().filter(status="READY").exists()
+
+
+def test_an_address_no_mail_server_can_be_given_is_given_up_at_once(smtp_server, run_tasks, settings, post):
+    """An address stored before the forms refused it (a non-ASCII local part) ends its email as given up, not FAILED."""
+    settings.COMMENTS_NOTIFY_POST_AUTHOR_OF_HELD = False
+    settings.COMMENTS_MODERATOR_EMAILS = ["desk@example.com", "ſam@example.com"]  # noqa: RUF001 (the long s)
+    held_comment(post, run_tasks)
+
+    results = [result for result in send_tasks() if result.return_value.startswith("gave up")]
+    assert len(results) == 1 and results[0].status == "SUCCESSFUL"
+    assert "@" not in results[0].return_value
+    assert not send_tasks().filter(status="READY").exists()
+    assert [received.rcpt_tos for received in smtp_server.messages] == [["desk@example.com"]]
