@@ -57,8 +57,20 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       fetch(button.dataset.refreshUrl, { headers: { "X-Requested-With": "XMLHttpRequest" } })
-        .then(function (response) { return response.json(); })
-        .then(function (fresh) {
+        .then(function (response) { return response.json().then(function (body) { return [response.ok, body]; }); })
+        .then(function (answer) {
+          var fresh = answer[1];
+          if (!answer[0]) {  // over the limit: keep the picture, and say why there is no new one
+            var why = container.querySelector(".captcha-refresh-error");
+            if (!why) {
+              why = document.createElement("p");
+              why.className = "captcha-refresh-error";
+              why.setAttribute("role", "status");
+              button.insertAdjacentElement("afterend", why);
+            }
+            why.textContent = fresh.error || "No new picture could be had. Please try again in a minute.";
+            return;
+          }
           container.querySelector("img.captcha-image").src = fresh.image_url;
           container.querySelector("input[type=hidden][name$='_0']").value = fresh.key;
           var audio = container.querySelector(".captcha-audio");

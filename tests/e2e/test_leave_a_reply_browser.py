@@ -337,6 +337,27 @@ def test_keyboard_only_guest_can_post_and_get_a_new_picture(page, article):
     assert_page_clean(page)
 
 
+def test_new_picture_over_the_limit_keeps_the_picture_and_says_why(page, article, settings):
+    """Past the form's limit "New picture" keeps the captcha the reader has and says to wait, instead of a blank."""
+    settings.COMMENTS_RATE_FORM_STATE = ["1/d", "100/d"]  # the form's state takes the one allowed
+    page.goto(article.get_absolute_url())
+    form_field(page, "Comment").click()
+    wait_for_captcha(page)
+    captcha = page.locator("#comment-captcha")
+    image, key = captcha.locator("img.captcha-image"), captcha.locator("input[name=captcha_0]")
+    old_src, old_key = image.get_attribute("src"), key.input_value()
+
+    captcha.get_by_role("button", name="New picture").click()
+
+    expect(captcha.get_by_role("status")).to_contain_text("wait a minute")
+    assert (image.get_attribute("src"), key.input_value()) == (old_src, old_key)
+    save_element_screenshot(captcha, "captcha-new-picture-over-the-limit", DESKTOP)
+    assert_no_axe_violations(page)
+    errors = watch_of(page).console_errors
+    errors[:] = [error for error in errors if not re.match(r"Failed to load resource: .*status of 429", error)]
+    assert_page_clean(page)
+
+
 @pytest.mark.parametrize(
     ("viewport", "color_scheme"),
     [(DESKTOP, "light"), (PHONE, "light"), (DESKTOP, "dark")],
