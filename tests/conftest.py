@@ -285,6 +285,26 @@ def nginx(collected_static):
 
 
 @pytest.fixture
+def workers(django_db_setup):
+    """Start `manage.py run_worker` processes on the test database: `workers(database=None, **env)`; all stopped at
+    teardown."""
+    from django.db import connection
+
+    from tests.servers import TaskWorker, database_url
+
+    started = []
+
+    def start(database=None, **env):
+        worker = TaskWorker(database or database_url(connection.settings_dict), **env).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
 def media_root(settings, tmp_path):
     """Uploads and imported files go to this test's own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

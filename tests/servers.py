@@ -12,6 +12,7 @@ does: it fetches the form state, solves the captcha from the database and posts 
 """
 
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -95,3 +96,14 @@ class GuestBrowser:
 
     def __exit__(self, *exc_info):
         self.close()
+
+
+def eventually(check, seconds=60.0, every=0.1):
+    """Wait until `check()` is true, and return its last value: a state polled for, with a generous bound (the
+    machine may be busy), never a time asserted."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(every)
+    return check()

@@ -36,7 +36,7 @@ from privacy import data
 from privacy import links as privacy_links
 from subscriptions import links as subscription_links
 from subscriptions.models import Address, Subscription
-from tests.servers import TaskWorker, database_url
+from tests.servers import TaskWorker, database_url, eventually
 from tests.test_your_data import EMAIL, NAME, approve, ask_for_link, comment_as_guest, press, stored_values
 
 pytestmark = pytest.mark.django_db
@@ -67,16 +67,6 @@ def moderator(make_user):
 def named(text: str) -> list[str]:
     """The needles `text` shows, looked for case-insensitively."""
     return [needle for needle in NEEDLES if needle.lower() in text.lower()]
-
-
-def eventually(check, seconds=60.0, every=0.1):
-    """Wait until `check()` is true, and return its last value (a generous bound: the machine is shared)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(every)
-    return check()
 
 
 # Links

@@ -25,37 +25,10 @@ from django_tasks_db.models import DBTaskResult
 from comments import erasure, pipeline
 from comments.forms import GuestCommentForm
 from comments.models import Comment, Reason, Status
-from tests.servers import GuestBrowser, PostgresCluster, TaskWorker, database_url
+from tests.servers import GuestBrowser, PostgresCluster, eventually
 from tests.test_spam_defence import guest_data, submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def eventually(check, seconds=20.0, every=0.1):
-    """Wait until `check()` is true, and return its last value."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(every)
-    return check()
-
-
-@pytest.fixture
-def workers(django_db_setup):
-    """Start `manage.py run_worker` processes: `workers(database=None, **env)`; all stopped at teardown."""
-    from django.db import connection
-
-    started = []
-
-    def start(database=None, **env):
-        worker = TaskWorker(database or database_url(connection.settings_dict), **env).start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 def submitted_comment(post) -> Comment:

@@ -3,26 +3,15 @@ Restart=always does, with whatever a killed gunicorn master left behind ended fi
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from ops.local import start_stack
-from tests.servers import TEST_ENV, database_url, nginx_binary
+from tests.servers import TEST_ENV, database_url, eventually, nginx_binary
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def eventually(check, seconds=60.0, every=0.2):
-    """Wait until `check()` is true, and return its last value."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(every)
-    return check()
 
 
 def children_of(pid: int) -> list[int]:

@@ -24,8 +24,7 @@ from blog.models import Post
 from comments.models import Comment
 from ops.models import Lease
 from ops.worker import put_back_abandoned
-from tests.servers import GuestBrowser, TaskWorker, database_url
-from tests.test_faults import eventually
+from tests.servers import GuestBrowser, eventually
 from wordpress import runs
 from wordpress.models import ImportRun
 
@@ -87,28 +86,15 @@ class HeldUploads:
 
 
 @pytest.fixture
-def workers(django_db_setup, media_root):
-    """Start `manage.py run_worker` processes on the test database, `workers(**env)`, with this test's MEDIA_ROOT.
-
-    They take the held old site for the public internet, and give a file as long as the test holds it.
-    """
-    from django.db import connection
-
-    started = []
+def import_workers(workers, media_root):
+    """`manage.py run_worker` processes with this test's MEDIA_ROOT, `import_workers(**env)`: they take the held old
+    site for the public internet, and wait for a file as long as the test holds it."""
     fetching = {
         "WORDPRESS_FETCH_ALLOW_NETWORKS": f"{OUTSIDE}/32",
         "WORDPRESS_FETCH_FILE_SECONDS": "3600",
         "WORDPRESS_FETCH_TOTAL_SECONDS": "3600",
     }
-
-    def start(**env):
-        database = database_url(connection.settings_dict)
-        started.append(TaskWorker(database, MEDIA_ROOT=str(media_root), **fetching, **env).start())
-        return started[-1]
-
-    yield start
-    for worker in started:
-        worker.stop()
+    return lambda **env: workers(MEDIA_ROOT=str(media_root), **fetching, **env)
 
 
 @pytest.fixture
@@ -148,12 +134,12 @@ def logged_in_admin(base_url: str) -> tuple[httpx.Client, httpx.Response]:
 
 
 def test_while_an_import_waits_on_a_slow_file_readers_comment_and_staff_log_in(
-    queued_import, held_uploads, gunicorn, workers, media_root, post
+    queued_import, held_uploads, gunicorn, import_workers, media_root, post
 ):
     """The worker stuck fetching a file that drips: a comment is posted, an admin logs in, and the progress says
     "Fetching attachments", not "Reading the file"; let go, the import ends with the file."""
     site = gunicorn(MEDIA_ROOT=str(media_root), COMMENTS_MIN_SECONDS="0")
-    worker = workers()
+    worker = import_workers()
     assert held_uploads.asked.wait(60), worker.log
 
     with GuestBrowser(site.url) as reader:
@@ -178,13 +164,13 @@ def test_while_an_import_waits_on_a_slow_file_readers_comment_and_staff_log_in(
 
 
 def test_a_task_past_its_lease_stays_with_its_living_worker_and_goes_to_another_when_it_dies(
-    queued_import, held_uploads, workers
+    queued_import, held_uploads, import_workers
 ):
     """With a 6 s lease: the import runs on past it, renewed, and neither the second worker nor the housekeeping
     takes it; SIGKILL its worker, and the second carries the import on to its end, each post imported once."""
-    first = workers(TASK_LEASE_SECONDS=str(LEASE))
+    first = import_workers(TASK_LEASE_SECONDS=str(LEASE))
     assert held_uploads.asked.wait(60), first.log
-    second = workers(TASK_LEASE_SECONDS=str(LEASE))
+    second = import_workers(TASK_LEASE_SECONDS=str(LEASE))
     task = DBTaskResult.objects.get(task_path="wordpress.runs.run_import")
 
     def renewed_two_leases_after_the_start():
