@@ -37,6 +37,9 @@ ALL_BLOCKS = (
 )
 PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL | re.IGNORECASE)
 TAG = re.compile(r"<[^>]*>")
+# C0 controls but tab and line breaks, DEL and C1: XML 1.0 lets an export carry some of them, and they mean nothing
+# in a post or a comment (the site's forms refuse them), so they do not come in.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -47,14 +50,18 @@ class Converted:
     files: set[str] = field(default_factory=set)  # old-site upload URLs the body referred to
 
 
+def without_controls(text: str) -> str:
+    return CONTROLS.sub("", text)
+
+
 def plain_text(text: str) -> str:
     """HTML or entity-escaped text as one line of plain text ("Food &amp; drink" -> "Food & drink")."""
-    return " ".join(html.unescape(strip_tags(text)).split())
+    return " ".join(without_controls(html.unescape(strip_tags(text))).split())
 
 
 def convert(content: str, local_files: dict[str, str]) -> Converted:
     """The post's HTML for this site; `local_files` maps old upload URLs to the local copies' URLs."""
-    content = content.replace("\r\n", "\n").replace("\r", "\n")
+    content = without_controls(content).replace("\r\n", "\n").replace("\r", "\n")
     more = MORE.search(content)
     before = content[: more.start()] if more else ""
     content = MORE.sub("", content)
