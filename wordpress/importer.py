@@ -145,6 +145,7 @@ class Contents:
     authors: list[wxr.Author] = field(default_factory=list)
     terms: dict[tuple[str, str], wxr.Term] = field(default_factory=dict)
     attachments: dict[int, wxr.Item] = field(default_factory=dict)
+    named_only: set[tuple[str, str]] = field(default_factory=set)  # terms posts name that the file does not define
     items: int = 0
     comments: int = 0
 
@@ -162,11 +163,23 @@ def read_contents(path, progress: Progress) -> Contents:
         elif record.type == "attachment":
             found.attachments[record.id] = record
         else:
+            if record.type == "post":
+                named(found, record)
             found.items += 1
             found.comments += record.comment_count
             if found.items % 100 == 0:
                 progress("Reading the file", found.items, 0)
     return found
+
+
+def named(found: Contents, item: wxr.Item) -> None:
+    """Keep the terms a post names that the file's header does not define (often WordPress's own "Uncategorized"):
+    WordPress creates them as it imports the post, and so does this import."""
+    for key, name in item.term_names.items():
+        if key not in found.terms:
+            taxonomy, slug = key
+            found.terms[key] = wxr.Term(taxonomy, 0, slug, name, parent_slug="", description="")
+            found.named_only.add(key)
 
 
 def import_wxr(
@@ -198,6 +211,9 @@ class Import:
         self.match_authors, self.storing = match_authors, not dry_run
         site_url = contents.site.url
         self.site = Site.objects.filter(url=site_url).first() or Site(url=site_url, title=contents.site.title)
+        self.seen_before = self.site.pk is not None
+        for heading, lines in contents.site.notes.items():  # what the reader repaired or left out
+            summary.notes[heading].extend(lines)
         # This site's own export (exporter.py writes SITE_URL as the file's site): its ids are this site's ids.
         self.own_site = site_url == settings.SITE_URL.rstrip("/")
         self.own_host = urlsplit(settings.SITE_URL).netloc
@@ -350,6 +366,9 @@ class Import:
     # Categories and tags.
 
     def import_terms(self) -> None:
+        """The file's categories and tags, and those its posts name without it defining them, each made here unless
+        a category or tag of its slug is here already. A term without an id (WXR 1.0 gives none) is found by slug
+        only: on a site imported before, the one of its slug is taken for it."""
         known = {
             "category": self.known(Imported.Kind.CATEGORY),
             "post_tag": self.known(Imported.Kind.TAG),
@@ -366,13 +385,14 @@ class Import:
             kind = Imported.Kind.CATEGORY if model is Category else Imported.Kind.TAG
             noun = "categories" if model is Category else "tags"
             found = model.objects.filter(slug=term.slug[:100]).first()
-            if found is not None and term.id in known[term.taxonomy]:
+            if found is not None and (term.id in known[term.taxonomy] if term.id else self.seen_before):
                 self.summary.already_there[noun] += 1
             elif found is not None and self.own_site and found.pk == term.id:
                 self.summary.here[noun] += 1
             elif found is not None:
                 self.summary.note("Filed under existing categories and tags", f"{found.name} ({term.slug})")
-                self.record(kind, term.id, found.pk)
+                if term.id:
+                    self.record(kind, term.id, found.pk)
             else:
                 found = model(name=content.plain_text(term.name)[:100] or term.slug, slug=term.slug[:100])
                 if model is Category:
@@ -381,7 +401,16 @@ class Import:
                 if self.storing:
                     found.save()
                 self.summary.created[noun] += 1
-                self.record(kind, term.id, found.pk)
+                if term.id:
+                    self.record(kind, term.id, found.pk)
+                if (term.taxonomy, term.slug) in self.contents.named_only:
+                    self.summary.note(
+                        "Named by posts but not defined in the file (created, as WordPress does)",
+                        f"{found.name} ({term.taxonomy} {term.slug})",
+                    )
+                if term.meta:
+                    keys = ", ".join(sorted({key for key, _ in term.meta}))
+                    self.summary.note("Term fields with no home here (not imported)", f"{found.name}: {keys}")
             (self.categories if model is Category else self.tags)[term.slug] = found
         for taxonomy, count in others.items():
             self.summary.note("No home here (not imported)", f"{count} term(s) of the taxonomy {taxonomy!r}")
@@ -432,7 +461,8 @@ class Import:
             if parent_id in self.posts and self.storing:
                 Post.objects.filter(pk=page.pk).update(parent=self.posts[parent_id])
         for post_type, count in skipped_types.items():
-            self.summary.note("No home here (not imported)", f"{count} item(s) of the type {post_type!r}")
+            kind = f"of the type {post_type!r}" if post_type else "with no <wp:post_type> (WordPress skips them too)"
+            self.summary.note("No home here (not imported)", f"{count} item(s) {kind}")
 
     def import_post(self, item: wxr.Item, deferred_parents: list) -> Post:
         if item.id in self.posts:
