@@ -209,7 +209,7 @@ class Reader:
         if hasattr(self.source, "read"):
             self.source.seek(0)
             return self.source
-        return open(self.source, "rb")  # noqa: SIM115 (Mended closes it)
+        return open(self.source, "rb")  # Mended closes it
 
     def is_wxr(self, namespace: str) -> bool:
         return bool(WXR_NAMESPACE.fullmatch(namespace)) or (namespace == self.bound and bool(namespace))
@@ -421,7 +421,7 @@ class Reader:
             elif name == "encoded" and namespace.endswith("/excerpt/"):
                 item.excerpt = child.text or ""
             elif name == "category" and namespace == "" and child.get("nicename"):
-                # A <category> without a nicename (WXR 1.0 writes each twice, once without) is not read, as in WordPress.
+                # One without a nicename (WXR 1.0 writes each term twice, once without) is not read, as in WordPress.
                 domain = child.get("domain", "category")
                 term = ("post_tag" if domain == "tag" else domain, _slug(child.get("nicename")))
                 item.terms.append(term)
@@ -447,6 +447,7 @@ MARKUP = re.compile("[<&]")
 REFERENCE = re.compile(r"&(?:#([0-9]{1,8})|#x([0-9a-fA-F]{1,8})|([A-Za-z_][\w.-]*));")
 XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 TAG = re.compile(r"""<(/?)([^\s/>]+)(?:[^>"']|"[^"]*"|'[^']*')*>""")
+PLAIN_TEXT = re.compile(r"(?:[^<&\]]|\](?!\]>))*")  # text XML takes as it is
 CDATA, CDATA_END, ESCAPED_END = "<![CDATA[", "]]>", "]]]]><![CDATA[>"
 READ_SIZE = 1 << 20
 LONGEST_FIELD = 64 << 20  # a CDATA field read to its element's end is looked for this far, at most
@@ -464,7 +465,8 @@ def _is_xml_char(code: int) -> bool:
 
 
 def _strict_cdata(region: str) -> bool:
-    """Whether `region` (from a `<![CDATA[` to a `]]>`) is CDATA sections and whitespace only, as XML reads them."""
+    """Whether `region` (from a `<![CDATA[` to a `]]>`) is well-formed as it is: CDATA sections, with plain text
+    (no markup, no reference, no `]]>`) between them."""
     position = 0
     while position < len(region):
         if not region.startswith(CDATA, position):
@@ -473,8 +475,7 @@ def _strict_cdata(region: str) -> bool:
         if end < 0:
             return False
         position = end + len(CDATA_END)
-        while position < len(region) and region[position] in " \t\r\n":
-            position += 1
+        position = PLAIN_TEXT.match(region, position).end()
     return True
 
 
@@ -624,14 +625,15 @@ class Mended:
             found = end_tag.search(text, position + len(CDATA))
             if found is None and not self.done and len(text) - position < LONGEST_FIELD:
                 return None
-            if found is not None:
-                region = text[position : found.start() + len(CDATA_END)]
-                if _strict_cdata(region):
-                    self.markup = region
-                else:
-                    self.markup = _wordpress_cdata(region)
-                    self.repairs["cdata"].append(line_at(position))
-                self.open_tag = ""
+            region = text[position : found.start() + len(CDATA_END)] if found is not None else ""
+            if region and _strict_cdata(region):
+                self.markup, self.open_tag = region, ""
+                return found.start() + len(CDATA_END)
+            if region and not re.search(f"<{re.escape(self.open_tag)}[\\s/>]", region):
+                # Not its own start tag again: the end found is this field's, not a later one's (a field whose end
+                # tag is misspelt is not mended, and the parser then says where).
+                self.markup, self.open_tag = _wordpress_cdata(region), ""
+                self.repairs["cdata"].append(line_at(position))
                 return found.start() + len(CDATA_END)
         end = text.find(CDATA_END, position + len(CDATA))
         if end < 0:
