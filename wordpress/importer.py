@@ -163,7 +163,7 @@ def read_contents(path, progress: Progress) -> Contents:
         elif record.type == "attachment":
             found.attachments[record.id] = record
         else:
-            if record.type == "post":
+            if record.type == "post" and record.status != "trash":
                 named(found, record)
             found.items += 1
             found.comments += record.comment_count

@@ -200,6 +200,7 @@ class Reader:
         self.site: Site | None = None
         self.yielded = 0  # records after the site
         self.bound = ""  # the URI the root binds `wp:` to
+        self.namespaces = {}  # namespace -> whether it is WordPress's, as found
         self.not_read = Counter()  # (namespace, name) of WordPress-named elements in another namespace
 
     def can_read_again(self) -> bool:
@@ -212,7 +213,12 @@ class Reader:
         return open(self.source, "rb")  # Mended closes it
 
     def is_wxr(self, namespace: str) -> bool:
-        return bool(WXR_NAMESPACE.fullmatch(namespace)) or (namespace == self.bound and bool(namespace))
+        known = self.namespaces.get(namespace)
+        if known is None:
+            known = self.namespaces[namespace] = bool(WXR_NAMESPACE.fullmatch(namespace)) or (
+                namespace == self.bound and bool(namespace)
+            )
+        return known
 
     def records(self, stream, *, skip: int = 0) -> Iterator[Site | Author | Term | Item]:
         """The records of one parse of `stream`, but the site if it was yielded and the first `skip` others."""
@@ -223,7 +229,7 @@ class Reader:
             for event, element in iterparse(stream, events=("start-ns", "start", "end"), parser=parser):
                 if event == "start-ns":
                     if depth == 0 and element[0] == "wp":
-                        self.bound = element[1]
+                        self.bound, self.namespaces = element[1], {}
                     continue
                 namespace, name = _local(element.tag)
                 if event == "start":
@@ -271,7 +277,7 @@ class Reader:
                 message = "this is not an XML file" if message != "no element found" else "the file is empty"
             elif not mendable:
                 message = f"the file ends early (truncated?): {message}"
-            else:
+            elif not message.startswith("not well-formed"):
                 message = f"not well-formed XML: {message}"
             raise WXRError(message, line, column + 1, mendable=mendable) from None
         except DefusedXmlException as error:
@@ -288,8 +294,8 @@ class Reader:
         values = {}
         for child in element:
             namespace, name = _local(child.tag)
-            if namespace in ("", DC_NAMESPACE) or self.is_wxr(namespace):
-                values[name] = (child.text or "").strip() if len(child) == 0 else ""
+            if not namespace or namespace == DC_NAMESPACE or self.is_wxr(namespace):
+                values[name] = (child.text or "").strip() if not len(child) else ""
             elif report and name in WXR_NAMES:
                 self.not_read[namespace, name] += 1
         return values
