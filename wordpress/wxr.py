@@ -176,7 +176,8 @@ def read_wxr(source, *, comments: bool = True) -> Iterator[Site | Author | Term 
     except WXRError as error:
         if not error.mendable or not reader.can_read_again():
             raise
-        mended = Mended(reader.open_again())
+        raw = reader.open_again()
+        mended = Mended(raw)
         try:
             yield from reader.records(mended, skip=reader.yielded)
         except WXRError:
@@ -184,7 +185,8 @@ def read_wxr(source, *, comments: bool = True) -> Iterator[Site | Author | Term 
                 raise error from None
             raise
         finally:
-            mended.close()
+            if raw is not reader.source:
+                raw.close()
         if not mended.repairs:  # the second reading went through unchanged: the fault was not a mendable one
             raise error from None
         reader.site.notes[REPAIRED].extend(mended.report())
@@ -210,7 +212,7 @@ class Reader:
         if hasattr(self.source, "read"):
             self.source.seek(0)
             return self.source
-        return open(self.source, "rb")  # Mended closes it
+        return open(self.source, "rb")  # closed by read_wxr
 
     def is_wxr(self, namespace: str) -> bool:
         known = self.namespaces.get(namespace)
@@ -523,9 +525,6 @@ class Mended:
         self.open_tag = ""  # the start tag just written, while nothing but whitespace follows it
         self.out = bytearray()
         self.repairs = defaultdict(list)  # kind -> lines
-
-    def close(self) -> None:
-        self.raw.close()
 
     def read(self, size: int = -1) -> bytes:
         while not self.done and (size < 0 or len(self.out) < size):
