@@ -164,7 +164,7 @@ def read_contents(path, progress: Progress) -> Contents:
             found.attachments[record.id] = record
         else:
             if record.type == "post" and record.status != "trash":
-                named(found, record)
+                add_named_terms(found, record)
             found.items += 1
             found.comments += record.comment_count
             if found.items % 100 == 0:
@@ -172,7 +172,7 @@ def read_contents(path, progress: Progress) -> Contents:
     return found
 
 
-def named(found: Contents, item: wxr.Item) -> None:
+def add_named_terms(found: Contents, item: wxr.Item) -> None:
     """Keep the terms a post names that the file's header does not define (often WordPress's own "Uncategorized"):
     WordPress creates them as it imports the post, and so does this import."""
     for key, name in item.term_names.items():
