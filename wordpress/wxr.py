@@ -52,6 +52,7 @@ WXR_NAMES = {
     "post_password", "is_sticky", "attachment_url", "postmeta", "comment", "commentmeta", "termmeta", "meta_key",
     "meta_value",
 }  # fmt: skip
+KEPT_NAMESPACES = 20
 NOT_READ = "Not read: in a namespace that is not WordPress's"
 REPAIRED = "Repaired while reading (WordPress's importer reads these files too)"
 NO_ADDRESS = "The file names no site"
@@ -191,7 +192,8 @@ def read_wxr(source, *, comments: bool = True) -> Iterator[Site | Author | Term 
             raise error from None
         reader.site.notes[REPAIRED].extend(mended.report())
     for (namespace, name), count in sorted(reader.not_read.items()):
-        reader.site.notes[NOT_READ].append(f"{count} <{name}> in {namespace}")
+        shown = "".join(character if character.isprintable() else "?" for character in namespace[:100])
+        reader.site.notes[NOT_READ].append(f"{count} <{name}> in {shown}")
 
 
 class Reader:
@@ -217,10 +219,16 @@ class Reader:
     def is_wxr(self, namespace: str) -> bool:
         known = self.namespaces.get(namespace)
         if known is None:
-            known = self.namespaces[namespace] = bool(WXR_NAMESPACE.fullmatch(namespace)) or (
-                namespace == self.bound and bool(namespace)
-            )
+            known = bool(WXR_NAMESPACE.fullmatch(namespace)) or (namespace == self.bound and bool(namespace))
+            if len(self.namespaces) < KEPT_NAMESPACES:  # a file may declare a million; remember a few
+                self.namespaces[namespace] = known
         return known
+
+    def left_out(self, namespace: str, name: str) -> None:
+        """Count an element with a WordPress name in another namespace (the first few namespaces each by name)."""
+        if (namespace, name) not in self.not_read and len(self.not_read) >= KEPT_NAMESPACES:
+            namespace = "other namespaces"
+        self.not_read[namespace, name] += 1
 
     def records(self, stream, *, skip: int = 0) -> Iterator[Site | Author | Term | Item]:
         """The records of one parse of `stream`, but the site if it was yielded and the first `skip` others."""
@@ -253,7 +261,7 @@ class Reader:
                 elif self.is_wxr(namespace) and name in ("category", "tag", "term"):
                     record = self.term
                 elif namespace and not self.is_wxr(namespace) and name in WXR_NAMES:
-                    self.not_read[namespace, name] += 1
+                    self.left_out(namespace, name)
                     channel.remove(element)
                     continue
                 else:
@@ -299,7 +307,7 @@ class Reader:
             if not namespace or namespace == DC_NAMESPACE or self.is_wxr(namespace):
                 values[name] = (child.text or "").strip() if not len(child) else ""
             elif report and name in WXR_NAMES:
-                self.not_read[namespace, name] += 1
+                self.left_out(namespace, name)
         return values
 
     def wxr_children(self, element, name: str) -> Iterator:

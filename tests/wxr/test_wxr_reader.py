@@ -67,3 +67,17 @@ def test_a_file_mended_and_still_broken_is_refused_with_the_remaining_fault():
     text = PLAIN.replace("It wrote itself.", "x\x02y").replace("</title>\n<wp:post_id>", "</titel>\n<wp:post_id>")
     with pytest.raises(WXRError, match="mismatched tag"):
         read(text.encode())
+
+
+def test_a_flood_of_foreign_namespaces_is_summed_up_not_listed():
+    """Five hundred authors, each in a namespace of its own, make a few lines of the summary, not five hundred."""
+    flood = "".join(
+        f'<x:author xmlns:x="http://n{n}.example/"><x:author_login>a{n}</x:author_login></x:author>\n'
+        for n in range(500)
+    )
+    site, (item,) = read(PLAIN.replace("<item>", flood + "<item>", 1).encode())
+    lines = site.notes["Not read: in a namespace that is not WordPress's"]
+    assert len(lines) == 21
+    assert lines[0] == "1 <author> in http://n0.example/"
+    assert "480 <author> in other namespaces" in lines
+    assert item.slug == "nobody-wrote-this"
