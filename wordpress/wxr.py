@@ -52,6 +52,7 @@ WXR_NAMES = {
     "post_password", "is_sticky", "attachment_url", "postmeta", "comment", "commentmeta", "termmeta", "meta_key",
     "meta_value",
 }  # fmt: skip
+CHANNEL_FIELDS = {"title", "link", "wxr_version", "base_site_url", "base_blog_url"}  # what the site is read from
 KEPT_NAMESPACES = 20
 NOT_READ = "Not read: in a namespace that is not WordPress's"
 REPAIRED = "Repaired while reading (WordPress's importer reads these files too)"
@@ -265,6 +266,8 @@ class Reader:
                     channel.remove(element)
                     continue
                 else:
+                    if self.site is not None or name not in CHANNEL_FIELDS:
+                        channel.remove(element)  # nothing the site is read from: memory stays that of one item
                     continue  # the channel's own fields, read once they are all there
                 if self.site is None:  # WordPress writes the channel's fields before any author, term or item
                     self.site = self.site_of(channel, parser)

@@ -4,6 +4,7 @@ The files are the cases of tests/data/wordpress/cases/, bent in memory: nothing 
 """
 
 import io
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,26 @@ def test_a_flood_of_foreign_namespaces_is_summed_up_not_listed():
     assert lines[0] == "1 <author> in http://n0.example/"
     assert "480 <author> in other namespaces" in lines
     assert item.slug == "nobody-wrote-this"
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["well-formed", "mended"])
+def test_memory_stays_that_of_one_item_however_long_the_file(broken):
+    """Reading four times as many posts (and junk between them) takes no more memory, strictly read or mended."""
+    head = PLAIN.split("<item>")[0]
+    item = "<item><title>P{n}</title><wp:post_id>{n}</wp:post_id><wp:post_type>post</wp:post_type>"
+    item += "<content:encoded><![CDATA[" + "tide " * 2000 + "]]></content:encoded></item><junk/>\n"
+
+    def peak(posts: int) -> tuple[int, int]:
+        """The most memory the reading held, and the file's size."""
+        text = head + "".join(item.format(n=n) for n in range(posts)) + "</channel></rss>"
+        data = text.replace("<title>P1<", "<title>P\x011<" if broken else "<title>P1<", 1).encode()
+        tracemalloc.start()
+        try:
+            assert sum(isinstance(record, Item) for record in read_wxr(io.BytesIO(data), comments=False)) == posts
+            return tracemalloc.get_traced_memory()[1], len(data)
+        finally:
+            tracemalloc.stop()
+
+    (small, _), (large, size) = peak(200), peak(800)  # files of about 2 and 8 MB
+    assert large < small * 1.5
+    assert large < size
