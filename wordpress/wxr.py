@@ -103,6 +103,7 @@ class Item:
     menu_order: int
     sticky: bool
     attachment_url: str
+    password: str = ""  # wp:post_password: a post WordPress shows only to whoever gives it
     terms: list[tuple[str, str]] = field(default_factory=list)  # (taxonomy, slug)
     meta: list[tuple[str, str]] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
@@ -220,6 +221,7 @@ def _item(element, *, with_comments: bool = True) -> Item:
         menu_order=_int(values.get("menu_order")),
         sticky=values.get("is_sticky", "0") == "1",
         attachment_url=values.get("attachment_url", ""),
+        password=_raw_text(element, "post_password"),
     )
     for child in element:
         namespace, name = _local(child.tag)
