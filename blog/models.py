@@ -15,29 +15,22 @@ with "Protected: " before its title, its text shown only to readers who give the
 import re
 import time
 from functools import cached_property
-from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from .markup import clean_post_html
-from .slugs import SlugField, percent_encoded
+from .slugs import SlugField, address
 
 BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|pre|dd|dt|td|th)>", re.IGNORECASE)
 
 
 NO_EXCERPT = "There is no excerpt because this is a protected post."  # WordPress's words
-
-
-def address(view_name: str, **kwargs) -> str:
-    """The path of a named address, percent-encoded as WordPress writes it (reverse() would write upper-case hex)."""
-    return percent_encoded(unquote(reverse(view_name, kwargs=kwargs)))
 
 
 NAV_CACHE_KEY = "blog.nav-categories"

@@ -3,8 +3,9 @@
 WordPress makes a slug from a title by lower-casing it, turning spaces into dashes, dropping
 ASCII punctuation and percent-encoding every other character from its UTF-8 bytes: "We ❤ the
 night train" is stored as `we-%e2%9d%a4-the-night-train`, and that is its address. So a slug
-WordPress serves may hold any character but "/": letters of any script, emoji, combining marks,
-right-to-left marks, "%" itself (`50%25-off`).
+WordPress serves may hold letters of any script, emoji, combining marks, right-to-left marks, "%"
+itself (`50%25-off`, from "%25" in a title): anything but "/", white space and control characters,
+which it turns into dashes or drops.
 
 Here slugs are stored decoded (`we-❤-the-night-train`): what a reader sees, and what Django
 matches once it has decoded the path a browser sent, whichever case its percent-encoding was
@@ -12,17 +13,19 @@ in. The addresses the site writes (links, feeds, the sitemap, redirects) are Wor
 exactly: `percent_encoded` encodes each path segment as WordPress does, in lower-case hex, where
 Django's reverse() writes upper-case hex and leaves `!$&'()*+,;=:@` bare.
 
-A slug may not hold "/" (it is one segment of an address), white space or control characters
-(which no address carries as they are), and may not be "." or ".." (which browsers resolve
-away): `validate_slug` refuses those in the admin, and `servable_slug` mends an imported one.
+So a slug may not hold "/" (it is one segment of an address), white space or control characters
+(which no address carries as they are; PostgreSQL refuses even to look for a NUL), and may not be
+"." or ".." (which browsers resolve away): `validate_slug` refuses those in the admin, the URL
+converters match none of them, and `servable_slug` mends an imported slug that has them.
 """
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 
 NOT_A_SLUG_CHARACTER = r"/\s\x00-\x1f\x7f-\x9f"
 NOT_IN_A_SLUG = re.compile(f"[{NOT_A_SLUG_CHARACTER}]+")
@@ -59,6 +62,11 @@ def percent_encoded(path: str) -> str:
     its UTF-8 bytes, in lower case.
     """
     return "/".join(ESCAPE.sub(lambda escape: escape[0].lower(), quote(part, safe="")) for part in path.split("/"))
+
+
+def address(view_name: str, **kwargs) -> str:
+    """reverse(), percent-encoded as WordPress writes its addresses."""
+    return percent_encoded(unquote(reverse(view_name, kwargs=kwargs)))
 
 
 class SlugFormField(forms.CharField):

@@ -36,8 +36,8 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.http import urlencode
 
-from blog.models import Category, Post, Tag, address
-from blog.slugs import percent_encoded, servable_slug
+from blog.models import Category, Post, Tag
+from blog.slugs import address, percent_encoded, servable_slug
 from comments.models import Comment
 
 from .models import Imported, OldAddress
