@@ -162,7 +162,7 @@ def comment_permalink(request, comment_id):
     """
     published = Comment.objects.published().select_related("post")
     on_post = request.GET.get("on", "")
-    if on_post.isdecimal():
+    if on_post.isascii() and on_post.isdecimal() and len(on_post) <= 18:  # an id (int() refuses 5,000 digits)
         match = Q(pk=comment_id) | Q(wordpress_id=comment_id)
         comment = (
             published.filter(match, post_id=on_post).order_by(Case(When(pk=comment_id, then=0), default=1)).first()

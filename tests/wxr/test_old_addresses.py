@@ -222,6 +222,8 @@ def test_a_slug_renamed_because_its_address_shows_a_post_here_says_it_cannot_red
         "/a%00/",
         "/search/?q=%00",
         "/author/%00/",
+        "/comments/1/?on=" + "9" * 5000,
+        "/comments/" + "9" * 5000 + "/",
     ],
 )
 def test_a_hostile_old_address_is_answered_never_a_server_error(client, make_post, address):
