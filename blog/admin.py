@@ -22,7 +22,10 @@ class PostAdmin(ViewOnSiteMixin, admin.ModelAdmin):
     filter_horizontal = ["categories", "tags"]
     fieldsets = [
         (None, {"fields": ["kind", "title", "slug", "body", "excerpt", "featured_image"]}),
-        ("Publishing", {"fields": ["status", "published_at", "author", "sticky", "comments_open", "pings_open"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "password", "author", "sticky", "comments_open", "pings_open"]},
+        ),
         ("Filing", {"fields": ["categories", "tags"]}),
         ("Pages", {"fields": ["parent", "menu_order"]}),
     ]

@@ -1,5 +1,8 @@
 """RSS and Atom feeds of published posts: the whole site, and one per category.
 
+A protected post is in them as WordPress puts it there: "Protected: " before its title, and
+for its text WordPress's "There is no excerpt because this is a protected post." (Post.summary).
+
 Links are built from settings.SITE_URL rather than the sites framework, so feeds, pages and the
 sitemap all name the same host.
 """
@@ -34,7 +37,7 @@ class LatestPostsFeed(Feed):
         return Post.objects.published().for_listing()[:FEED_LENGTH]
 
     def item_title(self, item):
-        return item.title
+        return item.display_title
 
     def item_description(self, item):
         return item.summary

@@ -4,9 +4,12 @@ A page is a `Post` of kind PAGE, as in WordPress: same text, author, status and 
 no date in its address (`/about/`, `/about/team/` under its parent), no categories or tags, and
 never in the lists (home, archives, feeds), which show posts only.
 
-Slugs are data, not derived from titles at every save: an imported WordPress slug may be
-Unicode (WordPress percent-encodes Cyrillic or CJK slugs; they are stored decoded), and it is
-what keeps the old address.
+Slugs are data, not derived from titles at every save: an imported WordPress slug may hold any
+character but "/" (WordPress percent-encodes Cyrillic, CJK or emoji; they are stored decoded), and
+it is what keeps the old address: every address is written as WordPress wrote it (slugs.py).
+
+A post or page with a password is protected as WordPress protects it (protection.py): listed
+with "Protected: " before its title, its text shown only to readers who give the password.
 """
 
 import re
@@ -17,14 +20,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from .markup import clean_post_html
+from .slugs import SlugField, address
 
 BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|pre|dd|dt|td|th)>", re.IGNORECASE)
+
+
+NO_EXCERPT = "There is no excerpt because this is a protected post."  # WordPress's words
 
 
 NAV_CACHE_KEY = "blog.nav-categories"
@@ -61,9 +67,7 @@ def forget_nav_categories(**kwargs) -> None:
 
 class Category(models.Model):
     name = models.CharField(max_length=100)
-    slug = models.SlugField(
-        max_length=100, unique=True, allow_unicode=True, help_text="Used in the category's address."
-    )
+    slug = SlugField(max_length=100, unique=True, help_text="Used in the category's address.")
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -84,7 +88,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("blog:category", kwargs={"path": self.path})
+        return address("blog:category", path=self.path)
 
     def ancestors(self):
         """This category's parents, outermost first (one query per level; trees are shallow)."""
@@ -115,7 +119,7 @@ class TagQuerySet(models.QuerySet):
 
 class Tag(models.Model):
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True, help_text="Used in the tag's address.")
+    slug = SlugField(max_length=100, unique=True, help_text="Used in the tag's address.")
 
     objects = TagQuerySet.as_manager()
 
@@ -126,7 +130,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("blog:tag", kwargs={"slug": self.slug})
+        return address("blog:tag", slug=self.slug)
 
 
 POSTS_VERSION_KEY = "blog.posts-version"
@@ -146,6 +150,10 @@ class PostQuerySet(models.QuerySet):
     def published(self):
         """Posts and pages a reader may see: published, and not scheduled for later."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def unprotected(self):
+        """Posts and pages without a password: what may be searched, and whose comments may be in feeds."""
+        return self.filter(password="")
 
     def posts(self):
         return self.filter(kind=Post.Kind.POST)
@@ -204,10 +212,10 @@ class Post(models.Model):
         help_text="A post is dated and listed; a page (About, Contact) has an address of its own and is not listed.",
     )
     title = models.CharField(max_length=200)
-    slug = models.SlugField(
+    slug = SlugField(
         max_length=200,
-        allow_unicode=True,
-        help_text="The last part of the address: /YYYY/MM/DD/slug/ for a post, /slug/ for a page.",
+        help_text="The last part of the address: /YYYY/MM/DD/slug/ for a post, /slug/ for a page. Letters of any "
+        'script and signs such as ❤ are fine; no "/" or spaces.',
     )
     parent = models.ForeignKey(
         "self",
@@ -241,6 +249,13 @@ class Post(models.Model):
         blank=True,
         editable=False,
         help_text="When a comment on the post was last stored or removed: what its thread's stored HTML is kept under.",
+    )
+    password = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text='Protects the post as WordPress does: it is listed, as "Protected: title", but its text, '
+        "comments and excerpt show only to readers who enter this password (kept for ten days in their browser). "
+        "Empty: anyone may read it.",
     )
     comments_open = models.BooleanField(default=True, help_text="Readers may leave replies under this post.")
     pings_open = models.BooleanField(
@@ -277,12 +292,9 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         if self.kind == self.Kind.PAGE:
-            return reverse("blog:page", kwargs={"path": self.path})
+            return address("blog:page", path=self.path)
         day = self.local_published_at
-        return reverse(
-            "blog:post",
-            kwargs={"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}", "slug": self.slug},
-        )
+        return address("blog:post", year=day.year, month=f"{day.month:02d}", day=f"{day.day:02d}", slug=self.slug)
 
     @property
     def path(self):
@@ -313,6 +325,11 @@ class Post(models.Model):
     def is_public(self):
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
+    @property
+    def display_title(self):
+        """The title as lists, headings and feeds show it: after "Protected: " when the post has a password."""
+        return f"Protected: {self.title}" if self.password else self.title
+
     @cached_property
     def filed_categories(self) -> list:
         """The post's categories with their parents loaded, for their addresses (one query, however often asked)."""
@@ -324,7 +341,9 @@ class Post(models.Model):
 
     @cached_property
     def summary(self):
-        """The excerpt, or the first words of the body as plain text."""
+        """The excerpt, or the first words of the body as plain text; never either of a protected post."""
+        if self.password:
+            return NO_EXCERPT
         return (
             self.excerpt
             or Truncator(strip_tags(BLOCK_END.sub(r"\g<0> ", self.body_html))).words(55, truncate="…").strip()

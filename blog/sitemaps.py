@@ -1,4 +1,8 @@
-"""The sitemap: home, every published post, categories and tags in use, all on settings.SITE_URL's host."""
+"""The sitemap: home, every published post, categories and tags in use, all on settings.SITE_URL's host.
+
+Password-protected posts are listed, as WordPress's own sitemap lists them: a sitemap holds an
+address and a date, never text, and their addresses are on the home page anyway.
+"""
 
 from urllib.parse import urlsplit
 

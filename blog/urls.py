@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from . import feeds, views
+from .slugs import SEGMENT
 
 
 class YearConverter:
@@ -40,13 +41,13 @@ class PageConverter:
 
 
 class UnicodeSlugConverter:
-    """A slug that may hold letters of any script ("хлеб-на-закваске"), as WordPress slugs may.
+    """A slug as WordPress allows it: any characters but "/" ("хлеб-на-закваске", "we-❤-the-night-train").
 
-    Django matches the decoded path, so /2025/09/20/%D1%85%D0%BB.../ finds the slug in Cyrillic,
-    and reverse() percent-encodes it again: the address is byte for byte WordPress's.
+    Django matches the decoded path, so /2025/09/20/%d0%a5%d0%bb.../ (or %D0%A5..., as browsers write it)
+    finds the slug in Cyrillic; the models write the address back in WordPress's bytes (slugs.percent_encoded).
     """
 
-    regex = r"[-\w]+"
+    regex = SEGMENT
 
     def to_python(self, value):
         return value
@@ -55,17 +56,17 @@ class UnicodeSlugConverter:
         return value
 
 
-class PagePathConverter(UnicodeSlugConverter):
-    """A page's slugs, its parents' first: "about" or "about/team"."""
+class SlugPathConverter(UnicodeSlugConverter):
+    """Slugs under their parents', a page's or a category's: "about", "about/team", "food-drink/baking"."""
 
-    regex = r"[-\w]+(?:/[-\w]+)*"
+    regex = rf"{SEGMENT}(?:/{SEGMENT})*"
 
 
 register_converter(YearConverter, "year")
 register_converter(PageConverter, "page")
 register_converter(TwoDigitConverter, "two")
 register_converter(UnicodeSlugConverter, "uslug")
-register_converter(PagePathConverter, "pagepath")
+register_converter(SlugPathConverter, "slugpath")
 
 
 def paged(route, view, name):
@@ -88,12 +89,12 @@ urlpatterns = [
         views.PostDetailView.as_view(),
         name="post",
     ),
-    path("category/<path:path>/page/<page:page>/", views.CategoryView.as_view(), name="category"),
-    path("category/<path:path>/feed/", feeds.CategoryFeed(), name="category_feed"),
-    path("category/<path:path>/", views.CategoryView.as_view(), name="category"),
+    path("category/<slugpath:path>/page/<page:page>/", views.CategoryView.as_view(), name="category"),
+    path("category/<slugpath:path>/feed/", feeds.CategoryFeed(), name="category_feed"),
+    path("category/<slugpath:path>/", views.CategoryView.as_view(), name="category"),
     *paged("tag/<uslug:slug>/", views.TagView.as_view(), "tag"),
     *paged("author/<str:username>/", views.AuthorView.as_view(), "author"),
     # Last: a page's address is any path the routes above leave free (/about/, /about/team/).
-    path("<pagepath:path>/comment-page-<page:comment_page>/", views.PageView.as_view(), name="page"),
-    path("<pagepath:path>/", views.PageView.as_view(), name="page"),
+    path("<slugpath:path>/comment-page-<page:comment_page>/", views.PageView.as_view(), name="page"),
+    path("<slugpath:path>/", views.PageView.as_view(), name="page"),
 ]

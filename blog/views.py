@@ -15,6 +15,7 @@ from django.views.generic.dates import (
 )
 
 from .models import Category, Post, Tag
+from .protection import is_locked
 
 SEARCH_MAX_LENGTH = 200
 
@@ -80,18 +81,21 @@ class DayView(BlogViewMixin, PagedMixin, DayArchiveView):
 
 
 class ArticleMixin:
-    """An article or a page: which page of its comments the address asks for; drafts never cached.
+    """An article or a page: which page of its comments the address asks for, whether its text is locked (a
+    protected post, protection.py); drafts and protected posts never cached.
 
     Whether anyone else may be shown the same bytes is the caching middleware's to say
     (comments/caching.py): it knows which cookies make a page a reader's own.
     """
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(comment_page=self.kwargs.get("comment_page"), **kwargs)
+        return super().get_context_data(
+            comment_page=self.kwargs.get("comment_page"), locked=is_locked(self.request, self.object), **kwargs
+        )
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
-        if not self.object.is_public:
+        if not self.object.is_public or self.object.password:
             add_never_cache_headers(response)
         return response
 
@@ -168,6 +172,9 @@ class AuthorView(PagedMixin, ListView):
 
 
 class SearchView(PagedMixin, ListView):
+    """Published posts with every word. Protected posts are left out, as WordPress leaves them out for visitors:
+    a match would tell what their text says."""
+
     template_name = "blog/search.html"
 
     def get_query(self):
@@ -177,7 +184,7 @@ class SearchView(PagedMixin, ListView):
         query = self.get_query()
         if not query:
             return Post.objects.none()
-        return Post.objects.published().search(query).for_listing()
+        return Post.objects.published().unprotected().search(query).for_listing()
 
     def get_page_url(self, number):
         params = {"q": self.get_query()}

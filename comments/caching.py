@@ -2,9 +2,11 @@
 
 A page is the same for every reader unless the reader carries a cookie that makes it theirs
 (PERSONAL_COOKIES): a session (logged in, a comment kept across a login, a message to show),
-their own held comments, or their remembered details. Everyone else, readers who only carry
-the CSRF cookie from once opening the form included, gets the shared page. So, for a GET or
-HEAD answered 200 by a view that said nothing about caching:
+their own held comments, their remembered details, or the passwords of protected posts they
+gave (blog/protection.py; a protected post's own page is never shared: its view says so).
+Everyone else, readers who only carry the CSRF cookie from once opening the form included,
+gets the shared page. So, for a GET or HEAD answered 200 by a view that said nothing about
+caching:
 
 - a reader without those cookies, sent no cookie: `Cache-Control: public, max-age=0,
   s-maxage=FRONT_CACHE_SECONDS, stale-while-revalidate=FRONT_CACHE_STALE_SECONDS`, and no
@@ -27,6 +29,7 @@ from django.db import transaction
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from blog.frontcache import purge
+from blog.protection import UNLOCKED_POSTS
 
 from . import akismet
 from .cookies import READER_COOKIES
@@ -34,7 +37,7 @@ from .feeds import feed_paths
 from .models import comment_page_url
 from .thread import stored_parts
 
-PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *READER_COOKIES)
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *READER_COOKIES, UNLOCKED_POSTS)
 
 
 def is_personal(request) -> bool:

@@ -5,7 +5,8 @@
 - `<article address>feed/` (and `feed/atom/`): one published post's comments, "By: <name>".
 
 Only published comments on published articles are listed: held, spam and trashed comments, and
-editorial notes, never. The text is the comment's HTML as the site shows it (made safe when the
+editorial notes, never; nor the comments of a password-protected post (blog/protection.py), whose
+own comment feed is a 404. The text is the comment's HTML as the site shows it (made safe when the
 comment was stored); names and the rest are escaped by the feed writer. Links are built from
 SITE_URL, as the posts' feeds are (blog/feeds.py). Every reader gets the same bytes.
 """
@@ -28,7 +29,7 @@ def in_feeds():
     """Published comments on published articles, newest first, with what an entry shows (its link: its root)."""
     return (
         Comment.objects.published()
-        .filter(post__in=Post.objects.published())
+        .filter(post__in=Post.objects.published().unprotected())
         .select_related("post", "root")
         .order_by("-created_at", "-pk")
     )
@@ -102,7 +103,7 @@ class PostCommentsFeed(LatestCommentsFeed):
     """One published post's comments, at the post's address + feed/ (the view is given the dated address's parts)."""
 
     def get_object(self, request, year, month, day, slug):
-        post = Post.objects.published().posts().filter(slug=slug).first()
+        post = Post.objects.published().unprotected().posts().filter(slug=slug).first()
         date = post.local_published_at if post else None
         if date is None or (f"{date.year:04d}", f"{date.month:02d}", f"{date.day:02d}") != (year, month, day):
             raise Http404("No such article.")

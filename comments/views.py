@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.generic import TemplateView
 
 from blog.models import Post
+from blog.protection import is_locked, password_matches, remember_unlocked
 
 from . import akismet, cookies, csrf, limits, links, moderation, pipeline, retention
 from .forms import GuestCommentForm, comment_form_for, issue_timestamp
@@ -89,12 +90,20 @@ def kept_while_the_database_is_away(view):
     return wrapper
 
 
+def _open_post(request, post_id):
+    """A published post the reader may comment on: 404 for any other, as for a protected one they did not unlock."""
+    post = get_object_or_404(Post.objects.published(), pk=post_id)
+    if is_locked(request, post):
+        raise Http404("The post is protected by a password.")
+    return post
+
+
 @kept_while_the_database_is_away
 @csrf.checked_in_view  # A cached article's form has no token: the reader confirms on a fresh form.
 @require_POST
 @never_cache
 def post_comment(request, post_id):
-    post = get_object_or_404(Post.objects.published(), pk=post_id)
+    post = _open_post(request, post_id)
     if limits.over_limit(request, "comments.post", settings.COMMENTS_RATE_POSTS):
         kept = comment_form_for(request.user, post, initial=request.POST.dict())
         return _render_form_page(request, post, kept, status=429, waiting=True)
@@ -124,7 +133,7 @@ def post_comment(request, post_id):
 @never_cache
 def form_state(request, post_id):
     """The per-visitor parts of the comment form: CSRF token, signed timestamp, a captcha."""
-    post = get_object_or_404(Post.objects.published(), pk=post_id)
+    post = _open_post(request, post_id)
     if limits.over_limit(request, "comments.form-state", settings.COMMENTS_RATE_FORM_STATE):
         return JsonResponse({"error": TOO_MANY}, status=429)
     state = {"csrf_token": get_token(request), "timestamp": issue_timestamp(post), "captcha_html": ""}
@@ -148,20 +157,47 @@ def comment_permalink(request, comment_id):
     """An address that finds a published comment's page by itself: /comments/N/ -> its page, #comment-N.
 
     With ?on=<post id> it also takes the WordPress id an imported comment had on that post (its old
-    #comment-N anchor), which comments.js asks for when an anchor is not on the page shown.
+    #comment-N anchor), which comments.js asks for when an anchor is not on the page shown; an anchor
+    of no published comment there (one held, spam, gone) lands on the article itself.
     """
     published = Comment.objects.published().select_related("post")
     on_post = request.GET.get("on", "")
-    if on_post.isdecimal():
+    if on_post.isascii() and on_post.isdecimal() and len(on_post) <= 18:  # an id (int() refuses 5,000 digits)
         match = Q(pk=comment_id) | Q(wordpress_id=comment_id)
         comment = (
             published.filter(match, post_id=on_post).order_by(Case(When(pk=comment_id, then=0), default=1)).first()
         )
+        article = Post.objects.published().filter(pk=on_post).first() if comment is None else None
+        if article is not None:
+            return redirect(article.get_absolute_url())
     else:
         comment = published.filter(pk=comment_id).first()
     if comment is None or not comment.post.is_public:
         raise Http404("No published comment has this number.")
     return redirect(comment.get_absolute_url())
+
+
+WRONG_PASSWORD = "That is not the password of this post. Please try again."
+TOO_MANY_PASSWORDS = "Too many passwords came from your network in a short time. Please wait a minute and try again."
+
+
+@require_POST
+@never_cache
+def enter_post_password(request, post_id):
+    """A protected post's password form (blog/protection.py): the right password opens the post, for ten days.
+
+    Guesses are counted per address and per network, as comment posts are; past the limit no password is tried.
+    """
+    post = get_object_or_404(Post.objects.all() if request.user.is_staff else Post.objects.published(), pk=post_id)
+    if limits.over_limit(request, "blog.post-password", settings.BLOG_RATE_PASSWORDS):
+        error, status = TOO_MANY_PASSWORDS, 429
+    elif not password_matches(post, request.POST.get("post_password", "")):
+        error, status = WRONG_PASSWORD, 403
+    else:
+        response = redirect(post.get_absolute_url())
+        remember_unlocked(request, response, post)
+        return response
+    return render(request, "blog/password_form_page.html", {"post": post, "password_error": error}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -338,7 +338,7 @@ def test_an_erased_name_leaves_an_article_whose_address_is_not_ascii(front, make
     """The purge names the article's percent-encoded address; nginx keeps it decoded: the same key."""
     post = make_post("Хлеб на закваске", slug="хлеб-на-закваске")
     thread_with_my_comments(post, make_comment)
-    assert "%D1%85" in post.get_absolute_url()
+    assert "%d1%85" in post.get_absolute_url()  # WordPress writes it in lower case
     fill(front, kept_addresses(post)[:5], NAME)
 
     data.erase(data.holdings(EMAIL))

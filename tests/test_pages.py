@@ -43,13 +43,13 @@ def test_two_pages_may_share_a_slug_under_different_parents(make_post, about):
 
 
 def test_a_unicode_slug_is_reached_at_its_percent_encoded_address(client, make_post, make_tag):
-    """Cyrillic and Japanese slugs resolve, and their addresses are the percent-encoded ones WordPress used."""
+    """Cyrillic and Japanese slugs resolve, in either case of hex, and their addresses are WordPress's, lower-case."""
     tag = make_tag("日本", slug="日本")
     post = make_post("Хлеб", slug="хлеб-на-закваске", tags=[tag])
-    assert "/%D1%85%D0%BB%D0%B5%D0%B1-" in post.get_absolute_url()
+    assert "/%d1%85%d0%bb%d0%b5%d0%b1-" in post.get_absolute_url()
     assert client.get(post.get_absolute_url()).status_code == 200
-    assert client.get(post.get_absolute_url().lower()).status_code == 200
-    assert tag.get_absolute_url() == "/tag/%E6%97%A5%E6%9C%AC/"
+    assert client.get(post.get_absolute_url().upper()).status_code == 200
+    assert tag.get_absolute_url() == "/tag/%e6%97%a5%e6%9c%ac/"
     assert "Хлеб" in client.get(tag.get_absolute_url()).text
 
 

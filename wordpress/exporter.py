@@ -209,7 +209,7 @@ def post_item(post: Post, comments: list[Comment], thumbnail_id: int | None) -> 
         element("wp:post_parent", post.parent_id or 0, raw=True),
         element("wp:menu_order", post.menu_order, raw=True),
         element("wp:post_type", post.kind),
-        element("wp:post_password", ""),
+        element("wp:post_password", post.password),
         element("wp:is_sticky", int(post.sticky), raw=True),
     ]
     for taxonomy, terms in (("category", post.categories.all()), ("post_tag", post.tags.all())):

@@ -53,6 +53,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.models import Category, Post, Tag
+from blog.slugs import servable_slug, shown_slug
 from comments.models import Actor, Comment, CommentEvent, Reason, Status, comments_changed
 
 from . import content, media, wxr
@@ -86,6 +87,9 @@ KNOWN_META = {
 }  # fmt: skip
 ZERO_DATE = "0000-00-00 00:00:00"
 NOT_FETCHED = "Attachments not fetched (posts still point at the old site)"
+RENAMED = "Renamed (the old address redirects)"
+RENAMED_IN_PLACE = "Renamed (the old address still shows what was here before: it cannot redirect)"
+PROTECTED = "Password-protected (shown only to readers who give the password, as on WordPress)"
 SLUG_LENGTH = Post._meta.get_field("slug").max_length
 # What the summary counts, in the order it says them.
 THINGS = ["authors", "categories", "tags", "attachments", "pages", "posts", "comments", "pingbacks", "trackbacks"]
@@ -378,13 +382,14 @@ class Import:
             if term.taxonomy not in known:
                 others[term.taxonomy] += 1
                 continue
-            if not term.slug:
+            slug = servable_slug(term.slug)[:100]  # its address's last part (blog/slugs.py)
+            if not slug:
                 self.summary.note("Skipped", f"a {term.taxonomy} named {term.name!r} with no slug")
                 continue
             model = Category if term.taxonomy == "category" else Tag
             kind = Imported.Kind.CATEGORY if model is Category else Imported.Kind.TAG
             noun = "categories" if model is Category else "tags"
-            found = model.objects.filter(slug=term.slug[:100]).first()
+            found = model.objects.filter(slug=slug).first()
             if found is not None and (term.id in known[term.taxonomy] if term.id else self.seen_before):
                 self.summary.already_there[noun] += 1
             elif found is not None and self.own_site and found.pk == term.id:
@@ -394,7 +399,7 @@ class Import:
                 if term.id:
                     self.record(kind, term.id, found.pk)
             else:
-                found = model(name=content.plain_text(term.name)[:100] or term.slug, slug=term.slug[:100])
+                found = model(name=content.plain_text(term.name)[:100] or slug, slug=slug)
                 if model is Category:
                     found.description = term.description
                     found.parent = self.categories.get(term.parent_slug)
@@ -488,6 +493,7 @@ class Import:
             comments_open=item.comment_status == "open",
             pings_open=item.ping_status == "open",
             sticky=item.sticky,
+            password=item.password,
             parent=parent,
             menu_order=item.menu_order if is_page else 0,
         )
@@ -508,6 +514,8 @@ class Import:
         self.record(Imported.Kind.POST, item.id, post.pk)
         self.posts[item.id] = post
         self.summary.created[f"{item.type}s"] += 1
+        if post.password:
+            self.summary.note(PROTECTED, post.title)
         self.keep_old_addresses(post, item)
         self.report_leftovers(post, item, converted)
         return post
@@ -529,8 +537,13 @@ class Import:
         return post if same_address or item.slug == post.slug else None
 
     def free_slug(self, post: Post, item: wxr.Item) -> str:
-        """The WordPress slug if it is free here, else the first free "slug-2", "slug-3"...; renames are noted."""
-        wanted = (item.slug or slugify(post.title, allow_unicode=True) or f"{item.type}-{item.id}")[:SLUG_LENGTH]
+        """The WordPress slug if it is free here, else the first free "slug-2", "slug-3"...; renames are noted.
+
+        Any slug WordPress serves is kept as it is (emoji, "%" and all: blog/slugs.py); one no address can hold
+        ("/", spaces, control characters: a file WordPress did not write) is mended first.
+        """
+        servable = servable_slug(item.slug)
+        wanted = (servable or slugify(post.title, allow_unicode=True) or f"{item.type}-{item.id}")[:SLUG_LENGTH]
         taken = Post.objects.filter(kind=post.kind, slug__startswith=wanted[: SLUG_LENGTH - 4])
         if post.kind == Post.Kind.PAGE:
             saved_parent = post.parent is None or post.parent.pk is not None  # a dry run's parents are not saved
@@ -542,9 +555,15 @@ class Import:
             number += 1
             candidate = f"{wanted[: SLUG_LENGTH - len(str(number)) - 1]}-{number}"
         given.add(candidate)
-        if candidate != wanted and item.slug:
-            why = "taken here" if wanted in taken else "an address of this site"
-            self.summary.note("Renamed (the old address redirects)", f"{post.title}: {wanted} → {candidate} ({why})")
+        if candidate != item.slug and item.slug:
+            if servable != item.slug:
+                why = "no address holds it as it is"
+            elif wanted != servable:
+                why = f"longer than {SLUG_LENGTH} characters"
+            else:
+                why = "taken here" if wanted in taken else "an address of this site"
+            heading = RENAMED if old_address_is_free(item) else RENAMED_IN_PLACE
+            self.summary.note(heading, f"{post.title}: {shown_slug(item.slug)} → {candidate} ({why})")
         return candidate
 
     @staticmethod
@@ -569,6 +588,8 @@ class Import:
                 paths.add(f"/{day:%Y/%m/%d}/{unquote(old_slug)}/")
         new_path = unquote(post.get_absolute_url())
         for path in sorted(paths - {new_path}):
+            if "\x00" in path:
+                continue  # PostgreSQL holds no NUL; no browser sends one either
             kept = OldAddress.objects.filter(path=path[:500]).select_related("post").first()
             if kept is None and self.storing:
                 OldAddress.objects.create(path=path[:500], post=post)
@@ -693,6 +714,26 @@ class Import:
         Imported.objects.update_or_create(
             site=self.site, kind=kind, wordpress_id=wordpress_id, defaults={"object_id": object_id, "file": file}
         )
+
+
+def old_address_is_free(item: wxr.Item) -> bool:
+    """Whether the item's address on WordPress answers nothing here, so that it can redirect to the item.
+
+    A `?p=12` link always can (it is answered by id); a path cannot when a post or page of this site is there
+    (the same post imported before under another site's name, say), or one of the site's own addresses.
+    """
+    link = urlsplit(item.link)
+    path = unquote(link.path)
+    if link.query or not path.strip("/"):
+        return True
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return True
+    if match.url_name not in ("post", "page"):
+        return False  # one of the site's own addresses: /feed/, /search/...
+    same_slug = Post.objects.filter(slug=path.rstrip("/").rpartition("/")[2])
+    return all(unquote(post.get_absolute_url()) != path for post in same_slug)
 
 
 def username_for(login: str) -> str:

@@ -38,9 +38,12 @@ class ImportedQuerySet(models.QuerySet):
         """WordPress id -> this site's object id, for one kind of thing from one site."""
         return dict(self.filter(site=site, kind=kind).values_list("wordpress_id", "object_id"))
 
+    def newest(self, kind, wordpress_id) -> "Imported | None":
+        """The record of what a WordPress id names, for an old address (the site imported last wins)."""
+        return self.filter(kind=kind, wordpress_id=wordpress_id).order_by("-site__last_imported_at", "-pk").first()
+
     def newest_object_id(self, kind, wordpress_id) -> int | None:
-        """The object a WordPress id names, for an old address (the site imported last wins)."""
-        found = self.filter(kind=kind, wordpress_id=wordpress_id).order_by("-site__last_imported_at", "-pk").first()
+        found = self.newest(kind, wordpress_id)
         return found.object_id if found else None
 
 

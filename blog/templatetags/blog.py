@@ -32,8 +32,8 @@ def display_name(user):
 
 @register.filter
 def first_image(post):
-    """The absolute address of the first image in the post's body, or "" if it has none."""
-    match = IMG_SRC.search(post.body_html)
+    """The absolute address of the first image in the post's body, or "" if it has none (or a password keeps it)."""
+    match = None if post.password else IMG_SRC.search(post.body_html)
     return absolute_url(unescape(match[1])) if match else ""
 
 

@@ -54,8 +54,9 @@ def comments_section(context, post):
 def _section_context(request, post, thread, closed) -> dict:
     personal = request.user.is_authenticated
     reply_to = None
-    if request.GET.get("replytocom", "").isdecimal():
-        candidate = thread.by_id.get(int(request.GET["replytocom"]))
+    asked = request.GET.get("replytocom", "")
+    if asked.isascii() and asked.isdecimal() and len(asked) <= 18:  # an id: not 5,000 digits, which int() refuses
+        candidate = thread.by_id.get(int(asked))
         if candidate and candidate.status == Status.APPROVED and candidate.depth < settings.COMMENTS_MAX_DEPTH:
             reply_to = candidate
     initial = {"parent": reply_to.pk if reply_to else None, **cookies.remembered_details(request)}

@@ -247,6 +247,8 @@ COMMENTS_HONEYPOT_FIELD = "address2"
 # captcha pictures (each stores a captcha), and comment posts.
 COMMENTS_RATE_FORM_STATE = env.list("COMMENTS_RATE_FORM_STATE", default=["30/m", "300/m"])
 COMMENTS_RATE_POSTS = env.list("COMMENTS_RATE_POSTS", default=["10/m", "60/m"])
+# Passwords tried on password-protected posts (blog/protection.py), counted the same way.
+BLOG_RATE_PASSWORDS = env.list("BLOG_RATE_PASSWORDS", default=["5/m", "30/m"])
 # The limits are counted in the cache: with Redis away nothing is counted and every request passes (rather than
 # every one refused), and the log says once a minute that the cache cannot be reached (config/logfilters.py).
 RATELIMIT_FAIL_OPEN = True
