@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import URLPattern, include, path
 from django.views.decorators.cache import never_cache
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 from blog.media import media_file
 from blog.sitemaps import sitemaps
@@ -21,6 +21,8 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    # WordPress's home page by its file name: a path of its own, so no slash is appended to its old ?p= links
+    path("index.php", RedirectView.as_view(url="/", permanent=True, query_string=True)),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots_txt"),
     path("captcha/refresh/", comment_views.captcha_refresh),  # before captcha's own: the same, rate-limited
     path("captcha/", include(captcha_routes)),
