@@ -7,6 +7,13 @@ in every status, with its terms, custom fields and comments in every status but 
 by `comment_parent`. A featured image becomes an attachment item and a `_thumbnail_id`, as in
 WordPress. Ids are this site's ids, so a comment's `#comment-N` anchor survives the trip.
 
+What came from WordPress goes back as WordPress gave it: a post imported and not edited here since
+is written with WordPress's own text (models.PostSource: its blocks, `<!--more-->`, `[caption]`)
+rather than the HTML the site made of it, with its custom fields; an edited one with its HTML as
+it is now. An imported comment's text is WordPress's HTML already; one written here is written as
+WordPress stores a comment (blog.markup.comment_as_html). Either way WordPress shows what this site
+shows. This site's files are named by their full address, which WordPress's importer fetches.
+
 It is a generator of text: the command writes it to a file and the admin streams it, and
 posts and comments are read in chunks, so a large site never sits in memory at once.
 
@@ -27,9 +34,13 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.feedgenerator import rfc2822_date
 
+from blog.markup import clean_comment_html, comment_as_html
 from blog.models import Category, Post, Tag
 from blog.site import absolute_url
 from comments.models import Comment, Status
+
+from .content import media_full, pointed_at
+from .models import PostSource
 
 STATUSES = {
     Post.Status.DRAFT: "draft",
@@ -159,7 +170,7 @@ def items() -> Iterator[str]:
     """Each post and page with its comments, reading both in chunks, side by side in post order."""
     posts = (
         Post.objects.order_by("pk")
-        .select_related("author", "parent")
+        .select_related("author", "parent", "wordpress_source")
         .prefetch_related(Prefetch("categories", queryset=Category.objects.order_by("pk")), "tags")
     )
     comments = Comment.objects.exclude(status=Status.SPAM).order_by("post_id", "pk").iterator(chunk_size=CHUNK * 4)
@@ -184,6 +195,8 @@ def items() -> Iterator[str]:
 def post_item(post: Post, comments: list[Comment], thumbnail_id: int | None) -> str:
     local, gmt = local_and_gmt(post.published_at)
     modified_local, modified_gmt = local_and_gmt(post.modified_at)
+    source = getattr(post, "wordpress_source", None)
+    content, excerpt = content_and_excerpt(post, source)
     status = STATUSES[post.status]
     if post.status == Post.Status.PUBLISHED and not post.is_public:
         status = "future"
@@ -195,8 +208,8 @@ def post_item(post: Post, comments: list[Comment], thumbnail_id: int | None) -> 
         f"\t\t<dc:creator>{cdata(post.author.get_username())}</dc:creator>\n",
         f'\t\t<guid isPermaLink="false">{escape(absolute_url(f"/?p={post.pk}"))}</guid>\n',
         "\t\t<description></description>\n",
-        element("content:encoded", post.body),
-        element("excerpt:encoded", post.excerpt),
+        element("content:encoded", content),
+        element("excerpt:encoded", excerpt),
         element("wp:post_id", post.pk, raw=True),
         element("wp:post_date", local),
         element("wp:post_date_gmt", gmt),
@@ -220,9 +233,21 @@ def post_item(post: Post, comments: list[Comment], thumbnail_id: int | None) -> 
         ]
     if thumbnail_id:
         parts.append(postmeta("_thumbnail_id", thumbnail_id))
+    if source is not None:
+        parts += [postmeta(key, value) for key, value in source.custom_fields]
     parts += [comment_element(comment) for comment in comments]
     parts.append("\t</item>\n")
     return "".join(parts)
+
+
+def content_and_excerpt(post: Post, source: PostSource | None) -> tuple[str, str]:
+    """WordPress's own text of an imported post that was not edited here since, else the post's as it is."""
+    content, excerpt = post.body, post.excerpt
+    if source is not None and source.body_kept(post):
+        content = pointed_at(source.content, source.copies)
+        if source.excerpt_kept(post):
+            excerpt = source.excerpt
+    return media_full(content), excerpt
 
 
 def attachment_item(post: Post, attachment_id: int) -> str:
@@ -260,11 +285,15 @@ def comment_element(comment: Comment) -> str:
         element("wp:comment_author_IP", comment.ip_address or ""),
         element("wp:comment_date", local),
         element("wp:comment_date_gmt", gmt),
-        # As WordPress stores it: the allowed tags as they are, a written "&" as "&amp;".
-        element("wp:comment_content", comment.body.replace("&", "&amp;")),
+        element("wp:comment_content", comment_content(comment)),
         element("wp:comment_approved", COMMENT_APPROVED[comment.status]),
         element("wp:comment_type", comment.kind),
         element("wp:comment_parent", comment.parent_id or 0, raw=True),
         element("wp:comment_user_id", comment.user_id or 0, raw=True),
     ]
     return "\t\t<wp:comment>\n" + "".join(f"\t{field}" for field in fields) + "\t\t</wp:comment>\n"
+
+
+def comment_content(comment: Comment) -> str:
+    """The comment's text as WordPress stores it, HTML: what this site shows, WordPress shows (but never a script)."""
+    return clean_comment_html(comment.body) if comment.written_in_html else comment_as_html(comment.body)

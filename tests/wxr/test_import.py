@@ -284,7 +284,7 @@ def test_images_point_at_local_copies_and_the_featured_image_is_kept(fixture_sit
 
 def test_what_has_no_home_is_reported(fixture_site):
     """A custom field and an unknown shortcode are named in the summary, not dropped silently."""
-    assert "Custom fields with no home here (not imported):" in fixture_site
+    assert "Custom fields kept for the export (not shown here):" in fixture_site
     assert "A loaf a day: notes from the first month: oven_temperature" in fixture_site
     assert "Rye, spelt & patience: [gallery]" in fixture_site
 
