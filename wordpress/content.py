@@ -22,6 +22,7 @@ importer fetches those), and read back as this site's files (`media_full`, `medi
 import html
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.utils.html import strip_tags
@@ -105,6 +106,12 @@ def pointed_at(content: str, copies: dict[str, str]) -> str:
 def media_full(content: str) -> str:
     """This site's files named by their full address (an export's: WordPress's importer fetches those)."""
     return re.sub(rf"""(?<=["']){re.escape(settings.MEDIA_URL)}""", absolute_url(settings.MEDIA_URL), content)
+
+
+def media_named(content: str) -> list[str]:
+    """The storage names of this site's files that `content` names by their full address, in order."""
+    full = re.escape(absolute_url(settings.MEDIA_URL))
+    return [unquote(html.unescape(name)) for name in re.findall(rf"""(?<=["']){full}([^"'<>\s]+)""", content)]
 
 
 def media_local(content: str) -> str:

@@ -4,15 +4,16 @@
 its order and shape: the channel, the authors of posts and pages, every category (parents
 first) and tag, as `wp:category`/`wp:tag` and again as `wp:term`, then one item per post or page
 in every status, with its terms, custom fields and comments in every status but spam, threaded
-by `comment_parent`. A featured image becomes an attachment item and a `_thumbnail_id`, as in
-WordPress. Ids are this site's ids, so a comment's `#comment-N` anchor survives the trip.
+by `comment_parent`. Ids are this site's ids, so a comment's `#comment-N` anchor survives the trip.
 
 What came from WordPress goes back as WordPress gave it: a post imported and not edited here since
 is written with WordPress's own text (models.PostSource: its blocks, `<!--more-->`, `[caption]`)
 rather than the HTML the site made of it, with its custom fields; an edited one with its HTML as
 it is now. An imported comment's text is WordPress's HTML already; one written here is written as
 WordPress stores a comment (blog.markup.comment_as_html). Either way WordPress shows what this site
-shows. This site's files are named by their full address, which WordPress's importer fetches.
+shows. This site's files are named by their full address, and each file a post shows (its featured
+image, the copies an import made of its pictures) is an attachment item after it, once, as WordPress
+writes them: its importer copies them and points the posts at its copies (`_thumbnail_id` included).
 
 It is a generator of text: the command writes it to a file and the admin streams it, and
 posts and comments are read in chunks, so a large site never sits in memory at once.
@@ -30,6 +31,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.feedgenerator import rfc2822_date
@@ -39,8 +41,7 @@ from blog.models import Category, Post, Tag
 from blog.site import absolute_url
 from comments.models import Comment, Status
 
-from .content import media_full, pointed_at
-from .models import PostSource
+from .content import media_full, media_named, pointed_at
 
 STATUSES = {
     Post.Status.DRAFT: "draft",
@@ -177,26 +178,28 @@ def items() -> Iterator[str]:
     threads = groupby(comments, key=lambda comment: comment.post_id)
     pending = next(threads, None)
     attachment_id = (Post.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    attachments = {}  # storage name -> the id of its attachment item, each file written once
     for post in posts.iterator(chunk_size=CHUNK):
         thread = []
         while pending is not None and pending[0] <= post.pk:
             if pending[0] == post.pk:
                 thread = list(pending[1])
             pending = next(threads, None)
-        thumbnail = None
-        if post.featured_image:
-            thumbnail = attachment_id
-            attachment_id += 1
-        yield post_item(post, thread, thumbnail)
-        if thumbnail:
-            yield attachment_item(post, thumbnail)
+        content, excerpt = content_and_excerpt(post)
+        featured = [post.featured_image.name] if post.featured_image else []
+        new = [name for name in dict.fromkeys(featured + media_named(content)) if name not in attachments]
+        attachments |= {name: number for number, name in enumerate(new, attachment_id)}
+        attachment_id += len(new)
+        thumbnail = attachments[featured[0]] if featured else None
+        yield post_item(post, thread, content=content, excerpt=excerpt, thumbnail_id=thumbnail)
+        for name in new:
+            yield attachment_item(post, attachments[name], name)
 
 
-def post_item(post: Post, comments: list[Comment], thumbnail_id: int | None) -> str:
+def post_item(post: Post, comments: list[Comment], *, content: str, excerpt: str, thumbnail_id: int | None) -> str:
     local, gmt = local_and_gmt(post.published_at)
     modified_local, modified_gmt = local_and_gmt(post.modified_at)
     source = getattr(post, "wordpress_source", None)
-    content, excerpt = content_and_excerpt(post, source)
     status = STATUSES[post.status]
     if post.status == Post.Status.PUBLISHED and not post.is_public:
         status = "future"
@@ -240,9 +243,9 @@ def post_item(post: Post, comments: list[Comment], thumbnail_id: int | None) -> 
     return "".join(parts)
 
 
-def content_and_excerpt(post: Post, source: PostSource | None) -> tuple[str, str]:
+def content_and_excerpt(post: Post) -> tuple[str, str]:
     """WordPress's own text of an imported post that was not edited here since, else the post's as it is."""
-    content, excerpt = post.body, post.excerpt
+    content, excerpt, source = post.body, post.excerpt, getattr(post, "wordpress_source", None)
     if source is not None and source.body_kept(post):
         content = pointed_at(source.content, source.copies)
         if source.excerpt_kept(post):
@@ -250,12 +253,13 @@ def content_and_excerpt(post: Post, source: PostSource | None) -> tuple[str, str
     return media_full(content), excerpt
 
 
-def attachment_item(post: Post, attachment_id: int) -> str:
-    url = absolute_url(post.featured_image.url)
+def attachment_item(post: Post, attachment_id: int, name: str) -> str:
+    """A file of this site's (`name` in its storage) that the post shows, for WordPress's importer to copy."""
+    url = absolute_url(default_storage.url(name))
     local, gmt = local_and_gmt(post.published_at)
     return "".join([
         "\t<item>\n",
-        f"\t\t<title>{cdata(post.featured_image.name.rpartition('/')[2])}</title>\n",
+        f"\t\t<title>{cdata(name.rpartition('/')[2])}</title>\n",
         f"\t\t<link>{escape(url)}</link>\n",
         f"\t\t<dc:creator>{cdata(post.author.get_username())}</dc:creator>\n",
         f'\t\t<guid isPermaLink="false">{escape(url)}</guid>\n',
@@ -266,7 +270,7 @@ def attachment_item(post: Post, attachment_id: int) -> str:
         element("wp:post_parent", post.pk, raw=True),
         element("wp:post_type", "attachment"),
         element("wp:attachment_url", url),
-        postmeta("_wp_attached_file", post.featured_image.name),
+        postmeta("_wp_attached_file", name),
         "\t</item>\n",
     ])  # fmt: skip
 

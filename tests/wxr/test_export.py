@@ -86,7 +86,7 @@ def test_the_export_is_wxr_as_wordpress_writes_it(fixture_export, tmp_path):
     assert len(channel.findall(f"{WP}term")) == 8
     items = {item.findtext(f"{WP}post_id"): item for item in channel.iter("item")}
     types = sorted(item.findtext(f"{WP}post_type") for item in items.values())
-    assert types == ["attachment"] + ["page"] * 3 + ["post"] * 9
+    assert types == ["attachment"] * 2 + ["page"] * 3 + ["post"] * 9  # the featured crumb, the oven in a caption
     comments = [c for item in items.values() for c in item.iter(f"{WP}comment")]
     assert len(comments) == Comment.objects.exclude(status=Status.SPAM).count() == 14
     assert {c.findtext(f"{WP}comment_approved") for c in comments} == {"1", "0", "trash"}
