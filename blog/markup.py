@@ -71,6 +71,7 @@ def _comment_pieces(text: str, *, written_in_html=False):
     """The comment in order as (text, tag, in a link): the characters shown before each allowed tag, the tag in
     canonical form ("" after the last text), and whether that text is inside a link."""
     text = CONTROL_CHARACTERS.sub("", text.replace("\r\n", "\n"))
+    written_in_html = written_in_html and ("<" in text or "&" in text)  # else its HTML is plain text
     if written_in_html:  # then only the allowed tags are left, and the text's "<" and "&" are entities
         text = PARAGRAPH_TAG.sub("\n\n", BREAK_TAG.sub("\n", clean_comment_html(text)))
     shown = unescape if written_in_html else str
