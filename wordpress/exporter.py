@@ -254,21 +254,34 @@ def content_and_excerpt(post: Post) -> tuple[str, str]:
 
 
 def attachment_item(post: Post, attachment_id: int, name: str) -> str:
-    """A file of this site's (`name` in its storage) that the post shows, for WordPress's importer to copy."""
+    """A file of this site's (`name` in its storage) that the post shows, for WordPress's importer to copy: every
+    field WordPress writes for one (its importer reads them all), the name left for WordPress to make."""
     url = absolute_url(default_storage.url(name))
     local, gmt = local_and_gmt(post.published_at)
     return "".join([
         "\t<item>\n",
         f"\t\t<title>{cdata(name.rpartition('/')[2])}</title>\n",
         f"\t\t<link>{escape(url)}</link>\n",
+        f"\t\t<pubDate>{rfc2822_date(post.published_at)}</pubDate>\n",
         f"\t\t<dc:creator>{cdata(post.author.get_username())}</dc:creator>\n",
         f'\t\t<guid isPermaLink="false">{escape(url)}</guid>\n',
+        "\t\t<description></description>\n",
+        element("content:encoded", ""),
+        element("excerpt:encoded", ""),
         element("wp:post_id", attachment_id, raw=True),
         element("wp:post_date", local),
         element("wp:post_date_gmt", gmt),
+        element("wp:post_modified", local),
+        element("wp:post_modified_gmt", gmt),
+        element("wp:comment_status", "closed"),
+        element("wp:ping_status", "closed"),
+        element("wp:post_name", ""),
         element("wp:status", "inherit"),
         element("wp:post_parent", post.pk, raw=True),
+        element("wp:menu_order", 0, raw=True),
         element("wp:post_type", "attachment"),
+        element("wp:post_password", ""),
+        element("wp:is_sticky", 0, raw=True),
         element("wp:attachment_url", url),
         postmeta("_wp_attached_file", name),
         "\t</item>\n",

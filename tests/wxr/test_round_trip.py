@@ -91,8 +91,8 @@ def test_with_its_files_copied_a_post_names_the_copies_and_keeps_its_featured_im
     fixture_export, uploads_server, tmp_path
 ):
     """The old upload addresses name the copies here, in full, and nothing else changes; each copy a post shows
-    goes once as an attachment item after it, for WordPress's importer to copy, the featured one named by the
-    post's _thumbnail_id."""
+    goes once as an attachment item after it, with every field WordPress writes for one, for WordPress's importer
+    to copy, the featured one named by the post's _thumbnail_id."""
     import_wordpress(fixture_export, "--fetch-attachments")
     export = export_wordpress(tmp_path / "out.xml")
     pairs = twins(fixture_export, export)
@@ -114,6 +114,11 @@ def test_with_its_files_copied_a_post_names_the_copies_and_keeps_its_featured_im
         if item.findtext(f"{WP}post_type") == "attachment"
     }
     assert attachments.keys() == {crumb_copy, oven_copy}
+    wordpress_wrote = next(
+        item for item in items(fixture_export).values() if item.findtext(f"{WP}post_type") == "attachment"
+    )
+    for attachment in attachments.values():
+        assert [*dict.fromkeys(field.tag for field in attachment)] == [*dict.fromkeys(f.tag for f in wordpress_wrote)]
     assert attachments[crumb_copy].findtext(f"{WP}post_id") == fields["_thumbnail_id"]
     assert attachments[crumb_copy].findtext(f"{WP}post_parent") == str(loaf.pk)
     classic_id = Post.objects.get(slug="rye-spelt-and-patience").pk
