@@ -13,7 +13,8 @@ it is now. An imported comment's text is WordPress's HTML already; one written h
 WordPress stores a comment (blog.markup.comment_as_html). Either way WordPress shows what this site
 shows. This site's files are named by their full address, and each file a post shows (its featured
 image, the copies an import made of its pictures) is an attachment item after it, once, as WordPress
-writes them: its importer copies them and points the posts at its copies (`_thumbnail_id` included).
+writes them: its importer copies them and points the posts at its copies (`_thumbnail_id` included). A file
+copied from WordPress goes back under its WordPress id, so the ids its posts name there name it again.
 
 It is a generator of text: the command writes it to a file and the admin streams it, and
 posts and comments are read in chunks, so a large site never sits in memory at once.
@@ -26,7 +27,7 @@ and line ends, lone surrogates, U+FFFE and U+FFFF), so this site's importer and 
 import re
 from collections.abc import Iterator
 from datetime import UTC
-from itertools import groupby
+from itertools import count, groupby
 from urllib.parse import quote
 
 from django.conf import settings
@@ -42,6 +43,7 @@ from blog.site import absolute_url
 from comments.models import Comment, Status
 
 from .content import media_full, media_named, pointed_at
+from .models import Imported
 
 STATUSES = {
     Post.Status.DRAFT: "draft",
@@ -177,7 +179,7 @@ def items() -> Iterator[str]:
     comments = Comment.objects.exclude(status=Status.SPAM).order_by("post_id", "pk").iterator(chunk_size=CHUNK * 4)
     threads = groupby(comments, key=lambda comment: comment.post_id)
     pending = next(threads, None)
-    attachment_id = (Post.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    kept_ids, fresh_ids = attachment_ids()
     attachments = {}  # storage name -> the id of its attachment item, each file written once
     for post in posts.iterator(chunk_size=CHUNK):
         thread = []
@@ -188,12 +190,33 @@ def items() -> Iterator[str]:
         content, excerpt = content_and_excerpt(post)
         featured = [post.featured_image.name] if post.featured_image else []
         new = [name for name in dict.fromkeys(featured + media_named(content)) if name not in attachments]
-        attachments |= {name: number for number, name in enumerate(new, attachment_id)}
-        attachment_id += len(new)
+        attachments |= {name: kept_ids.get(name) or next(fresh_ids) for name in new}
         thumbnail = attachments[featured[0]] if featured else None
         yield post_item(post, thread, content=content, excerpt=excerpt, thumbnail_id=thumbnail)
         for name in new:
             yield attachment_item(post, attachments[name], name)
+
+
+def attachment_ids() -> tuple[dict[str, int], Iterator[int]]:
+    """The ids of files' attachment items: {storage name: its WordPress id} for each file copied from WordPress whose
+    id no post here and no other such file has, and the numbers for the others (above every post's and those ids).
+
+    WordPress's importer gives an item its id where that id is free, so a file going back under its WordPress id is
+    what its posts name there: a block's "id", `wp-image-N`, `[caption id="attachment_N"]`, `[gallery ids]`."""
+    copied = dict(
+        Imported.objects.filter(kind=Imported.Kind.ATTACHMENT)
+        .exclude(file="")
+        .order_by("site__last_imported_at", "pk")  # the site imported last wins
+        .values_list("file", "wordpress_id")
+    )
+    posts = set(Post.objects.filter(pk__in=copied.values()).values_list("pk", flat=True))
+    kept, taken = {}, set()
+    for name, wordpress_id in copied.items():
+        if wordpress_id not in posts and wordpress_id not in taken:
+            kept[name] = wordpress_id
+            taken.add(wordpress_id)
+    highest = max([*taken, Post.objects.order_by("-pk").values_list("pk", flat=True).first() or 0])
+    return kept, count(highest + 1)
 
 
 def post_item(post: Post, comments: list[Comment], *, content: str, excerpt: str, thumbnail_id: int | None) -> str:

@@ -448,3 +448,29 @@ def test_a_block_editor_site_goes_out_as_wordpress_wrote_it(uploads_server, tmp_
     assert thumbnail.findtext(f"{WP}attachment_url") == copies[f"{uploads_server.url}/{UPLOADS_FOLDER}/crumb.png"]
     exported_files = [item for item in items(export).values() if item.findtext(f"{WP}post_type") == "attachment"]
     assert sorted(item.findtext(f"{WP}attachment_url") for item in exported_files) == sorted(copies.values())
+
+
+def test_a_file_from_wordpress_goes_back_under_its_id_there_unless_a_post_here_has_it(
+    uploads_server, tmp_path, make_post
+):
+    """WordPress's importer keeps an item's id where it is free, so a copied file goes back under its WordPress id,
+    the one its posts name (a block's "id", wp-image-N, [gallery ids]); one whose id a post here has gets a number
+    no post and no other file has."""
+    original = round_trip_export_served_by(uploads_server.url, tmp_path / "round-trip-site.xml")
+    import_wordpress(original, "--fetch-attachments")
+    crumb, oven = 5, 6  # their ids on WordPress: '<!-- wp:image {"id":5', 'class="wp-image-6"', '[gallery ids="5,6"]'
+    assert not Post.objects.filter(pk=crumb).exists()  # a precondition: no post here has the crumb's id
+    if not Post.objects.filter(pk=oven).exists():
+        make_post(pk=oven)
+    export = export_wordpress(tmp_path / "out.xml")
+    copies = copies_of(original)
+    exported = {
+        item.findtext(f"{WP}attachment_url"): int(item.findtext(f"{WP}post_id"))
+        for item in items(export).values()
+        if item.findtext(f"{WP}post_type") == "attachment"
+    }
+    assert exported[copies[f"{uploads_server.url}/{UPLOADS_FOLDER}/crumb.png"]] == crumb
+    assert '[gallery ids="5,6"]' in twins(original, export)["blocks-all-the-way-down"][1].findtext(CONTENT)
+    oven_id = exported[copies[f"{uploads_server.url}/{UPLOADS_FOLDER}/oven.png"]]
+    assert oven_id > max(Post.objects.order_by("-pk").values_list("pk", flat=True)[0], crumb)
+    assert len(items(export)) == Post.objects.count() + 2  # every id in the file once
