@@ -547,7 +547,7 @@ def test_this_sites_own_export_imported_into_it_adds_nothing_and_says_so(fixture
 
     for said in (dry_run, output):
         assert "13 posts are already here (this is this site's own export): nothing of them is imported twice." in said
-        assert "left as they are: 5 categories, 3 tags, 1 attachments, 3 pages, 10 posts, 15 comments." in said
+        assert "left as they are: 5 categories, 3 tags, 2 attachments, 3 pages, 10 posts, 15 comments." in said
         assert "  - ruth: no account needed (nothing of theirs came in)" in said
     assert dry_run.startswith("Would import from http://testserver: nothing new.")
     assert output.startswith("Imported from http://testserver: nothing new.")
