@@ -321,9 +321,15 @@ class Comment(models.Model):
             else:
                 self.root = parent.root  # built in the same batch (an import): its id is known when saved
 
+    @property
+    def written_in_html(self) -> bool:
+        """Imported from WordPress, where a comment's text is HTML (`&lt;b&gt;` shows "<b>"), and kept as written:
+        so it shows, is edited and leaves (wordpress/exporter.py) as on WordPress."""
+        return self.wordpress_id is not None
+
     def render_body(self) -> None:
         """Derive the HTML shown from the text written (stored, so pages never render it again)."""
-        self.body_html = render_comment(self.body)
+        self.body_html = render_comment(self.body, written_in_html=self.written_in_html)
 
 
 def comments_changed(*post_ids) -> None:

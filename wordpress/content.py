@@ -12,13 +12,22 @@ In both, `[caption]` shortcodes become `<figure>` with a `<figcaption>`, `<!--mo
 end of the excerpt, and image addresses on the old site are pointed at their local copies. Other
 shortcodes (`[gallery]`, `[embed]`...) have no equivalent here: they stay as text and are named
 in the import's summary. Whatever comes out still passes the site's HTML allow-list on save.
+
+None of that goes back: WordPress's own text is kept beside the post (models.PostSource) and the
+export gives it back, blocks and all, with only its old upload addresses pointed at the copies
+(`pointed_at`). This site's files are written in an export by their full address (WordPress's
+importer fetches those), and read back as this site's files (`media_full`, `media_local`).
 """
 
 import html
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
+from django.conf import settings
 from django.utils.html import strip_tags
+
+from blog.site import absolute_url
 
 MORE = re.compile(r"<!--more(.*?)?-->", re.IGNORECASE)
 BLOCK_COMMENT = "<!-- wp:"
@@ -47,7 +56,8 @@ class Converted:
     body: str
     excerpt_before_more: str  # the text before <!--more-->, as plain text ("" without the marker)
     shortcodes: set[str] = field(default_factory=set)  # left as text, for the summary
-    files: set[str] = field(default_factory=set)  # old-site upload URLs the body referred to
+    copies: dict[str, str] = field(default_factory=dict)  # old-site upload address, as written -> its copy's URL
+    not_copied: set[str] = field(default_factory=set)  # old-site upload addresses with no copy here, for the summary
 
 
 def without_controls(text: str) -> str:
@@ -61,7 +71,15 @@ def plain_text(text: str) -> str:
 
 def convert(content: str, local_files: dict[str, str]) -> Converted:
     """The post's HTML for this site; `local_files` maps old upload URLs to the local copies' URLs."""
-    content = without_controls(content).replace("\r\n", "\n").replace("\r", "\n")
+    copies, not_copied = {}, set()
+    for match in UPLOADED_FILE.finditer(content):
+        url = html.unescape(match[1])
+        found = local_files.get(url) or local_files.get(SIZE_SUFFIX.sub("", url))  # a size variant: the original
+        if found:
+            copies[match[1]] = found
+        else:
+            not_copied.add(url)
+    content = without_controls(media_local(pointed_at(content, copies))).replace("\r\n", "\n").replace("\r", "\n")
     more = MORE.search(content)
     before = content[: more.start()] if more else ""
     content = MORE.sub("", content)
@@ -70,17 +88,35 @@ def convert(content: str, local_files: dict[str, str]) -> Converted:
         content = autop(content)
     content = re.sub(r"\n{3,}", "\n\n", BLOCK_DELIMITER.sub("", content))
     shortcodes = {match[2] for match in SHORTCODE.finditer(content) if not match[1]}
-    files = set()
-
-    def local(match):
-        url = html.unescape(match[1])
-        files.add(url)
-        found = local_files.get(url) or local_files.get(SIZE_SUFFIX.sub("", url))
-        return html.escape(found) if found else match[1]
-
-    content = UPLOADED_FILE.sub(local, content)
     excerpt = plain_text(CAPTION.sub("", before))
-    return Converted(body=content.strip(), excerpt_before_more=excerpt, shortcodes=shortcodes, files=files)
+    return Converted(
+        body=content.strip(),
+        excerpt_before_more=excerpt,
+        shortcodes=shortcodes,
+        copies=copies,
+        not_copied=not_copied,
+    )
+
+
+def pointed_at(content: str, copies: dict[str, str]) -> str:
+    """`content` with each old upload address that `copies` names (as written) replaced by its copy's address."""
+    return UPLOADED_FILE.sub(lambda match: html.escape(copies[match[1]]) if match[1] in copies else match[1], content)
+
+
+def media_full(content: str) -> str:
+    """This site's files named by their full address (an export's: WordPress's importer fetches those)."""
+    return re.sub(rf"""(?<=["']){re.escape(settings.MEDIA_URL)}""", absolute_url(settings.MEDIA_URL), content)
+
+
+def media_named(content: str) -> list[str]:
+    """The storage names of this site's files that `content` names by their full address, in order."""
+    full = re.escape(absolute_url(settings.MEDIA_URL))
+    return [unquote(html.unescape(name)) for name in re.findall(rf"""(?<=["']){full}([^"'<>\s]+)""", content)]
+
+
+def media_local(content: str) -> str:
+    """This site's files named by their full address, as the site names them (an export of this site coming back)."""
+    return re.sub(rf"""(?<=["']){re.escape(absolute_url(settings.MEDIA_URL))}""", settings.MEDIA_URL, content)
 
 
 def _figure(match) -> str:

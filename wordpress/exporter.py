@@ -4,8 +4,17 @@
 its order and shape: the channel, the authors of posts and pages, every category (parents
 first) and tag, as `wp:category`/`wp:tag` and again as `wp:term`, then one item per post or page
 in every status, with its terms, custom fields and comments in every status but spam, threaded
-by `comment_parent`. A featured image becomes an attachment item and a `_thumbnail_id`, as in
-WordPress. Ids are this site's ids, so a comment's `#comment-N` anchor survives the trip.
+by `comment_parent`. Ids are this site's ids, so a comment's `#comment-N` anchor survives the trip.
+
+What came from WordPress goes back as WordPress gave it: a post imported and not edited here since
+is written with WordPress's own text (models.PostSource: its blocks, `<!--more-->`, `[caption]`)
+rather than the HTML the site made of it, with its custom fields; an edited one with its HTML as
+it is now. An imported comment's text is WordPress's HTML already; one written here is written as
+WordPress stores a comment (blog.markup.comment_as_html). Either way WordPress shows what this site
+shows. This site's files are named by their full address, and each file a post shows (its featured
+image, the copies an import made of its pictures) is an attachment item after it, once, as WordPress
+writes them: its importer copies them and points the posts at its copies (`_thumbnail_id` included). A file
+copied from WordPress goes back under its WordPress id, so the ids its posts name there name it again.
 
 It is a generator of text: the command writes it to a file and the admin streams it, and
 posts and comments are read in chunks, so a large site never sits in memory at once.
@@ -18,18 +27,23 @@ and line ends, lone surrogates, U+FFFE and U+FFFF), so this site's importer and 
 import re
 from collections.abc import Iterator
 from datetime import UTC
-from itertools import groupby
+from itertools import count, groupby
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.feedgenerator import rfc2822_date
 
+from blog.markup import clean_comment_html, comment_as_html
 from blog.models import Category, Post, Tag
 from blog.site import absolute_url
 from comments.models import Comment, Status
+
+from .content import media_full, media_named, pointed_at
+from .models import Imported
 
 STATUSES = {
     Post.Status.DRAFT: "draft",
@@ -159,31 +173,56 @@ def items() -> Iterator[str]:
     """Each post and page with its comments, reading both in chunks, side by side in post order."""
     posts = (
         Post.objects.order_by("pk")
-        .select_related("author", "parent")
+        .select_related("author", "parent", "wordpress_source")
         .prefetch_related(Prefetch("categories", queryset=Category.objects.order_by("pk")), "tags")
     )
     comments = Comment.objects.exclude(status=Status.SPAM).order_by("post_id", "pk").iterator(chunk_size=CHUNK * 4)
     threads = groupby(comments, key=lambda comment: comment.post_id)
     pending = next(threads, None)
-    attachment_id = (Post.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    kept_ids, fresh_ids = attachment_ids()
+    attachments = {}  # storage name -> the id of its attachment item, each file written once
     for post in posts.iterator(chunk_size=CHUNK):
         thread = []
         while pending is not None and pending[0] <= post.pk:
             if pending[0] == post.pk:
                 thread = list(pending[1])
             pending = next(threads, None)
-        thumbnail = None
-        if post.featured_image:
-            thumbnail = attachment_id
-            attachment_id += 1
-        yield post_item(post, thread, thumbnail)
-        if thumbnail:
-            yield attachment_item(post, thumbnail)
+        content, excerpt = content_and_excerpt(post)
+        featured = [post.featured_image.name] if post.featured_image else []
+        new = [name for name in dict.fromkeys(featured + media_named(content)) if name not in attachments]
+        attachments |= {name: kept_ids.get(name) or next(fresh_ids) for name in new}
+        thumbnail = attachments[featured[0]] if featured else None
+        yield post_item(post, thread, content=content, excerpt=excerpt, thumbnail_id=thumbnail)
+        for name in new:
+            yield attachment_item(post, attachments[name], name)
 
 
-def post_item(post: Post, comments: list[Comment], thumbnail_id: int | None) -> str:
+def attachment_ids() -> tuple[dict[str, int], Iterator[int]]:
+    """The ids of files' attachment items: {storage name: its WordPress id} for each file copied from WordPress whose
+    id no post here and no other such file has, and the numbers for the others (above every post's and those ids).
+
+    WordPress's importer gives an item its id where that id is free, so a file going back under its WordPress id is
+    what its posts name there: a block's "id", `wp-image-N`, `[caption id="attachment_N"]`, `[gallery ids]`."""
+    copied = dict(
+        Imported.objects.filter(kind=Imported.Kind.ATTACHMENT)
+        .exclude(file="")
+        .order_by("site__last_imported_at", "pk")  # the site imported last wins
+        .values_list("file", "wordpress_id")
+    )
+    posts = set(Post.objects.filter(pk__in=copied.values()).values_list("pk", flat=True))
+    kept, taken = {}, set()
+    for name, wordpress_id in copied.items():
+        if wordpress_id not in posts and wordpress_id not in taken:
+            kept[name] = wordpress_id
+            taken.add(wordpress_id)
+    highest = max([*taken, Post.objects.order_by("-pk").values_list("pk", flat=True).first() or 0])
+    return kept, count(highest + 1)
+
+
+def post_item(post: Post, comments: list[Comment], *, content: str, excerpt: str, thumbnail_id: int | None) -> str:
     local, gmt = local_and_gmt(post.published_at)
     modified_local, modified_gmt = local_and_gmt(post.modified_at)
+    source = getattr(post, "wordpress_source", None)
     status = STATUSES[post.status]
     if post.status == Post.Status.PUBLISHED and not post.is_public:
         status = "future"
@@ -195,8 +234,8 @@ def post_item(post: Post, comments: list[Comment], thumbnail_id: int | None) -> 
         f"\t\t<dc:creator>{cdata(post.author.get_username())}</dc:creator>\n",
         f'\t\t<guid isPermaLink="false">{escape(absolute_url(f"/?p={post.pk}"))}</guid>\n',
         "\t\t<description></description>\n",
-        element("content:encoded", post.body),
-        element("excerpt:encoded", post.excerpt),
+        element("content:encoded", content),
+        element("excerpt:encoded", excerpt),
         element("wp:post_id", post.pk, raw=True),
         element("wp:post_date", local),
         element("wp:post_date_gmt", gmt),
@@ -220,28 +259,54 @@ def post_item(post: Post, comments: list[Comment], thumbnail_id: int | None) -> 
         ]
     if thumbnail_id:
         parts.append(postmeta("_thumbnail_id", thumbnail_id))
+    if source is not None:
+        parts += [postmeta(key, value) for key, value in source.custom_fields]
     parts += [comment_element(comment) for comment in comments]
     parts.append("\t</item>\n")
     return "".join(parts)
 
 
-def attachment_item(post: Post, attachment_id: int) -> str:
-    url = absolute_url(post.featured_image.url)
+def content_and_excerpt(post: Post) -> tuple[str, str]:
+    """WordPress's own text of an imported post that was not edited here since, else the post's as it is."""
+    content, excerpt, source = post.body, post.excerpt, getattr(post, "wordpress_source", None)
+    if source is not None and source.body_kept(post):
+        content = pointed_at(source.content, source.copies)
+        if source.excerpt_kept(post):
+            excerpt = source.excerpt
+    return media_full(content), excerpt
+
+
+def attachment_item(post: Post, attachment_id: int, name: str) -> str:
+    """A file of this site's (`name` in its storage) that the post shows, for WordPress's importer to copy: every
+    field WordPress writes for one (its importer reads them all), the name left for WordPress to make."""
+    url = absolute_url(default_storage.url(name))
     local, gmt = local_and_gmt(post.published_at)
     return "".join([
         "\t<item>\n",
-        f"\t\t<title>{cdata(post.featured_image.name.rpartition('/')[2])}</title>\n",
+        f"\t\t<title>{cdata(name.rpartition('/')[2])}</title>\n",
         f"\t\t<link>{escape(url)}</link>\n",
+        f"\t\t<pubDate>{rfc2822_date(post.published_at)}</pubDate>\n",
         f"\t\t<dc:creator>{cdata(post.author.get_username())}</dc:creator>\n",
         f'\t\t<guid isPermaLink="false">{escape(url)}</guid>\n',
+        "\t\t<description></description>\n",
+        element("content:encoded", ""),
+        element("excerpt:encoded", ""),
         element("wp:post_id", attachment_id, raw=True),
         element("wp:post_date", local),
         element("wp:post_date_gmt", gmt),
+        element("wp:post_modified", local),
+        element("wp:post_modified_gmt", gmt),
+        element("wp:comment_status", "closed"),
+        element("wp:ping_status", "closed"),
+        element("wp:post_name", ""),
         element("wp:status", "inherit"),
         element("wp:post_parent", post.pk, raw=True),
+        element("wp:menu_order", 0, raw=True),
         element("wp:post_type", "attachment"),
+        element("wp:post_password", ""),
+        element("wp:is_sticky", 0, raw=True),
         element("wp:attachment_url", url),
-        postmeta("_wp_attached_file", post.featured_image.name),
+        postmeta("_wp_attached_file", name),
         "\t</item>\n",
     ])  # fmt: skip
 
@@ -260,11 +325,15 @@ def comment_element(comment: Comment) -> str:
         element("wp:comment_author_IP", comment.ip_address or ""),
         element("wp:comment_date", local),
         element("wp:comment_date_gmt", gmt),
-        # As WordPress stores it: the allowed tags as they are, a written "&" as "&amp;".
-        element("wp:comment_content", comment.body.replace("&", "&amp;")),
+        element("wp:comment_content", comment_content(comment)),
         element("wp:comment_approved", COMMENT_APPROVED[comment.status]),
         element("wp:comment_type", comment.kind),
         element("wp:comment_parent", comment.parent_id or 0, raw=True),
         element("wp:comment_user_id", comment.user_id or 0, raw=True),
     ]
     return "\t\t<wp:comment>\n" + "".join(f"\t{field}" for field in fields) + "\t\t</wp:comment>\n"
+
+
+def comment_content(comment: Comment) -> str:
+    """The comment's text as WordPress stores it, HTML: what this site shows, WordPress shows (but never a script)."""
+    return clean_comment_html(comment.body) if comment.written_in_html else comment_as_html(comment.body)

@@ -8,7 +8,8 @@
    the whole database's write lock, and every comment post and login would wait on it).
 3. Record the site, the files and the categories and tags, in one short transaction.
 4. Read the file again and import item by item, each post or page with its comments (and the
-   accounts of their authors, the first time one is needed) in its own transaction.
+   accounts of their authors, the first time one is needed) in its own transaction. What WordPress
+   gave for each post (its blocks, `<!--more-->`, custom fields) is kept beside it, for the export.
 
 Progress is reported between transactions, so a watcher (the admin's page) sees each stage as it
 happens. A dry run writes nothing at all and opens no transaction: it says what would happen.
@@ -26,15 +27,15 @@ a file's author `admin` is not this site's `admin`. Otherwise each author gets a
 their own (its username made free: `admin-2`), never staff, never with a usable password, and
 the summary lists where each author went.
 
-Comments go in as WordPress had them - status, threading, dates, authors - through
-`Comment.build` and a history row saying where they came from: no spam check, no email, no
-flood or duplicate rule. Their ids here are taken above their WordPress ids, so that a
-comment's old `#comment-N` anchor, rendered beside its new one, is never another comment's.
+Comments go in as WordPress had them - their text (HTML, shown as WordPress shows it), status,
+threading, dates, authors - through `Comment.build` and a history row saying where they came
+from: no spam check, no email, no flood or duplicate rule. Their ids here are taken above their
+WordPress ids, so that a comment's old `#comment-N` anchor, rendered beside its new one, is never
+another comment's.
 """
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import re
 from collections import Counter, defaultdict
@@ -57,7 +58,7 @@ from blog.slugs import servable_slug, shown_slug
 from comments.models import Actor, Comment, CommentEvent, Reason, Status, comments_changed
 
 from . import content, media, wxr
-from .models import Imported, OldAddress, Site
+from .models import Imported, OldAddress, PostSource, Site, digest
 
 Progress = Callable[[str, int, int], None]
 
@@ -79,11 +80,12 @@ COMMENT_STATUSES = {
     "spam": Status.SPAM,
 }
 COMMENT_KINDS = {kind.value: kind for kind in Comment.Kind}
-# Custom fields WordPress writes for itself, which the import reads or which mean nothing here.
+# Custom fields WordPress writes for itself, which the import reads or which mean nothing here (and its cache of
+# embeds, `_oembed_<hash>` and `_oembed_time_<hash>`). Any other goes out again in an export (models.PostSource).
 KNOWN_META = {
     "_thumbnail_id", "_wp_old_slug", "_wp_old_date", "_wp_page_template", "_edit_last", "_edit_lock",
     "_pingme", "_encloseme", "_wp_attached_file", "_wp_attachment_metadata", "_wp_attachment_image_alt",
-    "_wp_desired_post_slug", "_wp_trash_meta_status", "_wp_trash_meta_time", "_oembed_time",
+    "_wp_desired_post_slug", "_wp_trash_meta_status", "_wp_trash_meta_time",
 }  # fmt: skip
 ZERO_DATE = "0000-00-00 00:00:00"
 NOT_FETCHED = "Attachments not fetched (posts still point at the old site)"
@@ -235,6 +237,7 @@ class Import:
         self.local_urls = {}  # old upload URL -> local URL
         self.posts = {}  # WordPress post id -> Post, for pages' parents
         self.posts_here = set()  # WordPress ids of items that are this site's own posts (its own export)
+        self.sourced = set()  # ids of the posts here whose WordPress source is kept (PostSource)
         self.slugs_given = defaultdict(set)  # (kind, the parent's id()) -> slugs this run gave (a dry run saves none)
 
     def transaction(self):
@@ -444,6 +447,9 @@ class Import:
         known_posts = self.known(Imported.Kind.POST)
         self.posts = Post.objects.in_bulk(known_posts.values())
         self.posts = {wordpress_id: self.posts[pk] for wordpress_id, pk in known_posts.items() if pk in self.posts}
+        if self.site.pk:
+            imported = Imported.objects.filter(site=self.site, kind=Imported.Kind.POST).values("object_id")
+            self.sourced = set(PostSource.objects.filter(post__in=imported).values_list("post_id", flat=True))
         total = self.contents.items + self.contents.comments
         done = 0
         skipped_types = Counter()
@@ -472,7 +478,12 @@ class Import:
     def import_post(self, item: wxr.Item, deferred_parents: list) -> Post:
         if item.id in self.posts:
             self.summary.already_there[f"{item.type}s"] += 1
-            return self.posts[item.id]
+            post = self.posts[item.id]
+            if self.storing and post.pk not in self.sourced:  # imported before sources were kept
+                converted = content.convert(item.content, self.local_urls)
+                if digest(post.body) == digest(converted.body):  # else edited here since, or made of other files
+                    self.keep_source(post, item, converted)
+            return post
         here = self.post_here(item)
         if here is not None:
             self.summary.here[f"{item.type}s"] += 1
@@ -487,7 +498,7 @@ class Import:
             title=content.plain_text(item.title)[:200] or f"Untitled {item.type} {item.id}",
             author=self.account(item.creator),
             body=converted.body,
-            excerpt=content.plain_text(item.excerpt) or converted.excerpt_before_more,
+            excerpt=excerpt_of(item, converted),
             status=POST_STATUSES.get(item.status, Post.Status.DRAFT),
             published_at=wordpress_date(item.date_gmt, item.date),
             comments_open=item.comment_status == "open",
@@ -512,6 +523,7 @@ class Import:
         if is_page and item.parent and parent is None:
             deferred_parents.append((post, item.parent))
         self.record(Imported.Kind.POST, item.id, post.pk)
+        self.keep_source(post, item, converted)
         self.posts[item.id] = post
         self.summary.created[f"{item.type}s"] += 1
         if post.password:
@@ -596,16 +608,31 @@ class Import:
             elif kept is not None and kept.post_id != post.pk:
                 self.summary.note("Old addresses already in use", f"{path} (kept for {kept.post})")
 
+    def keep_source(self, post: Post, item: wxr.Item, converted: content.Converted) -> None:
+        """Keep what WordPress gave for the post, and what the import made of it, for the export (PostSource)."""
+        if not self.storing:
+            return
+        PostSource.objects.create(
+            post=post,
+            content=item.content,
+            excerpt=item.excerpt,
+            custom_fields=[[key, value] for key, value in item.meta if is_custom_field(key)],
+            copies=converted.copies,
+            body_digest=digest(converted.body),
+            excerpt_digest=digest(excerpt_of(item, converted)),
+        )
+        self.sourced.add(post.pk)
+
     def report_leftovers(self, post: Post, item: wxr.Item, converted: content.Converted) -> None:
-        custom = sorted({key for key, _ in item.meta if key not in KNOWN_META})
+        custom = ", ".join(sorted({key for key, _ in item.meta if is_custom_field(key)}))
         if custom:
-            self.summary.note("Custom fields with no home here (not imported)", f"{post.title}: {', '.join(custom)}")
+            self.summary.note("Custom fields kept for the export (not shown here)", f"{post.title}: {custom}")
         if converted.shortcodes:
             names = ", ".join(f"[{name}]" for name in sorted(converted.shortcodes))
             self.summary.note("Shortcodes kept as text", f"{post.title}: {names}")
-        missing = sorted(url for url in converted.files if url not in self.local_urls)
-        if missing and self.local_urls:
-            self.summary.note("Images still on the old site (no local copy)", f"{post.title}: {', '.join(missing)}")
+        if converted.not_copied and self.local_urls:
+            missing = ", ".join(sorted(converted.not_copied))
+            self.summary.note("Images still on the old site (no local copy)", f"{post.title}: {missing}")
 
     def import_comments(self, item: wxr.Item, post: Post) -> None:
         """Add the item's comments that are not here yet, threaded as they were, with their history."""
@@ -693,7 +720,7 @@ class Import:
         return Comment.build(
             post=post,
             parent=parent,
-            body=content.without_controls(html.unescape(record.content)),
+            body=content.without_controls(record.content),  # HTML, as on WordPress: Comment.render_body
             kind=kind,
             wordpress_id=record.id,
             user=self.account_of_user_id(record.user_id) if record.user_id else None,
@@ -734,6 +761,16 @@ def old_address_is_free(item: wxr.Item) -> bool:
         return False  # one of the site's own addresses: /feed/, /search/...
     same_slug = Post.objects.filter(slug=path.rstrip("/").rpartition("/")[2])
     return all(unquote(post.get_absolute_url()) != path for post in same_slug)
+
+
+def excerpt_of(item: wxr.Item, converted: content.Converted) -> str:
+    """The post's excerpt here: WordPress's, as plain text, or else the text before its <!--more-->."""
+    return content.plain_text(item.excerpt) or converted.excerpt_before_more
+
+
+def is_custom_field(key: str) -> bool:
+    """A custom field of the author's or a plugin's, not one WordPress keeps for itself."""
+    return bool(key) and key not in KNOWN_META and not key.startswith("_oembed_")
 
 
 def username_for(login: str) -> str:

@@ -1,4 +1,5 @@
-"""What an import remembers: where things came from, their old addresses, and each admin import.
+"""What an import remembers: where things came from, their old addresses, each post's WordPress source, and
+each admin import.
 
 A WordPress id means something only on its own site, so every imported object is recorded as
 (site, kind, WordPress id) -> object here. That record makes an import idempotent (the same
@@ -7,6 +8,7 @@ that name ids (`?p=12`, `?page_id=3`, `?cat=7`). Comments carry their WordPress 
 comment itself (`Comment.wordpress_id`), since their old anchors are rendered with them.
 """
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -133,3 +135,45 @@ class ImportRun(models.Model):
     @property
     def percent(self) -> int:
         return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+
+def digest(text: str) -> str:
+    """A text's fingerprint, but for line ends and the whitespace around it, which a form's round trip changes."""
+    return hashlib.sha256(text.replace("\r\n", "\n").strip().encode()).hexdigest()
+
+
+class PostSource(models.Model):
+    """What WordPress gave for an imported post or page, kept so that an export gives it back (exporter.py).
+
+    The site shows a post as HTML (content.py): its blocks (`<!-- wp:... -->`), `<!--more-->` and `[caption]` do
+    not survive that, and its custom fields have no place here. An export writes WordPress's text instead of the
+    post's HTML for as long as the post's body (and, for the excerpt, its excerpt too) is the one the import made,
+    which the digests tell; the custom fields go out in any case.
+    """
+
+    post = models.OneToOneField(
+        "blog.Post", on_delete=models.CASCADE, primary_key=True, related_name="wordpress_source"
+    )
+    content = models.TextField(help_text="Its content (content:encoded) as the export had it.")
+    excerpt = models.TextField(blank=True, help_text="Its excerpt (excerpt:encoded) as the export had it.")
+    custom_fields = models.JSONField(
+        default=list, blank=True, help_text="Its custom fields as [key, value] pairs, but those WordPress keeps itself."
+    )
+    copies = models.JSONField(
+        default=dict, blank=True, help_text="Old upload addresses in the content, as written -> their copy's address."
+    )
+    body_digest = models.CharField(max_length=64, help_text="The body as imported (`digest`).")
+    excerpt_digest = models.CharField(max_length=64, help_text="The excerpt as imported (`digest`).")
+
+    class Meta:
+        verbose_name = "WordPress source of a post"
+
+    def __str__(self):
+        return f"WordPress source of {self.post}"
+
+    def body_kept(self, post) -> bool:
+        """The post's body is still the one the import made of this source: it was not edited here."""
+        return digest(post.body) == self.body_digest
+
+    def excerpt_kept(self, post) -> bool:
+        return self.body_kept(post) and digest(post.excerpt) == self.excerpt_digest

@@ -284,7 +284,7 @@ def test_images_point_at_local_copies_and_the_featured_image_is_kept(fixture_sit
 
 def test_what_has_no_home_is_reported(fixture_site):
     """A custom field and an unknown shortcode are named in the summary, not dropped silently."""
-    assert "Custom fields with no home here (not imported):" in fixture_site
+    assert "Custom fields kept for the export (not shown here):" in fixture_site
     assert "A loaf a day: notes from the first month: oven_temperature" in fixture_site
     assert "Rye, spelt & patience: [gallery]" in fixture_site
 
@@ -547,7 +547,7 @@ def test_this_sites_own_export_imported_into_it_adds_nothing_and_says_so(fixture
 
     for said in (dry_run, output):
         assert "13 posts are already here (this is this site's own export): nothing of them is imported twice." in said
-        assert "left as they are: 5 categories, 3 tags, 1 attachments, 3 pages, 10 posts, 15 comments." in said
+        assert "left as they are: 5 categories, 3 tags, 2 attachments, 3 pages, 10 posts, 15 comments." in said
         assert "  - ruth: no account needed (nothing of theirs came in)" in said
     assert dry_run.startswith("Would import from http://testserver: nothing new.")
     assert output.startswith("Imported from http://testserver: nothing new.")
