@@ -13,7 +13,7 @@ def test_a_browser_reaches_an_emoji_slug_by_its_link_and_as_typed(page, live_ser
     is sent upper-case encoded by Chromium; both open the post."""
     post = make_post("We ❤ the night train", slug="we-❤-the-night-train", body="<p>Sleepers to the north.</p>")
     page.goto("/")
-    page.get_by_role("link", name="We ❤ the night train").click()
+    page.get_by_role("link", name="We ❤ the night train", exact=True).click()
     expect(page.get_by_text("Sleepers to the north.")).to_be_visible()
     assert page.url == f"{live_server.url}{post.get_absolute_url()}"
     assert "/we-%e2%9d%a4-the-night-train/" in page.url
