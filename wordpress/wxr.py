@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import unquote
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
@@ -246,7 +246,9 @@ def read_wxr(source, *, comments: bool = True) -> Iterator[Site | Author | Term 
     comments (a quicker read). Raises WXRError for anything that is not a well-formed WordPress
     export, with the line and column.
     """
-    parser = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    # defusedxml's parser is ElementTree's pure-Python one, with a pure-Python tree builder unless given one: the
+    # C TreeBuilder builds the same elements in a third less time (the protections are the parser's, not the builder's).
+    parser = DefusedXMLParser(target=TreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
     depth, channel, site, seen_root = 0, None, None, False
     try:
         for event, element in iterparse(source, events=("start", "end"), parser=parser):
