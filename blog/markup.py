@@ -53,6 +53,9 @@ HREF_PATTERN = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""",
 # In a comment written in HTML: its paragraphs and line breaks, read as the blank lines and newlines they stand for.
 PARAGRAPH_TAG = re.compile(r"\s*</?p>\s*")
 BREAK_TAG = re.compile(r"<br>")
+# What every link urlize makes holds (its address, "www.", a .com-like ending, an email's "@"): text without any
+# is only escaped by it, so it is escaped directly (urlize, word by word, was a third of an import's time).
+MAYBE_A_LINK = re.compile(r"@|://|www\.|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
 
 
 def _comment_tag(match, *, written_in_html=False):
@@ -98,7 +101,8 @@ def render_comment(text: str, *, written_in_html=False) -> str:
     pieces = []
     for chunk, tag, in_link in _comment_pieces(text, written_in_html=written_in_html):
         # Text inside a written link is its label: escaped, never made into a second link.
-        pieces += [escape(chunk) if in_link else urlize(chunk, nofollow=True, autoescape=True), tag]
+        linkable = not in_link and MAYBE_A_LINK.search(chunk)
+        pieces += [urlize(chunk, nofollow=True, autoescape=True) if linkable else escape(chunk), tag]
     html = linebreaks("".join(pieces), autoescape=False)
     safe = nh3.clean(
         html,

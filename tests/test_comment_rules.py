@@ -311,6 +311,25 @@ def test_bare_addresses_become_nofollow_ugc_links():
     assert html == f"<p>See {link} now</p>"
 
 
+def test_text_escaped_without_urlize_is_what_urlize_makes_of_it():
+    """Text holding nothing urlize links is escaped directly, exactly as urlize would; what it links still is linked."""
+    from django.utils.html import escape, urlize
+
+    from blog.markup import MAYBE_A_LINK
+
+    plain = [
+        "Fourteen minutes. To the county town! (Really?) «Enfin» & <b> 'quoted' \"twice\" end.",
+        "example&#46;com, 3.14, a.b.c, file.py, e.g. i.e. ...; v1.2: time 22:40",
+        "Ich bin letzten Sommer mit dem Rad gefahren. Ünïcödé. İstanbul. ŞEHİR.",
+    ]
+    for text in plain:
+        assert not MAYBE_A_LINK.search(text)
+        assert escape(text) == urlize(text, nofollow=True, autoescape=True)
+    for linked in ("WWW.Example.ORG", "http://x.example/", "HTTPS://EXAMPLE.COM", "me@example.net", "quiet.İNT/page"):
+        assert MAYBE_A_LINK.search(linked) and "<a href=" in urlize(linked, nofollow=True, autoescape=True)
+        assert f'rel="nofollow ugc noopener">{linked}</a>.</p>' in render_comment(f"See {linked}.")
+
+
 def test_the_allowed_tags_are_kept():
     """WordPress's inline tags work, in canonical form."""
     html = render_comment(

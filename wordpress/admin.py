@@ -48,13 +48,38 @@ class ImportRunAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         runs.start(obj)
 
+    def delete_model(self, request, obj):
+        obj.file.delete(save=False)  # a run deleted before it ended still had its upload
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for run in queryset:
+            run.file.delete(save=False)
+        super().delete_queryset(request, queryset)
+
+    @staticmethod
+    def failed_run_to_repeat(request) -> ImportRun | None:
+        """The failed run whose "Run again" led to the add page (?again=ID), if any."""
+        pk = request.GET.get("again", "")
+        return ImportRun.objects.filter(pk=pk, state=ImportRun.State.FAILED).first() if pk.isdecimal() else None
+
+    def get_changeform_initial_data(self, request):
+        """Run again: the failed run's options, ticked as they were."""
+        initial = super().get_changeform_initial_data(request)
+        if again := self.failed_run_to_repeat(request):
+            initial |= {"fetch_attachments": again.fetch_attachments, "match_authors": again.match_authors}
+        return initial
+
     def response_add(self, request, obj, post_url_continue=None):
         return redirect(reverse("admin:wordpress_importrun_change", args=[obj.pk]))
 
     def add_view(self, request, form_url="", extra_context=None):
-        return super().add_view(request, form_url, {"title": "Import from WordPress", **(extra_context or {})})
+        extra = {"title": "Import from WordPress", "again": self.failed_run_to_repeat(request)}
+        return super().add_view(request, form_url, {**extra, **(extra_context or {})})
 
     def changelist_view(self, request, extra_context=None):
+        for run in ImportRun.objects.unfinished():
+            runs.notice_lost(run)
         extra = {"title": "Imports from WordPress", "can_export": request.user.has_perm("wordpress.export_site")}
         return super().changelist_view(request, {**extra, **(extra_context or {})})
 
@@ -62,12 +87,13 @@ class ImportRunAdmin(admin.ModelAdmin):
         """The run's page: its progress while it runs (updated by import_progress.js), then its summary."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        run = get_object_or_404(ImportRun, pk=object_id)
+        run = runs.notice_lost(get_object_or_404(ImportRun, pk=object_id))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "run": run,
-            "title": f"Import from WordPress: {run.file.name.rpartition('/')[2]}",
+            "title": f"Import from WordPress: {run.file_name}",
+            "may_import": runs.may_import(request.user),
             "progress_url": reverse("admin:wordpress_importrun_progress", args=[run.pk]),
         }
         return TemplateResponse(request, "admin/wordpress/importrun/progress.html", context)
@@ -75,7 +101,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     def progress_view(self, request, run_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        run = get_object_or_404(ImportRun, pk=run_id)
+        run = runs.notice_lost(get_object_or_404(ImportRun, pk=run_id))
         return JsonResponse(
             {"state": run.state, "label": run.get_state_display(), "stage": run.stage, "done": run.done,
              "total": run.total, "percent": run.percent}

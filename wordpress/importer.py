@@ -4,7 +4,7 @@
    the site, authors, terms, attachments and counts. A file that is not XML, not WXR,
    truncated or malformed stops here, before anything is written.
 2. Fetch the attachments (when asked), each once; see media.py. This is network only and
-   runs outside any transaction: a slow old site holds no lock (on SQLite, a transaction holds
+   runs outside any transaction: a slow old site holds no database lock (on SQLite, a transaction holds
    the whole database's write lock, and every comment post and login would wait on it).
 3. Record the site, the files and the categories and tags, in one short transaction.
 4. Read the file again and import item by item, each post or page with its comments (and the
@@ -13,6 +13,10 @@
 
 Progress is reported between transactions, so a watcher (the admin's page) sees each stage as it
 happens. A dry run writes nothing at all and opens no transaction: it says what would happen.
+
+Before anything is written the import takes its site's lock (locks.py, named by the header's
+address), so that two imports of one site never run at once: a second one, from the command or the
+admin, gets locks.SiteBusy, which names the first. A dry run takes no lock.
 
 Every object is recorded against (site, WordPress id) in `Imported` (comments carry their id
 themselves), so importing the same file again adds nothing, a newer export of the same site
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -57,7 +62,7 @@ from blog.models import Category, Post, Tag
 from blog.slugs import servable_slug, shown_slug
 from comments.models import Actor, Comment, CommentEvent, Reason, Status, comments_changed
 
-from . import content, media, wxr
+from . import content, locks, media, wxr
 from .models import Imported, OldAddress, PostSource, Site, digest
 
 Progress = Callable[[str, int, int], None]
@@ -189,18 +194,43 @@ def add_named_terms(found: Contents, item: wxr.Item) -> None:
 
 
 def import_wxr(
-    path, *, fetch_attachments=False, match_authors=False, dry_run=False, progress: Progress | None = None
+    path,
+    *,
+    fetch_attachments=False,
+    match_authors=False,
+    dry_run=False,
+    progress: Progress | None = None,
+    holder: str = "an import",
+    owner: str = "",
 ) -> Summary:
     """Import the WordPress export at `path` (a path or a reopenable file name); wxr.WXRError if it is unreadable.
 
     `match_authors`: put an author's posts on the existing account of the same username, if there is one.
     `dry_run`: store nothing (and hold no lock), say what would happen.
+    `holder`, `owner`: who imports, for the site's lock (locks.py); locks.SiteBusy if another import of the
+    site runs. An empty `owner` is a new one.
     """
     progress = progress or (lambda stage, done, total: None)
+    if dry_run:
+        return import_contents(path, progress, fetch_attachments=False, match_authors=match_authors, dry_run=True)
+    with locks.held(site_of(path).url, holder=holder, owner=owner or uuid.uuid4().hex):
+        return import_contents(path, progress, fetch_attachments=fetch_attachments, match_authors=match_authors)
+
+
+def site_of(path) -> wxr.Site:
+    """The site the file is an export of, from its header (the rest of the file is not read)."""
+    records = wxr.read_wxr(path, comments=False)
+    try:
+        return next(records)
+    finally:
+        records.close()
+
+
+def import_contents(path, progress: Progress, *, fetch_attachments, match_authors, dry_run=False) -> Summary:
     contents = read_contents(path, progress)
     summary = Summary(site=contents.site.url, dry_run=dry_run)
     run = Import(contents, summary, progress, match_authors=match_authors, dry_run=dry_run)
-    run.find_files(fetch=fetch_attachments and not dry_run)
+    run.find_files(fetch=fetch_attachments)
     progress("Importing categories and tags", 0, len(contents.terms))
     with run.transaction():
         run.prepare()

@@ -1,5 +1,5 @@
-"""What an import remembers: where things came from, their old addresses, each post's WordPress source, and
-each admin import.
+"""What an import remembers: where things came from, their old addresses, each post's WordPress source, each
+admin import, and the import running now.
 
 A WordPress id means something only on its own site, so every imported object is recorded as
 (site, kind, WordPress id) -> object here. That record makes an import idempotent (the same
@@ -88,14 +88,23 @@ class OldAddress(models.Model):
         return self.path
 
 
+class ImportRunQuerySet(models.QuerySet):
+    def unfinished(self):
+        """Runs that are not over yet: queued, waiting for another import of their site, or importing."""
+        return self.filter(state__in=ImportRun.UNFINISHED)
+
+
 class ImportRun(models.Model):
     """A WordPress file uploaded in the admin and imported by the task worker, with its progress and summary."""
 
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting for the task worker"
+        WAITING = "waiting", "Waiting for another import of the same site to end"
         RUNNING = "running", "Importing"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+
+    UNFINISHED = [State.QUEUED, State.WAITING, State.RUNNING]
 
     file = models.FileField(
         "WordPress export",
@@ -114,7 +123,7 @@ class ImportRun(models.Model):
         "nobody's posts go to an account of this site unless you say so.",
     )
     state = models.CharField(max_length=7, choices=State, default=State.QUEUED)
-    stage = models.CharField(max_length=100, blank=True)
+    stage = models.CharField(max_length=300, blank=True)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     summary = models.TextField(blank=True)
@@ -122,6 +131,12 @@ class ImportRun(models.Model):
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The queued task that runs it (runs.py).")
+    restarts = models.PositiveSmallIntegerField(
+        default=0, help_text="How often another worker took the import over after its own stopped in the middle."
+    )
+
+    objects = ImportRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -130,7 +145,12 @@ class ImportRun(models.Model):
         permissions = [("export_site", "Can download the whole site as a WordPress export (WXR)")]
 
     def __str__(self):
-        return f"{self.file.name.rpartition('/')[2]} ({self.get_state_display()})"
+        return f"{self.file_name} ({self.get_state_display()})"
+
+    @property
+    def file_name(self) -> str:
+        """The name the file was uploaded with (it stays on the run after the file is deleted)."""
+        return self.file.name.rpartition("/")[2]
 
     @property
     def percent(self) -> int:
@@ -177,3 +197,16 @@ class PostSource(models.Model):
 
     def excerpt_kept(self, post) -> bool:
         return self.body_kept(post) and digest(post.excerpt) == self.excerpt_digest
+
+
+class ImportLock(models.Model):
+    """The one import of a WordPress site that runs now (locks.py): taken before it writes, let go when it ends."""
+
+    site_url = models.CharField(max_length=500, unique=True)
+    holder = models.CharField(max_length=300, help_text="Who imports, in words: the command, or the admin's run.")
+    owner = models.CharField(max_length=100, help_text="The same owner takes the lock over (a run carried on).")
+    started_at = models.DateTimeField()
+    renewed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.site_url}: {self.holder}"

@@ -5,10 +5,14 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.tasks import TaskResultStatus
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from blog.models import Post
 from comments.models import Comment
+from wordpress import runs
 from wordpress.models import Imported, ImportRun
 
 from .conftest import BENCH_EXPORT
@@ -21,6 +25,10 @@ def upload(client, content, name="export.xml", **fields):
         reverse("admin:wordpress_importrun_add"),
         {"file": SimpleUploadedFile(name, content, content_type="text/xml"), **fields},
     )
+
+
+def checkbox(page: str, name: str) -> str:
+    return re.search(rf'<input type="checkbox" name="{name}"[^>]*>', page).group(0)
 
 
 def test_an_uploaded_export_is_imported_by_the_worker_and_summarised(admin_client, run_tasks, media_root):
@@ -122,8 +130,7 @@ def test_authors_are_matched_to_existing_accounts_only_when_ticked(admin_client,
     """The tick box is unticked at first; unticked, "ruth" of the file gets "ruth-2"; ticked, this site's "ruth"."""
     ruth = make_user("ruth")
     form = admin_client.get(reverse("admin:wordpress_importrun_add")).text
-    box = re.search(r'<input type="checkbox" name="match_authors"[^>]*>', form).group(0)
-    assert "checked" not in box
+    assert "checked" not in checkbox(form, "match_authors")
     assert "Match authors to existing accounts with the same username" in form
 
     upload(admin_client, BENCH_EXPORT.read_bytes())
@@ -151,3 +158,118 @@ def test_a_hostile_author_login_is_shown_as_text_in_the_summary(admin_client, ru
         "&lt;script&gt;alert(1)&lt;/script&gt; → script-alert-1-script (a new account; a username cannot be "
         "&#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;)" in page
     )
+
+
+def test_a_failed_run_says_where_it_stopped_and_offers_to_run_it_again_with_its_options(
+    admin_client, run_tasks, media_root
+):
+    """A failed run's page gives the error, the stage it stopped at and "Run again": the upload form again, with the
+    run's options ticked as they were and a word on why the file must be chosen again; the file uploaded again
+    imports."""
+    text = BENCH_EXPORT.read_bytes()
+    response = upload(admin_client, text[: len(text) // 3], name="site.xml", match_authors="on")
+    run_tasks()
+    run = ImportRun.objects.get()
+
+    page = admin_client.get(response["Location"]).text
+    again = reverse("admin:wordpress_importrun_add") + f"?again={run.pk}"
+    assert "Failed" in page and "It stopped at: Reading the file" in page
+    assert f'<a href="{again}" class="button">Run again</a>' in page
+    assert not (media_root / run.file.name).exists()
+
+    form = admin_client.get(again).text
+    assert "Running again the import of site.xml</strong>, which failed: The file could not be imported" in form
+    assert "checked" in checkbox(form, "match_authors") and "checked" not in checkbox(form, "fetch_attachments")
+    assert 'type="file" name="file"' in form
+
+    upload(admin_client, text, name="site.xml", match_authors="on")
+    run_tasks()
+    assert ImportRun.objects.latest("pk").state == ImportRun.State.DONE and Post.objects.count() == 2
+
+
+def test_run_again_is_offered_only_for_a_failed_run_and_reads_only_a_number(admin_client, run_tasks, media_root):
+    """The add page with ?again= naming a run that did not fail, or no number at all, is the plain upload form."""
+    upload(admin_client, BENCH_EXPORT.read_bytes(), name="site.xml")
+    run_tasks()
+    done = ImportRun.objects.get()
+    page = admin_client.get(reverse("admin:wordpress_importrun_change", args=[done.pk])).text
+    assert "Run again" not in page and "Import another file" in page
+    for again in (str(done.pk), "1 OR 1=1", "<script>", "9" * 40):
+        form = admin_client.get(reverse("admin:wordpress_importrun_add"), {"again": again})
+        assert form.status_code == 200 and "Running again" not in form.text
+
+
+@pytest.mark.parametrize("task_ended", ["deleted", "failed", "successful"])
+def test_a_run_whose_task_ended_before_it_ends_as_failed_when_its_page_is_seen(task_ended, admin_client, media_root):
+    """Its task deleted from the queue, failed or ended (a worker of an older version) while the run waits: the
+    progress the page asks for says failed, the page says why and offers to run again, and the upload is deleted."""
+    response = upload(admin_client, BENCH_EXPORT.read_bytes())
+    run = ImportRun.objects.get()
+    task = DBTaskResult.objects.get(pk=run.task_id)
+    if task_ended == "deleted":
+        task.delete()
+    else:
+        task.status, task.finished_at = TaskResultStatus[task_ended.upper()], timezone.now()
+        task.save()
+
+    progress = admin_client.get(reverse("admin:wordpress_importrun_progress", args=[run.pk])).json()
+    page = admin_client.get(response["Location"]).text
+
+    assert progress["state"] == "failed"
+    why = {"deleted": "is no longer in the queue", "failed": "failed", "successful": "ended before the import did"}
+    assert f"The import stopped before its end: its task {why[task_ended]}." in page and "Run again" in page
+    assert not (media_root / run.file.name).exists() and not Post.objects.exists()
+
+
+def test_a_run_waiting_for_its_worker_is_left_waiting_by_its_page(admin_client, run_tasks, media_root):
+    """Seen while its task waits in the queue, a run stays queued, its file kept; the worker then imports it."""
+    response = upload(admin_client, BENCH_EXPORT.read_bytes())
+    run = ImportRun.objects.get()
+    assert admin_client.get(reverse("admin:wordpress_importrun_progress", args=[run.pk])).json()["state"] == "queued"
+    assert "Waiting for the task worker" in admin_client.get(reverse("admin:wordpress_importrun_changelist")).text
+    assert (media_root / run.file.name).exists()
+    run_tasks()
+    assert admin_client.get(response["Location"]).text.count("Run again") == 0
+    assert ImportRun.objects.get().state == ImportRun.State.DONE
+
+
+def test_a_run_its_workers_kept_dying_on_fails_saying_so(admin_client, run_tasks, media_root):
+    """A run left running by three workers that died in turn (its file kills them, say by memory): the fourth does
+    not try again, the run fails saying why, and the upload is deleted."""
+    upload(admin_client, BENCH_EXPORT.read_bytes())
+    run = ImportRun.objects.get()
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, restarts=runs.MOST_RESTARTS)
+
+    run_tasks()
+
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.FAILED
+    assert run.error == (
+        "The import stopped before its end: its task was started 4 times, and its worker stopped in the middle each "
+        "time. What came in stays; import the file again for the rest."
+    )
+    assert not Post.objects.exists() and not (media_root / run.file.name).exists()
+
+
+def test_a_run_taken_over_once_is_carried_on_and_says_so(admin_client, run_tasks, media_root):
+    """A run whose worker died once (left running) is carried on by the next, which counts the restart; the page said
+    so while it ran."""
+    response = upload(admin_client, BENCH_EXPORT.read_bytes())
+    run = ImportRun.objects.get()
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, restarts=1)
+    assert "Carried on by another worker after its own stopped (1 time)" in admin_client.get(response["Location"]).text
+
+    run_tasks()
+
+    run.refresh_from_db()
+    assert (run.state, run.restarts) == (ImportRun.State.DONE, 2) and Comment.objects.count() == 100
+
+
+def test_deleting_a_run_that_has_not_ended_deletes_its_upload(admin_client, media_root):
+    """A queued run deleted in the admin takes its uploaded file (commenters' emails and addresses) with it."""
+    upload(admin_client, BENCH_EXPORT.read_bytes())
+    run = ImportRun.objects.get()
+    assert (media_root / run.file.name).exists()
+    response = admin_client.post(reverse("admin:wordpress_importrun_delete", args=[run.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not ImportRun.objects.exists()
+    assert not (media_root / run.file.name).exists()

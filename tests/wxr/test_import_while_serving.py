@@ -1,30 +1,36 @@
 """A WordPress import in the real task worker while the site serves: it locks nobody out, says what it is doing,
-keeps its task while its worker lives, and is carried on by another worker when its own dies.
+keeps its task while its worker lives, is carried on by another worker when its own dies, and is the only import of
+its site while it runs (a second, from the admin, waits its turn; from the command, is refused).
 
 The old site is a local server whose one image comes a byte at a time until the test lets it go (an
 event, never a pause), so the import is stuck fetching for exactly as long as the test needs. Real
-processes: `manage.py run_worker` (ops/worker.py) and gunicorn with the production settings, against
-the test database (SQLite here, PostgreSQL on the PostgreSQL pass).
+processes: `manage.py run_worker` (ops/worker.py), `manage.py import_wordpress` and gunicorn with the
+production settings, against the test database (SQLite here, PostgreSQL on the PostgreSQL pass).
 """
 
 import re
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from blog.models import Post
 from comments.models import Comment
+from ops.local import production_env
 from ops.models import Lease
 from ops.worker import put_back_abandoned
-from tests.servers import GuestBrowser, eventually
+from tests.servers import BASE_DIR, TEST_ENV, GuestBrowser, database_url, eventually
 from wordpress import runs
 from wordpress.models import ImportRun
 
@@ -85,16 +91,39 @@ class HeldUploads:
         self.httpd.server_close()
 
 
+FETCHING = {  # the held old site taken for the public internet, and a file waited for as long as the test holds it
+    "WORDPRESS_FETCH_ALLOW_NETWORKS": f"{OUTSIDE}/32",
+    "WORDPRESS_FETCH_FILE_SECONDS": "3600",
+    "WORDPRESS_FETCH_TOTAL_SECONDS": "3600",
+}
+
+
 @pytest.fixture
 def import_workers(workers, media_root):
-    """`manage.py run_worker` processes with this test's MEDIA_ROOT, `import_workers(**env)`: they take the held old
-    site for the public internet, and wait for a file as long as the test holds it."""
-    fetching = {
-        "WORDPRESS_FETCH_ALLOW_NETWORKS": f"{OUTSIDE}/32",
-        "WORDPRESS_FETCH_FILE_SECONDS": "3600",
-        "WORDPRESS_FETCH_TOTAL_SECONDS": "3600",
-    }
-    return lambda **env: workers(MEDIA_ROOT=str(media_root), **fetching, **env)
+    """`manage.py run_worker` processes with this test's MEDIA_ROOT and FETCHING, `import_workers(**env)`."""
+    return lambda **env: workers(MEDIA_ROOT=str(media_root), **FETCHING, **env)
+
+
+@pytest.fixture
+def import_command(media_root, tmp_path):
+    """`import_command(*args)`: `manage.py import_wordpress *args` started in a process of its own (a Popen), with the
+    production settings, on the test database, this test's MEDIA_ROOT and FETCHING."""
+    env = production_env(
+        database_url(connection.settings_dict), site_url="http://127.0.0.1", static_root=tmp_path,
+        **{**TEST_ENV, "MEDIA_ROOT": str(media_root), **FETCHING},
+    )  # fmt: skip
+    started = []
+
+    def start(*args) -> subprocess.Popen:
+        command = [sys.executable, "manage.py", "import_wordpress", *map(str, args)]
+        started.append(subprocess.Popen(command, cwd=BASE_DIR, env=env, text=True, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE))  # fmt: skip
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.kill()
+        process.communicate()
 
 
 @pytest.fixture
@@ -194,3 +223,60 @@ def test_a_task_past_its_lease_stays_with_its_living_worker_and_goes_to_another_
     assert "outcome=abandoned" in second.log and "outcome=abandoned" not in first.log
     assert Post.objects.filter(slug__endswith="-2").count() == 0
     assert Post.objects.count() == 12
+    assert ImportRun.objects.get(pk=queued_import.pk).restarts == 1
+
+
+def test_two_commands_importing_one_site_at_once_import_it_once(held_uploads, import_command, tmp_path):
+    """Two `manage.py import_wordpress` of one file: the second, started while the first fetches, is refused with the
+    first's name and exits 1 having imported nothing; the first ends with every post once."""
+    export = fixture_export_served_by(held_uploads.url, tmp_path / "site.xml")
+    first = import_command(export, "--fetch-attachments")
+    assert held_uploads.asked.wait(60), first.stderr
+
+    second = import_command(export, "--fetch-attachments")
+    said = second.communicate(timeout=600)[1]
+    imported_meanwhile = Post.objects.count()
+    held_uploads.release.set()
+    printed = first.communicate(timeout=600)[0]
+
+    assert second.returncode == 1 and imported_meanwhile == 0
+    assert re.search(
+        rf"nothing imported: another import of http://crumb\.example is running: manage\.py import_wordpress site\.xml "
+        rf"\(process {first.pid} on [^)]+\), started [-\d]+ [:\d]+ \w+, last heard from \d+ s ago\. Run this again "
+        r"once it has ended\.",
+        said,
+    ), said
+    assert first.returncode == 0 and printed.startswith("Imported from http://crumb.example:"), printed
+    assert Post.objects.count() == 12 and not Post.objects.filter(slug__endswith="-2").exists()
+
+
+def test_two_admin_imports_of_one_site_take_turns_and_the_command_is_refused_meanwhile(
+    queued_import, held_uploads, import_workers, import_command, tmp_path
+):
+    """The same file uploaded twice, two workers: the second run waits, its page naming the first, while the command
+    is refused; let go, the first imports, then the second, which finds it all there: every post once."""
+    first_worker = import_workers()
+    assert held_uploads.asked.wait(60), first_worker.log
+    again = ImportRun.objects.create(
+        file=ContentFile(Path(queued_import.file.path).read_bytes(), name="site.xml"), fetch_attachments=True,
+        started_by=queued_import.started_by,
+    )  # fmt: skip
+    runs.start(again)
+    second_worker = import_workers()
+
+    assert eventually(lambda: state_of(again) == ImportRun.State.WAITING, seconds=120), second_worker.log
+    waiting = ImportRun.objects.get(pk=again.pk).stage
+    command = import_command(fixture_export_served_by(held_uploads.url, tmp_path / "again.xml"))
+    said = command.communicate(timeout=600)[1]
+    held_uploads.release.set()
+
+    assert re.fullmatch(
+        rf"the admin's import {queued_import.pk} \(site\.xml, by boss\), started [-\d]+ [:\d]+ \w+, "
+        r"last heard from \d+ s ago",
+        waiting,
+    ), waiting
+    assert command.returncode == 1 and f"is running: the admin's import {queued_import.pk} (site.xml" in said, said
+    assert eventually(lambda: state_of(again) == ImportRun.State.DONE, seconds=300), second_worker.log
+    assert state_of(queued_import) == ImportRun.State.DONE
+    assert ImportRun.objects.get(pk=again.pk).summary.startswith("Imported from http://crumb.example: nothing new.")
+    assert Post.objects.count() == 12 and not Post.objects.filter(slug__endswith="-2").exists()

@@ -1,9 +1,18 @@
-"""manage.py import_wordpress FILE: bring a WordPress export (WXR) in, with a progress bar."""
+"""manage.py import_wordpress FILE: bring a WordPress export (WXR) in, with a progress bar.
+
+While another import of the same site runs (this command elsewhere, or the admin's), it refuses,
+naming that import, and exits with status 1: run it again once the other has ended.
+"""
+
+import os
+from pathlib import Path
+from socket import gethostname
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from wordpress.importer import import_wxr
+from wordpress.locks import SiteBusy
 from wordpress.wxr import WXRError
 
 
@@ -48,7 +57,10 @@ class Command(BaseCommand):
                 match_authors=options["match_authors"],
                 dry_run=dry_run,
                 progress=progress,
+                holder=f"manage.py import_wordpress {Path(file).name} (process {os.getpid()} on {gethostname()})",
             )
+        except SiteBusy as busy:
+            raise CommandError(f"{file}: nothing imported: {busy}. Run this again once it has ended.") from None
         except (WXRError, OSError) as error:
             raise CommandError(f"{file}: {error}") from None
         finally:

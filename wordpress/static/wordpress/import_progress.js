@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var page = document.querySelector(".import-run");
-  if (!page || (page.dataset.state !== "queued" && page.dataset.state !== "running")) {
+  if (!page || ["queued", "waiting", "running"].indexOf(page.dataset.state) === -1) {
     return;
   }
   var bar = page.querySelector("progress");
