@@ -233,8 +233,8 @@ class Reader:
 
     def records(self, stream, *, skip: int = 0) -> Iterator[Site | Author | Term | Item]:
         """The records of one parse of `stream`, but the site if it was yielded and the first `skip` others."""
-        # defusedxml's parser is ElementTree's pure-Python one, with a pure-Python tree builder unless given one: the
-        # C TreeBuilder builds the same elements in a third less time (the protections are the parser's, not the builder's).
+        # defusedxml's parser is ElementTree's pure-Python one, with a pure-Python tree builder unless given one:
+        # the C TreeBuilder builds the same elements in a third less time (the protections are the parser's).
         parser = DefusedXMLParser(target=TreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
         depth, channel, seen_root, seen = 0, None, False, 0
         self.not_read = Counter()  # counted again on a second reading
