@@ -487,25 +487,27 @@ def test_the_migrations_key_every_stored_address_and_merge_the_spellings_of_one_
     old = [("comments", "0007_erasure"), ("subscriptions", "0002_moderators_see_and_remove_subscriptions")]
     executor = MigrationExecutor(connection)
     executor.migrate(old)
-    apps = executor.loader.project_state(old).apps
-    user = apps.get_model("auth", "User").objects.create(username="writer")
-    post = apps.get_model("blog", "Post").objects.create(
-        title="Old", slug="old", author=user, body="", published_at=timezone.now()
-    )
-    old_comment = apps.get_model("comments", "Comment").objects
-    for address in ("X@Mail.Example", f"x@ma{DOTLESS_I}l.example", ""):
-        old_comment.create(post=post, author_name="Old", author_email=address, body="Old.")
-    old_address = apps.get_model("subscriptions", "Address").objects
-    first = old_address.create(email="x@mass.example")
-    second = old_address.create(email=f"X@MA{LONG_S}S.example", opted_out_at=timezone.now())
-    other = old_address.create(email=f"x@ma{DOTLESS_I}l.example")
-    old_subscription = apps.get_model("subscriptions", "Subscription").objects
-    old_subscription.create(address=first, post=post)
-    old_subscription.create(address=second, post=post, confirmed_at=timezone.now())
-    old_subscription.create(address=second, post=None, confirmed_at=timezone.now())
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    try:
+        blog_now = [node for node in executor.loader.graph.leaf_nodes() if node[0] == "blog"]  # blog did not go back
+        apps = executor.loader.project_state(old + blog_now).apps
+        user = apps.get_model("auth", "User").objects.create(username="writer")
+        post = apps.get_model("blog", "Post").objects.create(
+            title="Old", slug="old", author=user, body="", published_at=timezone.now()
+        )
+        old_comment = apps.get_model("comments", "Comment").objects
+        for address in ("X@Mail.Example", f"x@ma{DOTLESS_I}l.example", ""):
+            old_comment.create(post=post, author_name="Old", author_email=address, body="Old.")
+        old_address = apps.get_model("subscriptions", "Address").objects
+        first = old_address.create(email="x@mass.example")
+        second = old_address.create(email=f"X@MA{LONG_S}S.example", opted_out_at=timezone.now())
+        other = old_address.create(email=f"x@ma{DOTLESS_I}l.example")
+        old_subscription = apps.get_model("subscriptions", "Subscription").objects
+        old_subscription.create(address=first, post=post)
+        old_subscription.create(address=second, post=post, confirmed_at=timezone.now())
+        old_subscription.create(address=second, post=None, confirmed_at=timezone.now())
+    finally:  # forward again whatever happened: every later test needs the database as it is now
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
     assert sorted(Comment.objects.values_list("author_email_key", flat=True)) == [
         "",
