@@ -416,9 +416,6 @@ def test_hard_unicode_is_read_exactly():
     assert len(name) == 35 and name.startswith("S\u0337") and name.endswith("s\u0336\u0330\u030d 🎵")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 20 item 1 (the serving branch): a slug outside \\w is not served yet (NoReverseMatch)"
-)
 def test_hard_unicode_comes_in_whole():
     """The post with hard Unicode everywhere comes in with its author and its category."""
     import_wxr(case("utf-8.xml"))
