@@ -108,9 +108,9 @@ def store_a_post(cluster) -> int:
     [[post]] = sql(
         cluster,
         "INSERT INTO blog_post (kind, title, slug, author_id, body, body_html, excerpt, status, published_at,"
-        " created_at, modified_at, comments_open, pings_open, sticky, menu_order, featured_image)"
+        " created_at, modified_at, comments_open, pings_open, sticky, menu_order, featured_image, password)"
         " VALUES ('post', 'Restart', 'restart', %s, '<p>x</p>', '<p>x</p>', '', 'published', '2026-01-02 10:00+00',"
-        " now(), now(), true, true, false, 0, '') RETURNING id",
+        " now(), now(), true, true, false, 0, '', '') RETURNING id",
         author,
     )
     return post
