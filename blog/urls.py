@@ -93,7 +93,7 @@ urlpatterns = [
     path("category/<slugpath:path>/feed/", feeds.CategoryFeed(), name="category_feed"),
     path("category/<slugpath:path>/", views.CategoryView.as_view(), name="category"),
     *paged("tag/<uslug:slug>/", views.TagView.as_view(), "tag"),
-    *paged("author/<str:username>/", views.AuthorView.as_view(), "author"),
+    *paged("author/<uslug:username>/", views.AuthorView.as_view(), "author"),
     # Last: a page's address is any path the routes above leave free (/about/, /about/team/).
     path("<slugpath:path>/comment-page-<page:comment_page>/", views.PageView.as_view(), name="page"),
     path("<slugpath:path>/", views.PageView.as_view(), name="page"),

@@ -14,6 +14,7 @@ from django.views.generic.dates import (
     YearArchiveView,
 )
 
+from .markup import CONTROL_CHARACTERS
 from .models import Category, Post, Tag
 from .protection import is_locked
 
@@ -178,7 +179,8 @@ class SearchView(PagedMixin, ListView):
     template_name = "blog/search.html"
 
     def get_query(self):
-        return self.request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+        # without control characters: none is in a post, and PostgreSQL refuses to look for a NUL
+        return CONTROL_CHARACTERS.sub("", self.request.GET.get("q", "")).strip()[:SEARCH_MAX_LENGTH]
 
     def get_queryset(self):
         query = self.get_query()
