@@ -93,6 +93,9 @@ KNOWN_META = {
     "_wp_desired_post_slug", "_wp_trash_meta_status", "_wp_trash_meta_time",
 }  # fmt: skip
 ZERO_DATE = "0000-00-00 00:00:00"
+DATE = "%Y-%m-%d %H:%M:%S"
+# A date as WordPress writes one (all ASCII digits, hours below 24): read by datetime.fromisoformat.
+WORDPRESS_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} (?:[01][0-9]|2[0-3]):[0-9]{2}:[0-9]{2}")
 NOT_FETCHED = "Attachments not fetched (posts still point at the old site)"
 RENAMED = "Renamed (the old address redirects)"
 RENAMED_IN_PLACE = "Renamed (the old address still shows what was here before: it cannot redirect)"
@@ -733,15 +736,23 @@ class Import:
         insert_new(comments)
         comments_changed(post.pk)  # not saved one by one: the post's stored thread must go
         source = f"Imported from WordPress: comment {{}} of {self.site.url}"
-        insert_new(
+        now = timezone.now()  # the history rows' `at`: the moment the post's comments came in
+        insert_rows(
+            CommentEvent,
+            [CommentEvent._meta.get_field(name) for name in HISTORY_FIELDS],
             [
-                CommentEvent(
-                    comment=comment, actor=Actor.SYSTEM, from_status="", to_status=comment.status,
-                    reason=Reason.IMPORTED, note=source.format(comment.wordpress_id)[:500],
-                )
+                [
+                    comment.pk,
+                    Actor.SYSTEM,
+                    "",
+                    comment.status,
+                    Reason.IMPORTED,
+                    source.format(comment.wordpress_id)[:500],
+                    now,
+                ]
                 for comment in comments
-            ]
-        )  # fmt: skip
+            ],
+        )
 
     def new_comment(self, record: wxr.Comment, post: Post, parent: Comment | None) -> Comment:
         kind = COMMENT_KINDS.get(record.type, Comment.Kind.COMMENT)
@@ -821,8 +832,10 @@ def wordpress_date(gmt: str, local: str, *, utc: bool = True) -> datetime:
     """
     for text, zone in ((gmt, UTC if utc else None), (local, None)):
         if text and text != ZERO_DATE:
-            try:
-                moment = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+            try:  # fromisoformat reads WordPress's own form, all digits, as strptime does and at a tenth of its cost
+                moment = (
+                    datetime.fromisoformat(text) if WORDPRESS_DATE.fullmatch(text) else datetime.strptime(text, DATE)
+                )
             except ValueError:
                 continue
             return moment.replace(tzinfo=zone) if zone else timezone.make_aware(moment)
@@ -865,23 +878,19 @@ STORED_AS_THEY_ARE = {
     "PositiveBigIntegerField", "IntegerField", "BigIntegerField",
 }  # fmt: skip
 INSERT_BATCH = 1000
+# What an imported comment's history row says (its moderator is none).
+HISTORY_FIELDS = ("comment", "actor", "from_status", "to_status", "reason", "note", "at")
 
 
 def insert_new(objects: list) -> None:
-    """Insert new instances of one model in multi-row INSERTs, each field's value as Django would store it.
-
-    What bulk_create does without its steps per row and field (a third of an import's time went in them): the
-    ids of related objects saved since they were set are taken, `auto_now` dates set (`pre_save`), and
-    values that are not stored as they are prepared by their field (`get_db_prep_save`). An object without an id
-    gets one from the database, not read back.
-    """
+    """Insert new instances of one model (`insert_rows`), each field's value as Django would store it: the ids of
+    related objects saved since they were set are taken, `auto_now` dates set (`pre_save`). An object without an
+    id gets one from the database, not read back."""
     if not objects:
         return
-    meta = type(objects[0])._meta
-    fields = [each for each in meta.concrete_fields if not (each.primary_key and objects[0].pk is None)]
+    model = type(objects[0])
+    fields = [each for each in model._meta.concrete_fields if not (each.primary_key and objects[0].pk is None)]
     stamped = [each for each in fields if getattr(each, "auto_now", False) or getattr(each, "auto_now_add", False)]
-    prepared = [each for each in fields if each.get_internal_type() not in STORED_AS_THEY_ARE]
-    prepared_at = [fields.index(each) for each in prepared]
     attnames = [each.attname for each in fields]
     related = [(index, each) for index, each in enumerate(fields) if each.is_relation]
     rows = []
@@ -895,19 +904,31 @@ def insert_new(objects: list) -> None:
                 if target.pk is None:
                     raise ValueError(f"{obj!r}'s {each.name} is not saved")
                 row[index] = values[each.attname] = target.pk
-        for index, each in zip(prepared_at, prepared, strict=True):
-            row[index] = each.get_db_prep_save(row[index], connection)
         rows.append(row)
+    insert_rows(model, fields, rows)
+    for obj in objects:
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def insert_rows(model, fields: list, rows: list[list]) -> None:
+    """Insert rows of `model` (a value per field, in order) in multi-row INSERTs: bulk_create without its steps per
+    row and field (a third of an import's time went in them). Values of a type the database does not take as
+    they are (dates, addresses) are prepared by their field (`get_db_prep_save`), as bulk_create prepares them;
+    columns not given take the database's default (NULL)."""
+    prepared = [
+        (index, each) for index, each in enumerate(fields) if each.get_internal_type() not in STORED_AS_THEY_ARE
+    ]
+    for row in rows:
+        for index, each in prepared:
+            row[index] = each.get_db_prep_save(row[index], connection)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(each.column) for each in fields)
     row_sql = f"({', '.join(['%s'] * len(fields))})"
-    size = max(1, min(INSERT_BATCH, connection.ops.bulk_batch_size(fields, objects)))
+    size = max(1, min(INSERT_BATCH, connection.ops.bulk_batch_size(fields, rows)))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
             cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(batch))}",  # noqa: S608
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(batch))}",  # noqa: S608
                 [value for row in batch for value in row],
             )
-    for obj in objects:
-        obj._state.adding, obj._state.db = False, connection.alias
