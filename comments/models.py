@@ -5,7 +5,8 @@ A comment's status is one field (`Comment.Status`); `reason` says why it is wher
 intake) and `moderation.change_status` write them, and every change writes a `CommentEvent`.
 
 A comment's author is found by `author_email_key` (addresses.email_key of `author_email`), which
-`save()` and `bulk_create()` store with it, never by comparing the addresses themselves.
+`save()`, `bulk_create()` and the import (`give_email_keys`) store with it, never by comparing the addresses
+themselves.
 """
 
 import math
