@@ -738,22 +738,11 @@ class Import:
         comments_changed(post.pk)  # not saved one by one: the post's stored thread must go
         source = f"Imported from WordPress: comment {{}} of {self.site.url}"
         now = timezone.now()  # the history rows' `at`: the moment the post's comments came in
-        insert_rows(
-            CommentEvent,
-            [CommentEvent._meta.get_field(name) for name in HISTORY_FIELDS],
-            [
-                [
-                    comment.pk,
-                    Actor.SYSTEM,
-                    "",
-                    comment.status,
-                    Reason.IMPORTED,
-                    source.format(comment.wordpress_id)[:500],
-                    now,
-                ]
-                for comment in comments
-            ],
-        )
+        history = [
+            [c.pk, Actor.SYSTEM, "", c.status, Reason.IMPORTED, source.format(c.wordpress_id)[:500], now]
+            for c in comments
+        ]
+        insert_rows(CommentEvent, [CommentEvent._meta.get_field(name) for name in HISTORY_FIELDS], history)
 
     def new_comment(self, record: wxr.Comment, post: Post, parent: Comment | None) -> Comment:
         kind = COMMENT_KINDS.get(record.type, Comment.Kind.COMMENT)
@@ -891,13 +880,12 @@ HISTORY_FIELDS = ("comment", "actor", "from_status", "to_status", "reason", "not
 
 
 def insert_new(objects: list) -> None:
-    """Insert new instances of one model (`insert_rows`), each field's value as Django would store it: the ids of
-    related objects saved since they were set are taken, `auto_now` dates set (`pre_save`). An object without an
-    id gets one from the database, not read back."""
+    """Insert new instances of one model, their ids given (`insert_rows`), each field's value as Django would store
+    it: the ids of related objects saved since they were set are taken, `auto_now` dates set (`pre_save`)."""
     if not objects:
         return
     model = type(objects[0])
-    fields = [each for each in model._meta.concrete_fields if not (each.primary_key and objects[0].pk is None)]
+    fields = model._meta.concrete_fields
     stamped = [each for each in fields if getattr(each, "auto_now", False) or getattr(each, "auto_now_add", False)]
     attnames = [each.attname for each in fields]
     related = [(index, each) for index, each in enumerate(fields) if each.is_relation]
