@@ -7,6 +7,7 @@ and `javascript:`/`data:` URLs.
 """
 
 import re
+from html import escape as escape_text  # what Django's escape returns, without its wrapper for lazy text
 from html import unescape
 
 import nh3
@@ -102,7 +103,7 @@ def render_comment(text: str, *, written_in_html=False) -> str:
     for chunk, tag, in_link in _comment_pieces(text, written_in_html=written_in_html):
         # Text inside a written link is its label: escaped, never made into a second link.
         linkable = not in_link and MAYBE_A_LINK.search(chunk)
-        pieces += [urlize(chunk, nofollow=True, autoescape=True) if linkable else escape(chunk), tag]
+        pieces += [urlize(chunk, nofollow=True, autoescape=True) if linkable else escape_text(chunk), tag]
     html = linebreaks("".join(pieces), autoescape=False)
     safe = nh3.clean(
         html,

@@ -5,7 +5,8 @@ A comment's status is one field (`Comment.Status`); `reason` says why it is wher
 intake) and `moderation.change_status` write them, and every change writes a `CommentEvent`.
 
 A comment's author is found by `author_email_key` (addresses.email_key of `author_email`), which
-`save()` and `bulk_create()` store with it, never by comparing the addresses themselves.
+`save()`, `bulk_create()` and the import (`give_email_keys`) store with it, never by comparing the addresses
+themselves.
 """
 
 import math
@@ -95,12 +96,17 @@ class NoControlCharacters:
 LINE_BREAKS_AND_TABS = "\t\n\r"
 
 
+def give_email_keys(comments) -> None:
+    """Set each comment's email key from its email, as `Comment.save` does, for comments stored in bulk."""
+    for comment in comments:
+        comment.author_email_key = email_key(comment.author_email)
+
+
 class CommentQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """Comments stored in bulk (an import) get their email key, as `Comment.save` gives it."""
         objs = list(objs)
-        for comment in objs:
-            comment.author_email_key = email_key(comment.author_email)
+        give_email_keys(objs)
         return super().bulk_create(objs, *args, **kwargs)
 
     def approved(self):

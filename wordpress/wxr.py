@@ -36,11 +36,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote
 from xml.etree.ElementTree import ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
-from defusedxml.ElementTree import DefusedXMLParser, iterparse
+from defusedxml.ElementTree import DefusedXMLParser
 
 WXR_NAMESPACE = re.compile(r"https?://wordpress\.org/export/\d+\.\d+/")
 CONTENT_NAMESPACE = "http://purl.org/rss/1.0/modules/content/"
@@ -146,6 +147,7 @@ class Item:
         return [value for name, value in self.meta if name == key]
 
 
+@lru_cache(maxsize=1024)  # a file has a few dozen tags, read millions of times
 def _local(tag: str) -> tuple[str, str]:
     """("namespace", "local name") of an element's tag."""
     if tag.startswith("{"):
@@ -197,6 +199,81 @@ def read_wxr(source, *, comments: bool = True) -> Iterator[Site | Author | Term 
         reader.site.notes[NOT_READ].append(f"{count} <{name}> in {shown}")
 
 
+class Target:
+    """The parser's target: ElementTree's C TreeBuilder builds the elements, and only the events the reader reads
+    are kept - the root's namespace declarations, the starts of the root and its children, the ends of the
+    channel's children (iterparse's events for every element cost several Python calls each, twice).
+
+    It takes expat's element callbacks itself (`attach`), naming elements and attributes as ElementTree's parser
+    does ("{uri}name"): one Python call for each, not two."""
+
+    def __init__(self):
+        self.builder = TreeBuilder()
+        self.data, self.comment, self.pi = self.builder.data, self.builder.comment, self.builder.pi
+        self.depth, self.events, self.names = 0, [], {}
+
+    def attach(self, parser) -> None:
+        """Take the elements' starts and ends from the expat parser under ElementTree's `parser`, and let a builtin
+        that does nothing take CDATA sections' markers (else each goes to ElementTree's default handler, in
+        Python): their text comes as any other."""
+        expat = parser.parser
+        expat.StartElementHandler, expat.EndElementHandler = self.start, self.end
+        expat.StartCdataSectionHandler = expat.EndCdataSectionHandler = int
+
+    def name(self, expat_name: str) -> str:
+        """ElementTree's name for expat's ("uri}name" is "{uri}name"), as its parser gives it."""
+        name = self.names.get(expat_name)
+        if name is None:
+            name = self.names[expat_name] = "{" + expat_name if "}" in expat_name else expat_name
+        return name
+
+    def start_ns(self, prefix: str, uri: str) -> None:
+        if self.depth == 0:
+            self.events.append(("start-ns", (prefix, uri)))
+
+    def start(self, tag: str, attributes: list):
+        name, attrib = self.name, {}
+        for index in range(0, len(attributes), 2):  # WordPress's elements have none but <category>'s
+            attrib[name(attributes[index])] = attributes[index + 1]
+        element = self.builder.start(self.names.get(tag) or name(tag), attrib)
+        self.depth += 1
+        if self.depth <= 2:
+            self.events.append(("start", element))
+        return element
+
+    def end(self, tag: str):
+        element = self.builder.end(self.names.get(tag) or self.name(tag))
+        self.depth -= 1
+        if self.depth == 2:
+            self.events.append(("end", element))
+        return element
+
+    def close(self):
+        return self.builder.close()
+
+    def events_of(self, parser, source) -> Iterator[tuple[str, object]]:
+        """Parse `source` (a path or a binary file object) as iterparse does, in the same pieces: the events of
+        each piece, then a parse error found in it."""
+        stream = source if hasattr(source, "read") else open(source, "rb")  # noqa: SIM115 (closed below)
+        try:
+            while data := stream.read(16 * 1024):
+                try:
+                    parser.feed(data)
+                except ParseError:
+                    yield from self.taken()
+                    raise
+                yield from self.taken()
+            parser.close()
+            yield from self.taken()
+        finally:
+            if stream is not source:
+                stream.close()
+
+    def taken(self) -> list[tuple[str, object]]:
+        events, self.events = self.events, []
+        return events
+
+
 class Reader:
     """One reading of a file: what it yielded, which namespace its root gave `wp:`, what it left out."""
 
@@ -233,29 +310,29 @@ class Reader:
 
     def records(self, stream, *, skip: int = 0) -> Iterator[Site | Author | Term | Item]:
         """The records of one parse of `stream`, but the site if it was yielded and the first `skip` others."""
-        # defusedxml's parser is ElementTree's pure-Python one, with a pure-Python tree builder unless given one:
-        # the C TreeBuilder builds the same elements in a third less time (the protections are the parser's).
-        parser = DefusedXMLParser(target=TreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
-        depth, channel, seen_root, seen = 0, None, False, 0
+        # defusedxml's parser is ElementTree's pure-Python one; its target (Target) builds the tree with the C
+        # TreeBuilder and notes only the few events read here (the protections are the parser's).
+        target = Target()
+        parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        target.attach(parser)
+        channel, seen_root, seen = None, False, 0
         self.not_read = Counter()  # counted again on a second reading
         try:
-            for event, element in iterparse(stream, events=("start-ns", "start", "end"), parser=parser):
+            for event, element in target.events_of(parser, stream):
                 if event == "start-ns":
-                    if depth == 0 and element[0] == "wp":
+                    if element[0] == "wp":
                         self.bound, self.namespaces = element[1], {}
                     continue
                 namespace, name = _local(element.tag)
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
+                if event == "start":  # the root's, then the channel's level
+                    if not seen_root:
                         seen_root = True
                         if name != "rss":
                             raise _error(parser, f"this is not a WordPress export: the document is <{name}>, not <rss>")
-                    elif depth == 2 and name == "channel":
+                    elif name == "channel":
                         channel = element
                     continue
-                depth -= 1
-                if depth != 2 or channel is None:
+                if channel is None:
                     continue
                 if name == "item" and namespace == "":
                     record = self.item

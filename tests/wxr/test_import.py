@@ -13,7 +13,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -363,6 +364,32 @@ def test_spam_in_a_file_stays_spam(tmp_path, media_root):
     (tmp_path / "spam.xml").write_text(text)
     import_wordpress(tmp_path / "spam.xml")
     assert Comment.objects.spam().count() == 1
+
+
+class Undone(Exception):
+    pass
+
+
+def queries_to_import(path) -> int:
+    """The queries importing `path` makes on this connection, the import then undone."""
+    with CaptureQueriesContext(connection) as queries:
+        try:
+            with transaction.atomic():
+                import_wxr(path)
+                raise Undone
+        except Undone:
+            pass
+    return len(queries)
+
+
+def test_the_queries_of_an_import_do_not_grow_with_its_comments(tmp_path):
+    """Importing the bench post with its 100 threaded comments makes as many queries as with the first 10 of them."""
+    export = BENCH_EXPORT.read_text()
+    comments = re.findall(r"[ \t]*<wp:comment>.*?</wp:comment>\n", export, re.DOTALL)
+    assert len(comments) == 100 and "".join(comments) in export  # one run of comments, in the one post
+    fewer = tmp_path / "ten-comments.xml"
+    fewer.write_text(export.replace("".join(comments[10:]), ""))
+    assert queries_to_import(fewer) == queries_to_import(BENCH_EXPORT)
 
 
 # Old addresses
