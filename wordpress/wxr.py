@@ -205,19 +205,24 @@ class Target:
     channel's children (iterparse's events for every element cost several Python calls each, twice).
 
     It takes expat's element callbacks itself (`attach`), naming elements and attributes as ElementTree's parser
-    does ("{uri}name"): one Python call for each, not two."""
+    does ("{uri}name"): one Python call for each, not two.
 
-    def __init__(self):
+    `skipped(name)`, if given, says which of an item's children are kept empty: their own children and text are
+    parsed (and checked) by expat but not built (a reading that only counts comments builds none of theirs)."""
+
+    def __init__(self, skipped=None):
         self.builder = TreeBuilder()
         self.data, self.comment, self.pi = self.builder.data, self.builder.comment, self.builder.pi
         self.depth, self.events, self.names = 0, [], {}
+        self.skipped, self.skipping, self.expat = skipped, 0, None  # skipping: the depth inside a skipped element
 
     def attach(self, parser) -> None:
         """Take the elements' starts and ends from the expat parser under ElementTree's `parser`, and let a builtin
         that does nothing take CDATA sections' markers (else each goes to ElementTree's default handler, in
         Python): their text comes as any other."""
-        expat = parser.parser
-        expat.StartElementHandler, expat.EndElementHandler = self.start, self.end
+        expat = self.expat = parser.parser
+        expat.StartElementHandler = self.start if self.skipped is None else self.start_or_skip
+        expat.EndElementHandler = self.end
         expat.StartCdataSectionHandler = expat.EndCdataSectionHandler = int
 
     def name(self, expat_name: str) -> str:
@@ -240,6 +245,35 @@ class Target:
         if self.depth <= 2:
             self.events.append(("start", element))
         return element
+
+    def start_or_skip(self, tag: str, attributes: list):
+        """`start`, then, for an item's child that is skipped, expat's callbacks until its end go to `inside`
+        and `leave` (its text to a builtin that keeps nothing)."""
+        element = self.start(tag, attributes)
+        if self.depth == 4 and self.skipped(element.tag):
+            self.skipping = 1
+            expat = self.expat
+            expat.StartElementHandler, expat.EndElementHandler, expat.CharacterDataHandler = (
+                self.inside,
+                self.leave,
+                len,
+            )
+        return element
+
+    def inside(self, tag: str, attributes: list) -> None:
+        self.skipping += 1
+
+    def leave(self, tag: str):
+        self.skipping -= 1
+        if self.skipping:
+            return None
+        expat = self.expat
+        expat.StartElementHandler, expat.EndElementHandler, expat.CharacterDataHandler = (
+            self.start_or_skip,
+            self.end,
+            self.data,
+        )
+        return self.end(tag)
 
     def end(self, tag: str):
         element = self.builder.end(self.names.get(tag) or self.name(tag))
@@ -302,6 +336,11 @@ class Reader:
                 self.namespaces[namespace] = known
         return known
 
+    def is_comment(self, tag: str) -> bool:
+        """Whether an item's child is a comment (WordPress's wp:comment), whose own children a count does not read."""
+        namespace, name = _local(tag)
+        return name == "comment" and self.is_wxr(namespace)
+
     def left_out(self, namespace: str, name: str) -> None:
         """Count an element with a WordPress name in another namespace (the first few namespaces each by name)."""
         if (namespace, name) not in self.not_read and len(self.not_read) >= KEPT_NAMESPACES:
@@ -312,7 +351,7 @@ class Reader:
         """The records of one parse of `stream`, but the site if it was yielded and the first `skip` others."""
         # defusedxml's parser is ElementTree's pure-Python one; its target (Target) builds the tree with the C
         # TreeBuilder and notes only the few events read here (the protections are the parser's).
-        target = Target()
+        target = Target(skipped=None if self.comments else self.is_comment)
         parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         target.attach(parser)
         channel, seen_root, seen = None, False, 0
