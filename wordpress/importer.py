@@ -874,7 +874,6 @@ STORED_AS_THEY_ARE = {
     "AutoField", "BigAutoField", "CharField", "TextField", "ForeignKey", "PositiveSmallIntegerField",
     "PositiveBigIntegerField", "IntegerField", "BigIntegerField",
 }  # fmt: skip
-INSERT_BATCH = 1000
 # What an imported comment's history row says (its moderator is none).
 HISTORY_FIELDS = ("comment", "actor", "from_status", "to_status", "reason", "note", "at")
 
@@ -909,22 +908,21 @@ def insert_new(objects: list) -> None:
 def insert_rows(model, fields: list, rows: list[list]) -> None:
     """Insert rows of `model` (a value per field, in order) in multi-row INSERTs: bulk_create without its steps per
     row and field (a third of an import's time went in them). Values of a type the database does not take as
-    they are (dates, addresses) are prepared by their field (`get_db_prep_save`), as bulk_create prepares them;
-    columns not given take the database's default (NULL)."""
+    they are (dates, addresses) are prepared by their field (`get_db_prep_save`), as bulk_create prepares them, each
+    value once (a post's history rows share their date, most rows an empty `data_erased_at`); columns not given take
+    the database's default (NULL)."""
     prepared = [
         (index, each) for index, each in enumerate(fields) if each.get_internal_type() not in STORED_AS_THEY_ARE
     ]
-    for row in rows:
-        for index, each in prepared:
-            row[index] = each.get_db_prep_save(row[index], connection)
+    for index, each in prepared:
+        done = {}
+        for row in rows:
+            value = row[index]
+            if value not in done:
+                done[value] = each.get_db_prep_save(value, connection)
+            row[index] = done[value]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(each.column) for each in fields)
-    row_sql = f"({', '.join(['%s'] * len(fields))})"
-    size = max(1, min(INSERT_BATCH, connection.ops.bulk_batch_size(fields, rows)))
+    values = ", ".join(["%s"] * len(fields))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            batch = rows[start : start + size]
-            cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(batch))}",  # noqa: S608
-                [value for row in batch for value in row],
-            )
+        cursor.executemany(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})", rows)  # noqa: S608
