@@ -298,16 +298,20 @@ class Comment(models.Model):
         return number, default_comment_page(pages)
 
     @classmethod
-    def build(cls, *, post, body: str, parent: "Comment | None" = None, **fields) -> "Comment":
+    def build(cls, *, post, body: str, parent: "Comment | None" = None, body_html=None, **fields) -> "Comment":
         """A new, unsaved comment: the one way comments are made (the form, the admin's reply, imports, the demo).
 
         Its depth and thread (root) follow from its parent, set by `place_under` and nowhere else (erasure.py moves
-        replies with it too), and its HTML from its text.
+        replies with it too), and its HTML from its text (`body_html`: made from it already, by `render_comment` as
+        `render_body` makes it: an import makes it beside its reading, wordpress/reading.py).
         """
         comment = cls(post=post, body=body, **fields)
         if parent is not None:
             comment.place_under(parent)
-        comment.render_body()
+        if body_html is None:
+            comment.render_body()
+        else:
+            comment.body_html = body_html
         return comment
 
     def place_under(self, parent: "Comment | None") -> None:

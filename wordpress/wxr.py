@@ -64,9 +64,12 @@ class WXRError(Exception):
     """The file cannot be imported; the message says where and why."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None, *, mendable=False):
-        self.line, self.column, self.mendable = line, column, mendable
+        self.message, self.line, self.column, self.mendable = message, line, column, mendable
         where = f"line {line}, column {column}: " if line is not None else ""
         super().__init__(f"{where}{message}")
+
+    def __reduce__(self):  # as it was, when the file is read in another process (reading.py)
+        return type(self), (self.message, self.line, self.column), {"mendable": self.mendable}
 
 
 @dataclass

@@ -1,0 +1,106 @@
+"""The import's last reading (wordpress/reading.py): a large file is read in a process of its own, beside the import.
+
+Both ways must give the same items, mended files included; an error found by the reading process reaches the
+import as the reader raised it; and the process never outlives the import, whichever way it ends.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from blog.markup import render_comment
+from blog.models import Post
+from comments.models import Comment
+from tests.servers import eventually
+from wordpress import reading
+from wordpress.importer import import_wxr
+from wordpress.models import Site
+from wordpress.wxr import WXRError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "wordpress"
+ASIDE = 10**9  # comments enough for any file to be read in a process of its own
+
+
+def children() -> set[int]:
+    """This process's child processes that are running or not yet waited for."""
+    found = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == os.getpid():
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fixture-site.xml",  # written by WordPress 6.1: comments threaded, of every status and type
+        "cases/control-characters.xml",  # read only once mended
+        "cases/cdata-unescaped.xml",
+        "cases/utf-8.xml",
+    ],
+)
+def test_a_file_read_aside_gives_what_it_gives_read_in_place(name):
+    in_place = list(reading.ready_items(DATA / name, comments=0))
+    aside = list(reading.ready_items(DATA / name, comments=ASIDE))
+    assert aside == in_place
+    comments = [comment for item in in_place for comment in item.comments]
+    assert all(comment.html == render_comment(comment.content, written_in_html=True) for comment in comments)
+    assert not any(comment.meta for comment in comments)  # Akismet's records are not carried
+
+
+@pytest.mark.parametrize("name", ["truncated.xml", "malformed.xml", "version-invalid.xml"])
+def test_what_stops_the_reading_process_is_raised_as_the_reader_raised_it(name):
+    with pytest.raises(WXRError) as in_place:
+        list(reading.ready_items(DATA / "cases" / name, comments=0))
+    with pytest.raises(WXRError) as aside:
+        list(reading.ready_items(DATA / "cases" / name, comments=ASIDE))
+    assert (str(aside.value), aside.value.line, aside.value.column, aside.value.mendable) == (
+        str(in_place.value),
+        in_place.value.line,
+        in_place.value.column,
+        in_place.value.mendable,
+    )
+    assert aside.value.line is not None
+
+
+def test_a_missing_file_is_said_to_be_missing_as_in_place(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        list(reading.ready_items(tmp_path / "gone.xml", comments=ASIDE))
+
+
+def test_the_reading_process_ends_when_the_import_stops_early():
+    before = children()
+    items = reading.ready_items(DATA / "fixture-site.xml", comments=ASIDE)
+    next(items)
+    assert children() - before  # it is reading
+    items.close()  # the import stopped (an error, a signal): it stops reading, and is waited for
+    assert eventually(lambda: not children() - before)
+
+
+def stored_comments() -> list[tuple]:
+    return [
+        (c.wordpress_id, c.parent and c.parent.wordpress_id, c.status, c.kind, c.body, c.body_html, c.author_name,
+         c.author_email, c.author_url, c.ip_address, c.created_at, c.depth, c.user_id is not None)
+        for c in Comment.objects.select_related("parent").order_by("wordpress_id")
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("media_root")
+def test_an_import_read_aside_stores_what_one_read_in_place_stores(monkeypatch):
+    import_wxr(DATA / "fixture-site.xml")
+    in_place = stored_comments()
+    Post.objects.update(parent=None)
+    Post.objects.all().delete()
+    Site.objects.all().delete()
+    monkeypatch.setattr(reading, "IN_A_PROCESS_FROM", 1)
+    import_wxr(DATA / "fixture-site.xml")
+    assert len(in_place) == 15 and any(row[1] for row in in_place)  # replies among them
+    assert stored_comments() == in_place
+    assert all(row[5] == render_comment(row[4], written_in_html=True) for row in in_place)
