@@ -8,8 +8,9 @@
    the whole database's write lock, and every comment post and login would wait on it).
 3. Record the site, the files and the categories and tags, in one short transaction.
 4. Read the file again and import item by item, each post or page with its comments (and the
-   accounts of their authors, the first time one is needed) in its own transaction. What WordPress
-   gave for each post (its blocks, `<!--more-->`, custom fields) is kept beside it, for the export.
+   accounts of their authors, the first time one is needed), a few hundred comments to a transaction.
+   What WordPress gave for each post (its blocks, `<!--more-->`, custom fields) is kept beside it, for
+   the export. On a large file this reading runs beside the import from its start (reading.py).
 
 Progress is reported between transactions, so a watcher (the admin's page) sees each stage as it
 happens. A dry run writes nothing at all and opens no transaction: it says what would happen.
@@ -44,7 +45,7 @@ import ipaddress
 import re
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -231,14 +232,15 @@ def site_of(path) -> wxr.Site:
 
 
 def import_contents(path, progress: Progress, *, fetch_attachments, match_authors, dry_run=False) -> Summary:
-    contents = read_contents(path, progress)
-    summary = Summary(site=contents.site.url, dry_run=dry_run)
-    run = Import(contents, summary, progress, match_authors=match_authors, dry_run=dry_run)
-    run.find_files(fetch=fetch_attachments)
-    progress("Importing categories and tags", 0, len(contents.terms))
-    with run.transaction():
-        run.prepare()
-    run.import_items(path)
+    with reading.items_beside(path) as items:  # read from now on, beside the first reading, if the file is large
+        contents = read_contents(path, progress)
+        summary = Summary(site=contents.site.url, dry_run=dry_run)
+        run = Import(contents, summary, progress, match_authors=match_authors, dry_run=dry_run)
+        run.find_files(fetch=fetch_attachments)
+        progress("Importing categories and tags", 0, len(contents.terms))
+        with run.transaction():
+            run.prepare()
+        run.import_items(items)
     run.report_authors()
     return summary
 
@@ -477,7 +479,7 @@ class Import:
 
     # Stage 4: posts and pages with their comments, a few hundred comments to a transaction.
 
-    def import_items(self, path) -> None:
+    def import_items(self, items: Iterator[wxr.Item]) -> None:
         known_posts = self.known_posts = self.known(Imported.Kind.POST)
         self.posts = Post.objects.in_bulk(known_posts.values())
         self.posts = {wordpress_id: self.posts[pk] for wordpress_id, pk in known_posts.items() if pk in self.posts}
@@ -489,7 +491,7 @@ class Import:
         skipped_types = Counter()
         deferred_parents = []
         group, size = [], 0  # items stored in one transaction: at least TRANSACTION_SIZE comments, or one item
-        for record in reading.ready_items(path, comments=self.contents.comments):
+        for record in items:
             done += 1 + len(record.comments)
             if record.type not in ("post", "page"):
                 skipped_types[record.type] += 1

@@ -1,23 +1,27 @@
 """The posts and pages of an export, ready for the import's last stage: read, and their comments' HTML made.
 
 Reading the file and making each comment's HTML are about half of an import's time, storing the other half. On a
-large file they run side by side, on two cores: a process of its own (`python -m wordpress.reading FILE`: a fresh
-interpreter, with no copy of the database connection or of the import's threads) reads the file and writes each
-item, ready, to its standard output, pickled, while the import stores the one before. The pipe holds little, so the
-reader waits when it is ahead (memory stays that of a few items), and it ends when the import does, whichever
-way. What it runs is plain Python over the file: no database, no settings. A small file is read in place, where a
-process would cost more than it saves; both ways give the same items.
+large file they run side by side, on two cores: from the import's start (while its first reading checks the
+file), a process of its own (`python -m wordpress.reading FILE FD`: a fresh interpreter, with no copy of the
+database connection or of the import's threads) reads the file and writes each item, ready and pickled, to a
+temporary file (fd FD), then its size to its standard output; the import reads each item from there as it comes to
+it. The reader waits for the import only when thousands of items ahead, and the import's memory stays that of one
+item (the items wait on disk, about two thirds of the file's size, not in memory). The process is stopped when the
+import ends, whichever way. What it runs is plain Python over the file: no database, no settings. A small file is
+read in place, where a process would cost more than it saves; both ways give the same items.
 """
 
 from __future__ import annotations
 
-import fcntl
+import os
 import pickle
+import struct
 import subprocess
 import sys
+import tempfile
 import traceback
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +29,9 @@ from blog.markup import render_comment
 from wordpress import wxr
 from wordpress.content import without_controls
 
-IN_A_PROCESS_FROM = 2000  # comments in the file: from this many, the reading runs beside the import
-PIPE_SIZE = 1 << 20  # Linux's most for a user, by default
+IN_A_PROCESS_FROM = 2 << 20  # bytes: a file this large (about 1,500 comments) is read beside the import
 PROJECT = Path(__file__).resolve().parent.parent
+SIZE = struct.Struct("<q")  # an item's size in the temporary file; 0 at the end, negative for what stopped the reading
 
 
 @dataclass
@@ -38,36 +42,43 @@ class ReadyComment(wxr.Comment):
     html: str = ""
 
 
-def ready_items(path, *, comments: int) -> Iterator[wxr.Item]:
-    """The file's items but attachments, in order, each comment a ReadyComment. `comments`: how many the file has
-    (the first reading counted them), which decides where it is read. Raises what read_wxr raises."""
-    if comments < IN_A_PROCESS_FROM:
-        yield from items_of(path)
+@contextmanager
+def items_beside(path) -> Iterator[Iterator[wxr.Item]]:
+    """The file's items but attachments, in order, each comment a ReadyComment: read beside the import from now on
+    if the file is large, else as they are asked for. Iterating raises what read_wxr raises."""
+    if Path(path).stat().st_size < IN_A_PROCESS_FROM:
+        yield items_of(path)
         return
-    reader = subprocess.Popen(  # this interpreter, this module, the path as one argument
-        [sys.executable, "-m", "wordpress.reading", str(Path(path).resolve())], cwd=PROJECT, stdout=subprocess.PIPE
-    )
-    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: room for a few items, not one (a post may carry thousands of comments)
-        with suppress(OSError):  # more than the system allows: its default (64 KB) stays
-            fcntl.fcntl(reader.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-    try:
-        while True:
-            try:
-                sent = pickle.load(reader.stdout)  # noqa: S301 (written by the child above, from this code)
-            except EOFError:
-                raise RuntimeError(f"the process reading the file ended early (exit code {reader.wait()})") from None
-            if sent is None:
-                break
-            if isinstance(sent, BaseException):
-                raise sent
-            yield sent
-    finally:
-        reader.stdout.close()  # a reader still writing stops at once (BrokenPipeError)
+    with tempfile.TemporaryFile(prefix="wordpress-import-") as spool:
+        reader = subprocess.Popen(  # this interpreter, this module, the path as one argument
+            [sys.executable, "-m", "wordpress.reading", str(Path(path).resolve()), str(spool.fileno())],
+            cwd=PROJECT,
+            stdout=subprocess.PIPE,
+            pass_fds=[spool.fileno()],
+        )
         try:
-            reader.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            reader.kill()
+            yield received(reader, spool.fileno())
+        finally:
+            if reader.poll() is None:  # the import stopped before the end: so does the reading
+                reader.kill()
             reader.wait()
+            reader.stdout.close()
+
+
+def received(reader: subprocess.Popen, spool: int) -> Iterator[wxr.Item]:
+    offset = 0
+    while True:
+        header = reader.stdout.read(SIZE.size)
+        if len(header) < SIZE.size:
+            raise RuntimeError(f"the process reading the file ended early (exit code {reader.wait()})")
+        (size,) = SIZE.unpack(header)
+        if not size:
+            return
+        sent = pickle.loads(os.pread(spool, abs(size), offset))  # noqa: S301 (written by the reader, from this code)
+        offset += abs(size)
+        if size < 0:
+            raise sent
+        yield sent
 
 
 def items_of(path) -> Iterator[wxr.Item]:
@@ -84,28 +95,32 @@ def ready(comment: wxr.Comment) -> ReadyComment:
     )
 
 
-def send_items(path: str, out) -> None:
-    """The reading process: each item, then None, or what stopped the reading (an error that cannot be pickled as it
-    is goes as its text). A closed pipe (the import ended) ends it quietly."""
+def send_items(path: str, spool: int, sizes) -> None:
+    """The reading process: each item, then the end, or what stopped the reading (an error that cannot be pickled
+    as it is goes as its text)."""
+
+    def send(data: bytes, *, error=False) -> None:
+        written = memoryview(data)
+        while written:
+            written = written[os.write(spool, written) :]
+        sizes.write(SIZE.pack(-len(data) if error else len(data)))
+        sizes.flush()
+
     try:
         for item in items_of(path):
-            pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(None, out)
-    except BrokenPipeError:
-        return
+            send(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
     except Exception as error:  # raised by the import
         try:
             sent = pickle.dumps(error)
         except Exception:  # it cannot be pickled: its text goes instead
             sent = pickle.dumps(RuntimeError("".join(traceback.format_exception(error))))
-        out.write(sent)
-    out.flush()
+        send(sent, error=True)
+    else:
+        sizes.write(SIZE.pack(0))
+        sizes.flush()
 
 
 if __name__ == "__main__":
     from wordpress.reading import send_items as send  # pickled as wordpress.reading's, not __main__'s
 
-    try:
-        send(sys.argv[1], sys.stdout.buffer)
-    except BrokenPipeError:
-        sys.stderr.close()  # nothing to say: the import has ended
+    send(sys.argv[1], int(sys.argv[2]), sys.stdout.buffer)

@@ -12,14 +12,18 @@ import pytest
 from blog.markup import render_comment
 from blog.models import Post
 from comments.models import Comment
-from tests.servers import eventually
 from wordpress import reading
 from wordpress.importer import import_wxr
 from wordpress.models import Site
 from wordpress.wxr import WXRError
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wordpress"
-ASIDE = 10**9  # comments enough for any file to be read in a process of its own
+
+
+def read(path, monkeypatch, *, aside: bool) -> list:
+    monkeypatch.setattr(reading, "IN_A_PROCESS_FROM", 0 if aside else 10**12)
+    with reading.items_beside(path) as items:
+        return list(items)
 
 
 def children() -> set[int]:
@@ -45,9 +49,9 @@ def children() -> set[int]:
         "cases/utf-8.xml",
     ],
 )
-def test_a_file_read_aside_gives_what_it_gives_read_in_place(name):
-    in_place = list(reading.ready_items(DATA / name, comments=0))
-    aside = list(reading.ready_items(DATA / name, comments=ASIDE))
+def test_a_file_read_aside_gives_what_it_gives_read_in_place(name, monkeypatch):
+    in_place = read(DATA / name, monkeypatch, aside=False)
+    aside = read(DATA / name, monkeypatch, aside=True)
     assert aside == in_place
     comments = [comment for item in in_place for comment in item.comments]
     assert all(comment.html == render_comment(comment.content, written_in_html=True) for comment in comments)
@@ -55,11 +59,11 @@ def test_a_file_read_aside_gives_what_it_gives_read_in_place(name):
 
 
 @pytest.mark.parametrize("name", ["truncated.xml", "malformed.xml", "version-invalid.xml"])
-def test_what_stops_the_reading_process_is_raised_as_the_reader_raised_it(name):
+def test_what_stops_the_reading_process_is_raised_as_the_reader_raised_it(name, monkeypatch):
     with pytest.raises(WXRError) as in_place:
-        list(reading.ready_items(DATA / "cases" / name, comments=0))
+        read(DATA / "cases" / name, monkeypatch, aside=False)
     with pytest.raises(WXRError) as aside:
-        list(reading.ready_items(DATA / "cases" / name, comments=ASIDE))
+        read(DATA / "cases" / name, monkeypatch, aside=True)
     assert (str(aside.value), aside.value.line, aside.value.column, aside.value.mendable) == (
         str(in_place.value),
         in_place.value.line,
@@ -69,18 +73,14 @@ def test_what_stops_the_reading_process_is_raised_as_the_reader_raised_it(name):
     assert aside.value.line is not None
 
 
-def test_a_missing_file_is_said_to_be_missing_as_in_place(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        list(reading.ready_items(tmp_path / "gone.xml", comments=ASIDE))
-
-
-def test_the_reading_process_ends_when_the_import_stops_early():
+def test_the_reading_process_ends_when_the_import_stops_early(monkeypatch):
+    monkeypatch.setattr(reading, "IN_A_PROCESS_FROM", 0)
     before = children()
-    items = reading.ready_items(DATA / "fixture-site.xml", comments=ASIDE)
-    next(items)
-    assert children() - before  # it is reading
-    items.close()  # the import stopped (an error, a signal): it stops reading, and is waited for
-    assert eventually(lambda: not children() - before)
+    with pytest.raises(WXRError), reading.items_beside(DATA / "fixture-site.xml") as items:
+        next(items)
+        assert children() - before  # it is reading
+        raise WXRError("the first reading found the file broken")  # the import stops
+    assert not children() - before  # the reading process was stopped and waited for
 
 
 def stored_comments() -> list[tuple]:
