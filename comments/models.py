@@ -305,13 +305,36 @@ class Comment(models.Model):
         replies with it too), and its HTML from its text (`body_html`: made from it already, by `render_comment` as
         `render_body` makes it: an import makes it beside its reading, wordpress/reading.py).
         """
-        comment = cls(post=post, body=body, **fields)
+        comment = cls.made_of({"post": post, "body": body, **fields})
         if parent is not None:
             comment.place_under(parent)
         if body_html is None:
             comment.render_body()
         else:
             comment.body_html = body_html
+        return comment
+
+    @classmethod
+    def made_of(cls, given: dict) -> "Comment":
+        """A new instance of the fields `given` (by name, or by column for a relation's id), the others at their
+        default: made positionally, as Django makes the rows it reads, for a fifth of what its keywords cost (an
+        import builds hundreds of thousands). Related objects are set through their field, as keywords are."""
+        given, values, related = dict(given), [], []
+        for field in cls._meta.concrete_fields:
+            if field.is_relation and field.name in given:
+                related.append((field.name, given.pop(field.name)))
+                values.append(None)
+            elif field.attname in given:
+                values.append(given.pop(field.attname))
+            elif field.name in given:
+                values.append(given.pop(field.name))
+            else:
+                values.append(field.get_default())
+        if given:
+            raise TypeError(f"Comment has no field {', '.join(map(repr, given))}")
+        comment = cls(*values)
+        for name, value in related:
+            setattr(comment, name, value)
         return comment
 
     def place_under(self, parent: "Comment | None") -> None:
