@@ -84,7 +84,10 @@ def received(reader: subprocess.Popen, spool: int) -> Iterator[wxr.Item]:
 def items_of(path) -> Iterator[wxr.Item]:
     for record in wxr.read_wxr(path):
         if isinstance(record, wxr.Item) and record.type != "attachment":
-            record.comments = [ready(comment) for comment in record.comments]
+            read, record.comments = record.comments, []
+            read.reverse()
+            while read:  # each comment read is let go as it is made ready: memory holds one of the two
+                record.comments.append(ready(read.pop()))
             yield record
 
 

@@ -211,13 +211,16 @@ class Target:
     does ("{uri}name"): one Python call for each, not two.
 
     `skipped(name)`, if given, says which of an item's children are kept empty: their own children and text are
-    parsed (and checked) by expat but not built (a reading that only counts comments builds none of theirs)."""
+    parsed (and checked) by expat but not built (a reading that only counts comments builds none of theirs).
+    `ended(parent, element)`, if given, is called as each child of the channel's children ends; when it says so,
+    the element is let go at once (a comment, read as it ends: a post's thousands are not all built at once)."""
 
-    def __init__(self, skipped=None):
+    def __init__(self, skipped=None, ended=None):
         self.builder = TreeBuilder()
         self.data, self.comment, self.pi = self.builder.data, self.builder.comment, self.builder.pi
         self.depth, self.events, self.names = 0, [], {}
         self.skipped, self.skipping, self.expat = skipped, 0, None  # skipping: the depth inside a skipped element
+        self.ended, self.parent = ended, None  # parent: the channel's child being built
 
     def attach(self, parser) -> None:
         """Take the elements' starts and ends from the expat parser under ElementTree's `parser`, and let a builtin
@@ -247,6 +250,8 @@ class Target:
         self.depth += 1
         if self.depth <= 2:
             self.events.append(("start", element))
+        elif self.depth == 3:
+            self.parent = element
         return element
 
     def start_or_skip(self, tag: str, attributes: list):
@@ -283,6 +288,8 @@ class Target:
         self.depth -= 1
         if self.depth == 2:
             self.events.append(("end", element))
+        elif self.depth == 3 and self.ended is not None and self.ended(self.parent, element):
+            self.parent.remove(element)
         return element
 
     def close(self):
@@ -321,6 +328,7 @@ class Reader:
         self.bound = ""  # the URI the root binds `wp:` to
         self.namespaces = {}  # namespace -> whether it is WordPress's, as found
         self.not_read = Counter()  # (namespace, name) of WordPress-named elements in another namespace
+        self.comments_of = {}  # a channel's child -> its comments, read as each ended (when comments are read)
 
     def can_read_again(self) -> bool:
         return not hasattr(self.source, "read") or (hasattr(self.source, "seek") and self.source.seekable())
@@ -344,6 +352,14 @@ class Reader:
         namespace, name = _local(tag)
         return name == "comment" and self.is_wxr(namespace)
 
+    def take_comment(self, parent, element) -> bool:
+        """Read an item's comment as it ends, for the item (its elements are then let go)."""
+        namespace, name = _local(element.tag)
+        if parent.tag != "item" or name != "comment" or not self.is_wxr(namespace):
+            return False
+        self.comments_of.setdefault(parent, []).append(self.comment(element))
+        return True
+
     def left_out(self, namespace: str, name: str) -> None:
         """Count an element with a WordPress name in another namespace (the first few namespaces each by name)."""
         if (namespace, name) not in self.not_read and len(self.not_read) >= KEPT_NAMESPACES:
@@ -354,11 +370,13 @@ class Reader:
         """The records of one parse of `stream`, but the site if it was yielded and the first `skip` others."""
         # defusedxml's parser is ElementTree's pure-Python one; its target (Target) builds the tree with the C
         # TreeBuilder and notes only the few events read here (the protections are the parser's).
-        target = Target(skipped=None if self.comments else self.is_comment)
+        target = Target(
+            skipped=None if self.comments else self.is_comment, ended=self.take_comment if self.comments else None
+        )
         parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         target.attach(parser)
         channel, seen_root, seen = None, False, 0
-        self.not_read = Counter()  # counted again on a second reading
+        self.not_read, self.comments_of = Counter(), {}  # counted again on a second reading
         try:
             for event, element in target.events_of(parser, stream):
                 if event == "start-ns":
@@ -566,10 +584,11 @@ class Reader:
                 term = ("post_tag" if domain == "tag" else domain, _slug(child.get("nicename")))
                 item.terms.append(term)
                 item.term_names.setdefault(term, (child.text or "").strip())
-        for comment in self.wxr_children(element, "comment"):
-            item.comment_count += 1
-            if self.comments:
-                item.comments.append(self.comment(comment))
+        if self.comments:
+            item.comments = self.comments_of.pop(element, [])
+            item.comment_count = len(item.comments)
+        else:
+            item.comment_count = sum(1 for _ in self.wxr_children(element, "comment"))
         return item
 
 
