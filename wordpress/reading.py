@@ -70,7 +70,7 @@ def received(reader: subprocess.Popen, spool: int) -> Iterator[wxr.Item]:
     while True:
         header = reader.stdout.read(SIZE.size)
         if len(header) < SIZE.size:
-            raise RuntimeError(f"the process reading the file ended early (exit code {reader.wait()})")
+            raise ChildProcessError(f"the process reading the file ended early (exit code {reader.wait()})")
         (size,) = SIZE.unpack(header)
         if not size:
             return
@@ -116,7 +116,7 @@ def send_items(path: str, spool: int, sizes) -> None:
         try:
             sent = pickle.dumps(error)
         except Exception:  # it cannot be pickled: its text goes instead
-            sent = pickle.dumps(RuntimeError("".join(traceback.format_exception(error))))
+            sent = pickle.dumps(ChildProcessError("".join(traceback.format_exception(error))))
         send(sent, error=True)
     else:
         sizes.write(SIZE.pack(0))

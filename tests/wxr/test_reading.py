@@ -5,6 +5,7 @@ import as the reader raised it; and the process never outlives the import, which
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,14 @@ def test_an_import_read_aside_stores_what_one_read_in_place_stores(monkeypatch):
     assert len(in_place) == 15 and any(row[1] for row in in_place)  # replies among them
     assert stored_comments() == in_place
     assert all(row[5] == render_comment(row[4], written_in_html=True) for row in in_place)
+
+
+def test_a_reading_process_that_dies_is_an_error_the_admin_s_run_reports(monkeypatch):
+    """Killed, or out of memory: the import fails with an OSError (wordpress/runs.py says "could not be imported")."""
+    monkeypatch.setattr(reading, "IN_A_PROCESS_FROM", 0)
+    monkeypatch.setattr(reading.sys, "executable", shutil.which("false"))  # a "reader" that ends at once, silent
+    with (
+        pytest.raises(ChildProcessError, match=r"ended early \(exit code 1\)"),
+        reading.items_beside(DATA / "fixture-site.xml") as items,
+    ):
+        list(items)
