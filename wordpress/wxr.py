@@ -416,6 +416,7 @@ class Reader:
                     self.yielded += 1
                     yield record(element)
                 channel.remove(element)
+                self.comments_of.pop(element, None)  # an item skipped on a second reading: its comments go too
             if self.site is None:
                 if channel is None:
                     raise WXRError("this is not a WordPress export: there is no <channel>")
