@@ -898,9 +898,9 @@ def reserve_comment_ids(count: int, *, above: int) -> int:
         return max(cursor.fetchone()[0], above) + 1
 
 
+TRANSACTION_SIZE = 500  # comments (and posts): a transaction is a fraction of a second, its commit a few ms
 # The types whose values an import's objects hold as the database takes them (str, int, None): the others are
 # prepared by their field, as Django prepares them.
-TRANSACTION_SIZE = 500  # comments (and posts): a transaction is a fraction of a second, its commit a few ms
 STORED_AS_THEY_ARE = {
     "AutoField", "BigAutoField", "CharField", "TextField", "ForeignKey", "PositiveSmallIntegerField",
     "PositiveBigIntegerField", "IntegerField", "BigIntegerField",
