@@ -26,11 +26,13 @@ FEED_LENGTH = 20
 
 
 def in_feeds():
-    """Published comments on published articles, newest first, with what an entry shows (its link: its root)."""
+    """Published comments on published articles, newest first, with what an entry shows (its link: its root and its
+    thread's place, read with it)."""
     return (
         Comment.objects.published()
         .filter(post__in=Post.objects.published().unprotected())
         .select_related("post", "root")
+        .with_thread_places()
         .order_by("-created_at", "-pk")
     )
 

@@ -11,8 +11,12 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
 
+from blog.site import absolute_url
 from comments import cookies
+from comments.feeds import FEED_LENGTH, post_feed_path
 from comments.models import Actor, Comment, Reason, Status
 from comments.moderation import change_status
 
@@ -132,3 +136,31 @@ def test_comments_nobody_sees_leave_their_post_alone(make_post, make_comment, re
     assert "Shown, then deleted." in reader.get(post.get_absolute_url()).text
     shown.delete()
     assert "Shown, then deleted." not in reader.get(post.get_absolute_url()).text
+
+
+@pytest.mark.parametrize("feed", ["site", "site-atom", "post", "post-atom"])
+def test_comment_feeds_cost_the_same_whatever_their_items(make_post, settings, feed):
+    """Each feed's queries are fixed (its items, with their links' thread pages, in one), and its links are the
+    comments' own: the page of the thread each is on (several pages here)."""
+    settings.COMMENTS_PER_PAGE = 3
+    costs = []
+    for size in (4, 40):  # fewer items than a feed lists, and more
+        post = make_post(title=f"A thread of {size}")
+        add_thread(post, size)
+        path = {
+            "site": reverse("comments:feed"),
+            "site-atom": reverse("comments:feed_atom"),
+            "post": post_feed_path(post),
+            "post-atom": post_feed_path(post, atom=True),
+        }[feed]
+        Client().get(path)  # once, for what is read once a process (the Sites framework's site)
+        with CaptureQueriesContext(connection) as queries:
+            response = Client().get(path)
+        assert response.status_code == 200
+        costs.append(len(queries))
+        shown = Comment.objects.published().filter(post=post).order_by("-created_at", "-pk")[:FEED_LENGTH]
+        links = [absolute_url(comment.get_absolute_url()) for comment in shown]  # each counted the slow way
+        assert size < FEED_LENGTH or any("/comment-page-" in link for link in links)
+        for link in links:
+            assert escape(link) in response.text
+    assert costs[0] == costs[1] <= 2  # the post, for an article's feed; the comments with their places
