@@ -53,10 +53,6 @@ def save_details(response, *, remember: bool, name="", email="", url=""):
             response.delete_cookie(cookie, samesite="Lax")
 
 
-def has_reader_cookies(request) -> bool:
-    return any(name in request.COOKIES for name in READER_COOKIES)
-
-
 def forget_reader(response) -> None:
     """Delete every cookie the comments set in the reader's browser: their held comments, their remembered details."""
     for name in READER_COOKIES:
