@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, MultipleObjectsReturned
 from django.http import Http404
 
-from comments.caching import forget_forms
+from comments.caching import invalidate_forms
 
 BRANDS = ("wordpress_com", "google", "twitter_oauth2", "facebook")
 CACHE_KEY = "accounts.login-buttons"
@@ -45,15 +45,15 @@ def login_buttons(request) -> list[LoginButton]:
     return buttons
 
 
-def forget_login_buttons(**kwargs) -> None:
+def invalidate_login_buttons(**kwargs) -> None:
     cache.delete(f"{CACHE_KEY}.{settings.SITE_ID}")
-    forget_forms()  # the comment sections stored with the old icons
+    invalidate_forms()  # the comment sections stored with the old icons
 
 
-def forget_on_setting(setting, **kwargs) -> None:
+def invalidate_on_setting(setting, **kwargs) -> None:
     """Tests change the providers through settings: the cached icons must follow."""
     if setting == "SOCIALACCOUNT_PROVIDERS":
-        forget_login_buttons()
+        invalidate_login_buttons()
 
 
 def _buttons(request) -> list[LoginButton]:

@@ -7,15 +7,15 @@ class BlogConfig(AppConfig):
 
     def ready(self):
         # Models may be imported only once the app registry is ready.
-        from .frontcache import forget_post
-        from .models import Category, Post, forget_nav_categories, forget_posts_version
+        from .frontcache import purge_post
+        from .models import Category, Post, invalidate_nav_categories, invalidate_posts_version
 
         # The header's categories are cached (Category.objects.nav): forget them when one changes.
-        post_save.connect(forget_nav_categories, sender=Category, dispatch_uid="blog.category-saved")
-        post_delete.connect(forget_nav_categories, sender=Category, dispatch_uid="blog.category-deleted")
+        post_save.connect(invalidate_nav_categories, sender=Category, dispatch_uid="blog.category-saved")
+        post_delete.connect(invalidate_nav_categories, sender=Category, dispatch_uid="blog.category-deleted")
         # The front cache keeps pages: a changed post's must go (frontcache.py).
-        post_save.connect(forget_post, sender=Post, dispatch_uid="blog.post-saved")
-        post_delete.connect(forget_post, sender=Post, dispatch_uid="blog.post-deleted")
+        post_save.connect(purge_post, sender=Post, dispatch_uid="blog.post-saved")
+        post_delete.connect(purge_post, sender=Post, dispatch_uid="blog.post-deleted")
         # What shows other posts (an article's previous and next links) is stored under Post.objects.version().
-        post_save.connect(forget_posts_version, sender=Post, dispatch_uid="blog.posts-version-saved")
-        post_delete.connect(forget_posts_version, sender=Post, dispatch_uid="blog.posts-version-deleted")
+        post_save.connect(invalidate_posts_version, sender=Post, dispatch_uid="blog.posts-version-saved")
+        post_delete.connect(invalidate_posts_version, sender=Post, dispatch_uid="blog.posts-version-deleted")

@@ -59,6 +59,6 @@ def post_paths(post) -> list[str]:
     return [post.get_absolute_url(), reverse("blog:home"), reverse("blog:feed"), reverse("blog:feed_atom")]
 
 
-def forget_post(instance, **kwargs) -> None:
+def purge_post(instance, **kwargs) -> None:
     """post_save / post_delete of a Post: its pages change."""
     purge(post_paths(instance))

@@ -61,7 +61,7 @@ class CategoryQuerySet(models.QuerySet):
         return category
 
 
-def forget_nav_categories(**kwargs) -> None:
+def invalidate_nav_categories(**kwargs) -> None:
     cache.delete(NAV_CACHE_KEY)
 
 
@@ -137,7 +137,7 @@ POSTS_VERSION_KEY = "blog.posts-version"
 POSTS_VERSION_SECONDS = 300
 
 
-def forget_posts_version(**kwargs) -> None:
+def invalidate_posts_version(**kwargs) -> None:
     cache.delete(POSTS_VERSION_KEY)
 
 

@@ -16,7 +16,7 @@ caching:
 Pages that must never be kept (form state, previews, the admin, drafts) say `private, no-store`
 themselves (never_cache). ETag and 304 come from Django's ConditionalGetMiddleware. The front
 cache (deploy/nginx/blog.conf) passes the same cookies by, and is told what to forget when a
-comment appears, disappears or changes (`forget_comment`, through blog/frontcache.py), as the
+comment appears, disappears or changes (`purge_comment`, through blog/frontcache.py), as the
 stored comment sections are.
 """
 
@@ -76,18 +76,18 @@ class SharedPagesMiddleware:
         return response
 
 
-def forget_comment(comment) -> None:
+def purge_comment(comment) -> None:
     """A comment appeared on its article, left it, or changed there: no copy of the pages showing it may stay.
 
     Every page of the thread goes, not only the comment's own: each says how many comments there
     are, and a comment coming or going moves others from page to page. The post's stored sections
-    are deleted from the cache, every one (`forget_stored_thread`), and each front cache is asked to
+    are deleted from the cache, every one (`invalidate_stored_thread`), and each front cache is asked to
     forget every address of every page (its own and comment-page-N/, the default page at both) and
     the comment feeds, once the transaction commits: nothing of the old pages is served again, not
     even stale while the site does not answer.
     """
     post = comment.post
-    pages = forget_stored_thread(post)
+    pages = invalidate_stored_thread(post)
     # comment_page_url names the article itself for the default page: no page is the default here.
     every_address = [post.get_absolute_url(), *(comment_page_url(post, number, default=0) for number in pages)]
     purge([*every_address, *feed_paths(post)])
@@ -102,7 +102,7 @@ def forms_version() -> int:
     return cache.get_or_set(FORMS_VERSION_KEY, time.time_ns, None)
 
 
-def forget_forms() -> None:
+def invalidate_forms() -> None:
     cache.delete(FORMS_VERSION_KEY)
 
 
@@ -132,7 +132,7 @@ def store_section(thread, html: str, *, closed: bool) -> None:
     cache.set(section_key(thread.post.pk, thread.number), (_stamp(thread, closed), html), SECTION_SECONDS)
 
 
-def forget_stored_thread(post) -> range:
+def invalidate_stored_thread(post) -> range:
     """Delete what is stored of the post's thread, every page of it, now and once more when the transaction commits
     (a page drawn meanwhile from what was there before); returns the numbers of its pages.
     """

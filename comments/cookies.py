@@ -53,7 +53,7 @@ def save_details(response, *, remember: bool, name="", email="", url=""):
             response.delete_cookie(cookie, samesite="Lax")
 
 
-def forget_reader(response) -> None:
+def delete_reader_cookies(response) -> None:
     """Delete every cookie the comments set in the reader's browser: their held comments, their remembered details."""
     for name in READER_COOKIES:
         response.delete_cookie(name, samesite="Lax")

@@ -11,7 +11,7 @@ Trash...) and `moderation.change_status` is not involved. The commenter chooses 
   to its parent (to the top level if it had none), with everything under them, as WordPress does
   when a comment is deleted: nobody else's words leave the thread with it.
 
-Either way a published comment is gone from every copy at once (caching.forget_comment): every
+Either way a published comment is gone from every copy at once (caching.purge_comment): every
 stored page of the post's thread is deleted from the cache, whatever its version, and the front
 cache is told to forget every page of the thread at each of its addresses, and the comment feeds,
 once the transaction commits. The admin's log, which names a comment by its author, is renamed.
@@ -53,7 +53,7 @@ def anonymize(comment: Comment, *, moderator=None) -> Comment:
     CommentEvent.objects.record(comment, actor=actor, moderator=moderator, note=ERASED_NOTE)
     _rename_in_admin_log(comment.pk, str(comment))
     if comment.status == Status.APPROVED:
-        caching.forget_comment(comment)
+        caching.purge_comment(comment)
     return comment
 
 
@@ -66,7 +66,7 @@ def delete(comment: Comment) -> None:
     _rename_in_admin_log(comment.pk, DELETED_IN_LOG)
     comment.delete()
     if published:
-        caching.forget_comment(comment)  # the thread as it now is: its replies moved up, itself gone
+        caching.purge_comment(comment)  # the thread as it now is: its replies moved up, itself gone
 
 
 def _move_replies(comment: Comment, *, under: Comment | None) -> None:

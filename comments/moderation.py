@@ -49,7 +49,7 @@ def change_status(
     if actor == Actor.MODERATOR and (from_status == Status.SPAM) != (to == Status.SPAM):
         akismet.report_to_akismet.enqueue(comment.pk, to == Status.SPAM)
     if (from_status == Status.APPROVED) != (to == Status.APPROVED):
-        caching.forget_comment(comment)  # it appears on its article, or leaves it
+        caching.purge_comment(comment)  # it appears on its article, or leaves it
     if to == Status.APPROVED and from_status != Status.APPROVED:
         notifications.comment_approved(comment)
         signals.comment_published.send(sender=Comment, comment=comment, event=event)
@@ -170,7 +170,7 @@ def edit(comment: Comment, *, moderator, fields) -> CommentEvent | None:
     comment.save(update_fields=[*edited, *(["body_html"] if "body" in edited else []), "updated_at"])
     comment.refresh_from_db(fields=["status", "reason"])
     if comment.status == Status.APPROVED:
-        caching.forget_comment(comment)
+        caching.purge_comment(comment)
     names = ", ".join(str(Comment._meta.get_field(name).verbose_name) for name in edited)
     return CommentEvent.objects.record(comment, actor=Actor.MODERATOR, moderator=moderator, note=f"Edited: {names}.")
 

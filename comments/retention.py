@@ -57,7 +57,7 @@ def _purge(comments, days: int, described: str, now=None) -> int:
     return deleted
 
 
-def forget_old_ips(now=None) -> int:
+def erase_old_ips(now=None) -> int:
     """Blank the IP address, user agent and referrer of comments older than the retention period; returns how many.
 
     An update, which leaves updated_at alone: the spam and Trash retention clocks are not reset.
@@ -96,8 +96,8 @@ def kept_here() -> dict[str, str]:
 def daily_maintenance() -> str:
     """Queue tomorrow's run, then forget what is due (old spam and trash, IP addresses, captchas, finished tasks)."""
     schedule_daily(run_after=timezone.now() + INTERVAL)
-    spam, trash, ips = purge_old_spam(), purge_old_trash(), forget_old_ips()
-    captchas, tasks = forget_expired_captchas(), forget_finished_tasks()
+    spam, trash, ips = purge_old_spam(), purge_old_trash(), erase_old_ips()
+    captchas, tasks = delete_expired_captchas(), delete_finished_tasks()
     return (
         f"deleted {spam} old spam comment(s), {trash} old trashed comment(s), "
         f"forgot the IP address and browser details of {ips} comment(s), {captchas} expired captcha(s), "
@@ -105,12 +105,12 @@ def daily_maintenance() -> str:
     )
 
 
-def forget_expired_captchas(now=None) -> int:
+def delete_expired_captchas(now=None) -> int:
     """Captchas handed out and never answered (django-simple-captcha keeps them until someone posts)."""
     return CaptchaStore.objects.filter(expiration__lte=now or timezone.now()).delete()[0]
 
 
-def forget_finished_tasks(now=None) -> int:
+def delete_finished_tasks(now=None) -> int:
     """Finished tasks (done or failed) once TASK_RESULT_RETENTION_DAYS old; waiting and running ones stay."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
     return DBTaskResult.objects.finished().filter(finished_at__lte=cutoff).delete()[0]

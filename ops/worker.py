@@ -102,7 +102,7 @@ class Heartbeat:
                     Lease.objects.update_or_create(task_id=self.task_id, defaults={"renewed_at": timezone.now()})
                 except DATABASE_GONE as error:
                     logger.warning("The lease of task %s could not be renewed (%s); trying again.", self.task_id, error)
-                    Worker.forget_connections()
+                    Worker.close_connections()
         finally:
             connections.close_all()  # this thread's own
 
@@ -123,7 +123,7 @@ class Worker(db_worker.Worker):
             except DATABASE_GONE as error:
                 pause = min(max(pause * 2, 0.5), LONGEST_PAUSE)
                 logger.warning("The database cannot be reached (%s); the worker tries again in %s s.", error, pause)
-                self.forget_connections()
+                self.close_connections()
                 time.sleep(pause)
                 continue
             if task_result is not None:
@@ -174,7 +174,7 @@ class Worker(db_worker.Worker):
             task_finished.send(sender=backend, task_result=db_task_result.task_result)
         except DATABASE_GONE as error:
             outcome, value = "put back: the database went away", repr(error)
-            self.forget_connections()
+            self.close_connections()
             self.put_back(db_task_result)
         except Exception as error:  # what the task itself raised: recorded on it, as db_worker does
             value = repr(error)
@@ -190,10 +190,10 @@ class Worker(db_worker.Worker):
         try:
             requeue([db_task_result.pk])
         except DATABASE_GONE:
-            self.forget_connections()
+            self.close_connections()
 
     @staticmethod
-    def forget_connections() -> None:
+    def close_connections() -> None:
         """Drop connections a server restart broke (Django reconnects on next use)."""
         for connection in connections.all(initialized_only=True):
             try:

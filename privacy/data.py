@@ -17,7 +17,7 @@ subscriptions; the accounts with what their provider gave.
 1. each comment, deepest first: anonymized, or deleted with the replies of others moved up
    (comments/erasure.py, which also clears every stored copy of the thread and the front cache);
 2. the address's subscriptions, with the notices, confirmations and deliveries sent under them
-   (subscriptions.actions.forget);
+   (subscriptions.actions.erase);
 3. each account: its logged-in sessions, then the account with its social accounts and email
    addresses (allauth's rows go with it), renamed in the admin's log;
 4. django-axes's records of admin logins tried with the address or the account as username;
@@ -250,11 +250,11 @@ def erase(held: Holdings, *, delete_comments: bool = False, moderator=None) -> D
             erasure.delete(comment)
         else:
             erasure.anonymize(comment, moderator=moderator)
-    ended = subscription_actions.forget(held.address) if held.address else 0
+    ended = subscription_actions.erase(held.address) if held.address else 0
     sessions = end_sessions([user.pk for user in held.accounts])
-    _forget_accounts(held.accounts)
-    _forget_admin_login_attempts([held.email, *(user.get_username() for user in held.accounts)])
-    _forget_tasks_naming(held.email)
+    _erase_accounts(held.accounts)
+    _erase_admin_login_attempts([held.email, *(user.get_username() for user in held.accounts)])
+    _erase_tasks_naming(held.email)
     action = Action.DELETE if delete_comments else Action.ANONYMIZE
     return _record(action, held, moderator=moderator, subscriptions=ended, sessions=sessions)
 
@@ -273,7 +273,7 @@ def end_sessions(user_ids: list[int]) -> int:
     return ended
 
 
-def _forget_accounts(accounts: list) -> None:
+def _erase_accounts(accounts: list) -> None:
     user_type = ContentType.objects.get_for_model(get_user_model())
     ids = [str(user.pk) for user in accounts]
     LogEntry.objects.filter(content_type=user_type, object_id__in=ids).update(object_repr=ACCOUNT_IN_LOG)
@@ -281,14 +281,14 @@ def _forget_accounts(accounts: list) -> None:
         user.delete()  # allauth's SocialAccount, SocialToken and EmailAddress rows go with it
 
 
-def _forget_admin_login_attempts(usernames: list[str]) -> None:
+def _erase_admin_login_attempts(usernames: list[str]) -> None:
     """Delete django-axes's records of these usernames, in ASCII case or as another spelling of the address."""
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         named = {row.pk for username in usernames for row in matching(model.objects.all(), "username", username)}
         model.objects.filter(pk__in=named).delete()
 
 
-def _forget_tasks_naming(email: str) -> int:
+def _erase_tasks_naming(email: str) -> int:
     """Delete the task queue's rows (but one being run) whose arguments, result or traceback name the address."""
     escaped = json.dumps(email)[1:-1]  # as JSON stores it, non-ASCII letters escaped
     candidates = Q()

@@ -79,5 +79,5 @@ def erase(request, token):
     record = data.erase(data.holdings(email), delete_comments=form.deletes_comments)
     request.session.flush()
     response = render_link_page(request, "privacy/erased.html", {"email": email, "record": record})
-    cookies.forget_reader(response)
+    cookies.delete_reader_cookies(response)
     return response

@@ -66,7 +66,7 @@ def request_follow(*, email, ip_address=None, post=None, new_posts=False, commen
     Call it inside a transaction (the locks last until it ends).
     """
     locking.hold(f"subscriptions.address.{email_key(email)}", f"subscriptions.ip.{ip_address}")
-    forget_expired()
+    erase_expired()
     address = Address.objects.for_email(email)
     if address.opted_out and not verified:
         return "nothing: the address asked for no email"
@@ -107,7 +107,7 @@ def too_many_confirmations(address, ip_address) -> bool:
     return per_ip.count() >= settings.SUBSCRIPTIONS_CONFIRMATIONS_PER_IP
 
 
-def forget_expired() -> None:
+def erase_expired() -> None:
     """Delete unconfirmed subscriptions past their time, and confirmation emails no rate window counts any more."""
     Subscription.objects.expired().delete()
     ConfirmationEmail.objects.filter(queued_at__lt=timezone.now() - KEEP_CONFIRMATION_EMAILS).delete()

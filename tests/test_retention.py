@@ -135,7 +135,7 @@ def test_forgetting_an_ip_address_does_not_touch_the_comment(make_comment):
     backdate(spam, 61, touched_days=5)
     touched = Comment.objects.get(pk=spam.pk).updated_at
 
-    assert retention.forget_old_ips() == 1
+    assert retention.erase_old_ips() == 1
     assert Comment.objects.get(pk=spam.pk).updated_at == touched
 
 
