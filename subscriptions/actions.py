@@ -59,7 +59,7 @@ def allow_again(address: Address) -> None:
 
 
 def erase(address: Address) -> int:
-    """Forget the address at its owner's request: every subscription (with the comments told under it), the
+    """Erase the address at its owner's request: every subscription (with the comments told under it), the
     confirmation emails and new posts sent to it, even that it asked for no email. Returns how many subscriptions ended.
     """
     with transaction.atomic():
