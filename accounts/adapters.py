@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from blog.models import Post
 from comments import drafts
-from comments.addresses import validate_address
+from groundwork.email_addresses import validate_address
 
 FROM_COMMENT_FORM = "comment-form"  # what views.comment_login puts in allauth's state["data"]
 

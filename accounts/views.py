@@ -7,7 +7,8 @@ from django.views.decorators.http import require_POST
 from requests import RequestException
 
 from blog.models import Post
-from comments import csrf, drafts
+from comments import drafts
+from groundwork import csrf
 
 from . import logins
 from .adapters import FROM_COMMENT_FORM

@@ -366,7 +366,7 @@ def email_outcomes():
     from django_tasks_db.models import DBTaskResult
 
     outcomes = Counter()
-    for value in DBTaskResult.objects.filter(task_path="comments.mail.send_email").values_list(
+    for value in DBTaskResult.objects.filter(task_path="groundwork.mail.send_email").values_list(
         "return_value", flat=True
     ):
         text = str(value or "")

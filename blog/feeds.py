@@ -12,8 +12,9 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from groundwork.site_url import absolute_url
+
 from .models import Category, Post
-from .site import absolute_url
 
 FEED_LENGTH = 20
 

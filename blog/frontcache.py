@@ -1,7 +1,7 @@
 """The front cache (nginx, deploy/nginx/blog.conf) in front of the site: telling it what changed.
 
 The front cache keeps each anonymous page for FRONT_CACHE_SECONDS (the `s-maxage` the site sends,
-comments/caching.py), and serves it stale a while longer: while it fetches a new one, and for as
+groundwork/shared_pages.py), and serves it stale a while longer: while it fetches a new one, and for as
 long as the app servers do not answer. That alone would leave a newly approved comment or an
 edited post unseen for a while, and an erased name or a comment taken down shown again, so
 whatever changes a page asks each front cache in FRONT_CACHE_PURGE_URLS (its purge address, e.g.

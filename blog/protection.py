@@ -12,7 +12,7 @@ is open to a reader whose cookie holds its password's fingerprint, so changing t
 it again for everyone.
 
 A page that shows a protected post is never shared: its view says `no-store`, and a reader carrying
-the cookie gets every page from the site, never from the front cache (comments/caching.py and
+the cookie gets every page from the site, never from the front cache (groundwork/shared_pages.py and
 deploy/nginx/blog.conf list it among the personal cookies). The text reaches no one else by another
 way: the summary of a protected post (lists, feeds, link previews, emails) is WordPress's "There is
 no excerpt because this is a protected post.", search leaves protected posts out (as WordPress
@@ -23,7 +23,8 @@ WordPress's own sitemap does: an address and a date, no text.
 from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-UNLOCKED_POSTS = "unlocked_posts"
+from groundwork.shared_pages import UNLOCKED_POSTS
+
 UNLOCKED_SALT = "blog.unlocked-posts"
 UNLOCKED_SECONDS = 10 * 24 * 3600  # WordPress's wp-postpass_ cookie lasts ten days
 UNLOCKED_KEPT = 20

@@ -86,7 +86,7 @@ class ArticleMixin:
     protected post, protection.py); drafts and protected posts never cached.
 
     Whether anyone else may be shown the same bytes is the caching middleware's to say
-    (comments/caching.py): it knows which cookies make a page a reader's own.
+    (groundwork/shared_pages.py): it knows which cookies make a page a reader's own.
     """
 
     def get_context_data(self, **kwargs):

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from blog.models import Post
+from groundwork.admin import ReadOnlyRecordsMixin
 
 from . import akismet, moderation
 from .forms import PlainTextField
@@ -97,16 +98,6 @@ class PostFilter(admin.SimpleListFilter):
         if self.value() and self.value().isdigit():
             return queryset.filter(post_id=self.value())
         return queryset
-
-
-class ReadOnlyRecordsMixin:
-    """What the site writes itself (history, subscriptions, deliveries, requests): read here, never added or edited."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CommentEventInline(ReadOnlyRecordsMixin, admin.TabularInline):

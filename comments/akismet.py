@@ -5,7 +5,7 @@
 that makes no sense, an invalid key - is `Verdict.UNKNOWN`, never an exception: the caller
 keeps the comment held and asks again later. When a moderator corrects Akismet,
 `report_to_akismet` (a task) sends submit-spam or submit-ham, and sends it again with the
-back-off of `retry.akismet_backoff` while Akismet cannot be reached, noting each try in the
+back-off of `backoff` while Akismet cannot be reached, noting each try in the
 comment's history. The first answer after a check or a report failed sends every check and
 report still waiting out its back-off at once (`note_reachable`). A comment whose author erased
 their data (erasure.py) is never sent again.
@@ -19,6 +19,7 @@ import enum
 import functools
 import hashlib
 import logging
+from datetime import timedelta
 
 import akismet
 import httpx
@@ -27,9 +28,9 @@ from django.core.cache import cache
 from django.tasks import task
 from django.utils import timezone
 
-from blog.site import absolute_url
+from groundwork import retry
+from groundwork.site_url import absolute_url
 
-from . import retry
 from .models import Actor, Comment, CommentEvent
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,12 @@ class Verdict(enum.StrEnum):
     SPAM = "spam"
     DISCARD = "discard"
     UNKNOWN = "unknown"
+
+
+def backoff(*, attempts: int | None = None) -> retry.Backoff:
+    """30 s, 1 min, 2 min ... at most hourly (AKISMET_RETRY_SECONDS, AKISMET_RETRY_MAX_SECONDS)."""
+    first, most = settings.AKISMET_RETRY_SECONDS, settings.AKISMET_RETRY_MAX_SECONDS
+    return retry.Backoff(timedelta(seconds=first), timedelta(seconds=most), attempts)
 
 
 def is_configured() -> bool:
@@ -233,8 +240,8 @@ def report_to_akismet(comment_id: int, as_spam: bool, attempt: int = 1) -> str:
     if not is_configured():
         return "no Akismet key"
     note_unreachable()
-    backoff = retry.akismet_backoff(attempts=REPORT_ATTEMPTS)
-    if backoff.gives_up_after(attempt):
+    reports = backoff(attempts=REPORT_ATTEMPTS)
+    if reports.gives_up_after(attempt):
         CommentEvent.objects.record(
             comment, actor=Actor.AKISMET, note=f"Could not report to Akismet as {what}; gave up."
         )
@@ -242,5 +249,5 @@ def report_to_akismet(comment_id: int, as_spam: bool, attempt: int = 1) -> str:
     CommentEvent.objects.record(
         comment, actor=Actor.AKISMET, note=f"Could not report to Akismet as {what} (attempt {attempt})."
     )
-    report_to_akismet.using(run_after=timezone.now() + backoff.delay(attempt)).enqueue(comment_id, as_spam, attempt + 1)
+    report_to_akismet.using(run_after=timezone.now() + reports.delay(attempt)).enqueue(comment_id, as_spam, attempt + 1)
     return "will retry"

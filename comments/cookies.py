@@ -14,10 +14,11 @@ from urllib.parse import quote, unquote
 
 from django.conf import settings
 
-OWN_COMMENTS = "comments_own"
+from groundwork.shared_pages import COMMENT_AUTHOR, OWN_COMMENTS
+
 OWN_COMMENTS_SALT = "comments.own"
 OWN_COMMENTS_KEPT = 20
-DETAILS = {"name": "comment_author", "email": "comment_author_email", "url": "comment_author_url"}
+DETAILS = COMMENT_AUTHOR
 READER_COOKIES = (OWN_COMMENTS, *DETAILS.values())  # every cookie the comments set
 YEAR = 365 * 24 * 3600
 OWN_COMMENTS_SECONDS = 30 * 24 * 3600  # the privacy page states both lifetimes

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from blog.models import Post
-from blog.site import absolute_url
+from groundwork.site_url import absolute_url
 
 from .models import Comment
 

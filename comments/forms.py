@@ -22,8 +22,9 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
+from groundwork.email_addresses import EmailAddressField
+
 from . import rules
-from .addresses import validate_address
 from .commenters import commenter
 from .models import LINE_BREAKS_AND_TABS, Comment, NoControlCharacters
 
@@ -61,12 +62,6 @@ class SingleLineField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         return " ".join(value.split()) if value else value
-
-
-class EmailAddressField(forms.EmailField):
-    """An address the site can mail and tell from others' (addresses.validate_address)."""
-
-    default_validators = [validate_address]
 
 
 class HttpUrlField(forms.URLField):

@@ -21,8 +21,7 @@ from django.utils.deconstruct import deconstructible
 
 from blog.markup import render_comment
 from blog.models import Post
-
-from .addresses import KEY_LENGTH, email_key, validate_address
+from groundwork.email_addresses import KEY_LENGTH, email_key, validate_address
 
 
 class Status(models.TextChoices):

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from groundwork.links import LinkRefused
+
 from . import akismet, caching, links, notifications, signals
 from .models import Actor, Comment, CommentEvent, Reason, Status
 
@@ -130,12 +132,12 @@ def act_on_link(link: links.ModerationLink) -> CommentEvent:
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=link.comment.pk)
         if link.is_spent_for(comment):
-            raise links.LinkRefused(links.used_message(comment), status=410, comment=comment)
+            raise LinkRefused(links.used_message(comment), status=410, comment=comment)
         comment.post = link.comment.post
         try:
             event = moderate(comment, link.action, moderator=link.moderator, note=LINK_NOTE)
         except TransitionNotAllowed as error:
-            raise links.LinkRefused(str(error), status=409, comment=comment) from None
+            raise LinkRefused(str(error), status=409, comment=comment) from None
     link.comment = comment
     return event
 

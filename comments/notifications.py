@@ -26,11 +26,12 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from blog.site import absolute_url
+from groundwork import mail
+from groundwork.email_addresses import email_key, same_address
+from groundwork.links import lifetime_in_words
+from groundwork.site_url import absolute_url
 
-from . import mail
-from .addresses import email_key, same_address
-from .links import ACTIONS, lifetime_in_words, moderation_link
+from .links import ACTIONS, moderation_link
 from .models import Comment, Status
 from .moderators import may_moderate, moderators
 

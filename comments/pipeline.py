@@ -24,18 +24,18 @@
    first time) is announced to the moderators, once: one held comment, one email.
 """
 
-import functools
-import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from . import akismet, locking, notifications, retry, rules, signals
+from groundwork import locking
+from groundwork.proxies import client_ip
+
+from . import akismet, notifications, rules, signals
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
 
@@ -43,42 +43,6 @@ from .moderation import change_status, record_received
 @dataclass
 class CommentRefused(Exception):
     message: str
-
-
-@functools.cache
-def _networks(addresses: tuple[str, ...]) -> tuple:
-    return tuple(ipaddress.ip_network(address, strict=False) for address in addresses)
-
-
-def _ip(text: str | None):
-    try:
-        return ipaddress.ip_address(text.strip()) if text else None
-    except ValueError:
-        return None
-
-
-def is_trusted_proxy(address: str | None) -> bool:
-    """Whether `address` is one of TRUSTED_PROXY_ADDRESSES (an address or a network each)."""
-    ip = _ip(address)
-    return ip is not None and any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXY_ADDRESSES)))
-
-
-def client_ip(meta) -> str | None:
-    """The reader's address: REMOTE_ADDR, or, when that is a trusted proxy, the address it says it received from.
-
-    Each proxy appends the address it received from to X-Forwarded-For, so reading from the right
-    past our own proxies (TRUSTED_PROXY_ADDRESSES) the first other entry is the reader; anything
-    further left the reader could have written. From anyone else the header is not believed.
-    """
-    address = meta.get("REMOTE_ADDR") or None
-    if is_trusted_proxy(address):
-        for entry in reversed(meta.get("HTTP_X_FORWARDED_FOR", "").split(",")):
-            if entry.strip():
-                address = entry
-                if not is_trusted_proxy(address):
-                    break
-    ip = _ip(address)
-    return str(ip) if ip else None
 
 
 @dataclass
@@ -181,7 +145,7 @@ def _apply_verdict(comment: Comment, verdict: akismet.Verdict) -> str:
     if verdict == akismet.Verdict.UNKNOWN:
         akismet.note_unreachable()
         comment.akismet_attempts += 1
-        delay = retry.akismet_backoff().delay(comment.akismet_attempts)
+        delay = akismet.backoff().delay(comment.akismet_attempts)
         note = f"Attempt {comment.akismet_attempts} failed; asking again in {delay}."
         change_status(comment, Status.PENDING, actor=Actor.AKISMET, reason=Reason.AKISMET_UNREACHABLE, note=note)
         check_for_spam.using(run_after=timezone.now() + delay).enqueue(comment.pk)

@@ -30,7 +30,8 @@ from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from . import retry
+from groundwork import retry
+
 from .models import Comment
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from .addresses import email_key
+from groundwork.email_addresses import email_key
+
 from .models import Comment, Reason, Status
 
 # A written link counts once, whatever its text; a bare address is a link too. No part of the

@@ -16,8 +16,10 @@ from django.views.generic import TemplateView
 
 from blog.models import Post
 from blog.protection import is_locked, password_matches, remember_unlocked
+from groundwork import csrf, limits
+from groundwork.links import LinkRefused, render_link_page
 
-from . import akismet, cookies, csrf, limits, links, moderation, pipeline, retention
+from . import akismet, cookies, links, moderation, pipeline, retention
 from .forms import GuestCommentForm, comment_form_for, issue_timestamp
 from .models import Comment
 
@@ -211,9 +213,9 @@ def moderate_by_link(request, action, token):
         if request.method == "POST":
             context["event"] = moderation.act_on_link(link)
         status = 200
-    except links.LinkRefused as refusal:
+    except LinkRefused as refusal:
         context["refusal"], status = refusal, refusal.status
-    return links.render_link_page(request, "comments/moderate_confirm.html", context, status=status)
+    return render_link_page(request, "comments/moderate_confirm.html", context, status=status)
 
 
 DAY = 24 * 3600

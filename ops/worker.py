@@ -38,8 +38,8 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from comments.mail import ids_only, without_addresses
 from comments.pipeline import queue_forgotten_checks
+from groundwork.mail import ids_only, without_addresses
 
 from .models import Lease
 

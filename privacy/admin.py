@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comments.admin import ReadOnlyRecordsMixin
+from groundwork.admin import ReadOnlyRecordsMixin
 
 from . import data
 from .forms import EraseForm

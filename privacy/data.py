@@ -49,10 +49,10 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from blog.site import absolute_url
 from comments import erasure
-from comments.addresses import matching
 from comments.models import Comment, Status
+from groundwork.email_addresses import matching
+from groundwork.site_url import absolute_url
 from subscriptions import actions as subscription_actions
 from subscriptions.models import Address
 

@@ -13,10 +13,10 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django_ratelimit.core import is_ratelimited
 
-from comments import mail
-from comments.addresses import email_key
-from comments.links import lifetime_in_words
 from comments.notifications import data_page_url
+from groundwork import mail
+from groundwork.email_addresses import email_key
+from groundwork.links import lifetime_in_words
 from subscriptions.models import Address
 
 from . import links

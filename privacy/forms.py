@@ -2,7 +2,7 @@
 
 from django import forms
 
-from comments.forms import EmailAddressField
+from groundwork.email_addresses import EmailAddressField
 
 KEEP, DELETE = "anonymize", "delete"
 

@@ -13,8 +13,8 @@ so that nothing is stored for it: there is no row naming the address to expire o
 from django.conf import settings
 from django.urls import reverse
 
-from blog.site import absolute_url
-from comments.links import NOT_VALID, LinkRefused, seal, unseal
+from groundwork.links import NOT_VALID, LinkRefused, seal, unseal
+from groundwork.site_url import absolute_url
 
 PURPOSE = "privacy.data-link"
 

@@ -4,8 +4,9 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from comments import cookies, limits
-from comments.links import render_link_page
+from comments import cookies
+from groundwork import limits
+from groundwork.links import render_link_page
 
 from . import data, emails, links
 from .forms import EraseForm, LinkRequestForm

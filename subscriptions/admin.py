@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from blog.models import Post
-from comments.admin import ReadOnlyRecordsMixin
+from groundwork.admin import ReadOnlyRecordsMixin
 
 from .models import Address, Announcement, Delivery, Subscription
 

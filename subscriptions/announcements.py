@@ -36,8 +36,8 @@ from django.tasks import task
 from django.utils import timezone
 
 from blog.models import Post
-from comments import locking, retry
-from comments.mail import MAILER, without_addresses
+from groundwork import locking, retry
+from groundwork.mail import MAILER, without_addresses
 
 from . import emails
 from .models import Address, Announcement, Delivery, DeliveryState, Subscription

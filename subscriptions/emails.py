@@ -25,9 +25,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from blog.site import absolute_url
 from comments.models import Comment, Status
 from comments.notifications import commenters_words, data_page_url
+from groundwork.site_url import absolute_url
 
 from . import links
 from .models import Address, CommentNotice, Subscription

@@ -26,8 +26,8 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from comments import locking, mail
 from comments.models import Actor, Comment, CommentEvent, Kind, Status
+from groundwork import locking, mail
 
 from . import emails
 from .models import CommentNotice, Subscription

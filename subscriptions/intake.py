@@ -27,9 +27,9 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
 
-from comments import locking, mail
-from comments.addresses import email_key, matching
 from comments.models import Status
+from groundwork import locking, mail
+from groundwork.email_addresses import email_key, matching
 
 from . import actions, emails
 from .models import Address, ConfirmationEmail, Subscription

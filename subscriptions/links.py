@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 
-from blog.site import absolute_url
-from comments.links import NOT_VALID, LinkRefused, seal, unseal
+from groundwork.links import NOT_VALID, LinkRefused, seal, unseal
+from groundwork.site_url import absolute_url
 
 from .models import Address
 

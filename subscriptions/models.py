@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from comments.addresses import KEY_LENGTH, email_key
+from groundwork.email_addresses import KEY_LENGTH, email_key
 
 
 class AddressQuerySet(models.QuerySet):

@@ -2,7 +2,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from comments.links import render_link_page
+from groundwork.links import render_link_page
 
 from . import actions, links
 from .forms import ALLOW_AGAIN, STOP, STOP_EVERYTHING, ManageForm

@@ -1,4 +1,4 @@
-"""Addresses that fold into another: one key per mailbox (comments/addresses.py), and what it keeps apart.
+"""Addresses that fold into another: one key per mailbox (groundwork/email_addresses.py), and what it keeps apart.
 
 The letters that fold into ASCII - dotless `ı`, dotted `İ`, long `ſ` and the Kelvin sign `K` - once let an
 address that is not a reader's reach the reader's data: PostgreSQL's UPPER() folds `ı` to `I` and `ſ` to `S`,
@@ -29,10 +29,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments import erasure, moderation, notifications, rules
-from comments.addresses import email_key, matching, validate_address
 from comments.forms import issue_timestamp
 from comments.models import Comment, Reason, Status
 from demo.provider import Person
+from groundwork.email_addresses import email_key, matching, validate_address
 from privacy import data
 from privacy.models import DataRequest
 from subscriptions import followers

@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from blog.site import absolute_url
 from comments import cookies
 from comments.feeds import FEED_LENGTH, post_feed_path
 from comments.models import Actor, Comment, Reason, Status
 from comments.moderation import change_status
+from groundwork.site_url import absolute_url
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from comments.caching import PERSONAL_COOKIES
 from comments.models import Comment, Status
 from comments.moderation import moderate
+from groundwork.shared_pages import PERSONAL_COOKIES
 from tests.servers import GuestBrowser
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,17 +9,19 @@ from pathlib import Path
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-APPS = ("blog", "comments", "accounts", "subscriptions", "privacy", "wordpress", "ops", "demo")
-# Which apps each app may import: the direction the README's layout section draws.
+APPS = ("groundwork", "blog", "comments", "accounts", "subscriptions", "privacy", "wordpress", "ops", "demo")
+# Which apps each app may import: the direction the README's layout section draws. groundwork, what every app
+# shares, is at the bottom: every app may import it, and it imports none.
 MAY_IMPORT = {
-    "blog": set(),
-    "comments": {"blog"},
-    "accounts": {"blog", "comments"},
-    "subscriptions": {"blog", "comments"},
-    "privacy": {"blog", "comments", "subscriptions"},
-    "wordpress": {"blog", "comments"},
-    "ops": {"comments"},
-    "demo": {"blog", "comments", "accounts", "subscriptions"},
+    "groundwork": set(),
+    "blog": {"groundwork"},
+    "comments": {"groundwork", "blog"},
+    "accounts": {"groundwork", "blog", "comments"},
+    "subscriptions": {"groundwork", "blog", "comments"},
+    "privacy": {"groundwork", "blog", "comments", "subscriptions"},
+    "wordpress": {"groundwork", "blog", "comments"},
+    "ops": {"groundwork", "comments"},
+    "demo": {"groundwork", "blog", "comments", "accounts", "subscriptions"},
 }
 # Imports a framework forces inside a function (each with a comment saying why at its place).
 FORCED = {

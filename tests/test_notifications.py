@@ -22,17 +22,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from comments import links, mail, notifications, pipeline
+from comments import links, notifications, pipeline
 from comments.forms import CommentForm, GuestCommentForm, issue_timestamp
 from comments.models import Actor, Comment, CommentEvent, Reason, Status
 from comments.moderation import change_status
-from comments.retry import MAIL
+from groundwork import mail
+from groundwork.retry import MAIL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mail_through_smtp")]
 
 _numbers = itertools.count(1)
 LINK_LINES = {"approve": "Approve it", "spam": "Mark it as spam", "trash": "Move it to the Trash"}
-SEND_TASK = "comments.mail.send_email"
+SEND_TASK = "groundwork.mail.send_email"
 
 
 def may_moderate(user):
@@ -287,7 +288,7 @@ def test_an_expired_link_is_refused(smtp_server, run_tasks, client, monkeypatch,
     path = links_in(smtp_server.to("mod@example.com")[0])["approve"]
     before = state(comment)
     eight_days_later = time.time() + 8 * 24 * 3600
-    monkeypatch.setattr("comments.links.time", SimpleNamespace(time=lambda: eight_days_later))
+    monkeypatch.setattr("groundwork.links.time", SimpleNamespace(time=lambda: eight_days_later))
 
     for response in (client.get(path), client.post(path)):
         assert response.status_code == 410
@@ -300,7 +301,7 @@ def test_a_link_is_still_good_just_before_it_expires(smtp_server, run_tasks, cli
     comment = held_comment(post, run_tasks)
     path = links_in(smtp_server.to("mod@example.com")[0])["approve"]
     six_days_later = time.time() + 6 * 24 * 3600
-    monkeypatch.setattr("comments.links.time", SimpleNamespace(time=lambda: six_days_later))
+    monkeypatch.setattr("groundwork.links.time", SimpleNamespace(time=lambda: six_days_later))
 
     assert client.post(path).status_code == 200
     assert state(comment)[0] == Status.APPROVED

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from blog.models import NO_EXCERPT, Post
 from blog.protection import UNLOCKED_POSTS, UNLOCKED_SALT, UNLOCKED_SECONDS
-from comments.caching import PERSONAL_COOKIES
 from comments.models import Comment
+from groundwork.shared_pages import PERSONAL_COOKIES
 from tests.wxr.conftest import FIXTURE_EXPORT
 from wordpress.exporter import wxr_chunks
 from wordpress.importer import import_wxr

@@ -17,10 +17,12 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments import pipeline
+from comments.akismet import backoff as akismet_backoff
 from comments.forms import CommentForm, GuestCommentForm, issue_timestamp
 from comments.models import Actor, Comment, CommentEvent, Reason, Status
 from comments.moderation import change_status
-from comments.retry import akismet_backoff, due_now
+from groundwork.proxies import client_ip
+from groundwork.retry import due_now
 
 pytestmark = pytest.mark.django_db
 
@@ -476,7 +478,7 @@ def test_the_readers_address_comes_from_our_own_proxies_only(settings, trusted, 
     """X-Forwarded-For is believed from TRUSTED_PROXY_ADDRESSES only, read from the right past our own proxies."""
     settings.TRUSTED_PROXY_ADDRESSES = trusted
     meta = {"REMOTE_ADDR": remote, "HTTP_X_FORWARDED_FOR": forwarded}
-    assert pipeline.client_ip(meta) == expected
+    assert client_ip(meta) == expected
 
 
 def test_when_akismet_answers_again_every_waiting_comment_is_asked_at_once(akismet_fake, run_tasks, post, settings):

@@ -313,7 +313,7 @@ def test_an_unconfirmed_subscription_expires(client, smtp_server, run_tasks, mon
     run_tasks()
     path = link(smtp_server.to("late@example.org")[0], "confirm")
     later = time.time() + settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE + 60
-    monkeypatch.setattr("comments.links.time", SimpleNamespace(time=lambda: later))
+    monkeypatch.setattr("groundwork.links.time", SimpleNamespace(time=lambda: later))
     Subscription.objects.update(
         requested_at=timezone.now() - timedelta(seconds=settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE + 60)
     )
@@ -741,7 +741,7 @@ def test_the_readers_page_refuses_an_expired_link(client, monkeypatch, settings)
     subscription = follower("me@example.org")
     path = urlsplit(links.manage_url(subscription.address)).path
     later = time.time() + settings.SUBSCRIPTIONS_LINK_MAX_AGE + 60
-    monkeypatch.setattr("comments.links.time", SimpleNamespace(time=lambda: later))
+    monkeypatch.setattr("groundwork.links.time", SimpleNamespace(time=lambda: later))
 
     response = client.post(path, {"action": "stop-everything"})
     assert response.status_code == 410 and "This link has expired" in response.content.decode()

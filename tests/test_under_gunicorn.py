@@ -93,6 +93,6 @@ def test_a_comment_too_large_to_read_gets_the_sites_page_and_a_warning(gunicorn,
     assert response.status_code == 413
     assert "A comment may be at most 65,525 characters long" in " ".join(response.text.split())
     assert "The Quiet Margin" in response.text  # the site's own page, not Django's bare one
-    assert "WARNING comments.middleware: Refused a POST of" in server.log
+    assert "WARNING groundwork.middleware: Refused a POST of" in server.log
     assert "RequestDataTooBig" not in server.log and "ERROR" not in server.log
     assert not Comment.objects.exists()

@@ -316,7 +316,7 @@ def test_an_expired_link_is_refused(client, smtp_server, run_tasks, post, monkey
     link = emailed_link(client, smtp_server, run_tasks)
     page = client.get(link)  # the form's token, fetched while the link was good
     later = time.time() + 3601
-    monkeypatch.setattr("comments.links.time", SimpleNamespace(time=lambda: later))
+    monkeypatch.setattr("groundwork.links.time", SimpleNamespace(time=lambda: later))
 
     refused = client.get(link)
     assert refused.status_code == 410

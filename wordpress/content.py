@@ -27,7 +27,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.utils.html import strip_tags
 
-from blog.site import absolute_url
+from groundwork.site_url import absolute_url
 
 MORE = re.compile(r"<!--more(.*?)?-->", re.IGNORECASE)
 BLOCK_COMMENT = "<!-- wp:"

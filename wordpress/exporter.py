@@ -39,8 +39,8 @@ from django.utils.feedgenerator import rfc2822_date
 
 from blog.markup import clean_comment_html, comment_as_html
 from blog.models import Category, Post, Tag
-from blog.site import absolute_url
 from comments.models import Comment, Status
+from groundwork.site_url import absolute_url
 
 from .content import media_full, media_named, pointed_at
 from .models import Imported

@@ -13,7 +13,7 @@ short transactions, one a post, so no database lock can span it; a row can (`Imp
 - The same `owner` takes its own row over at once: an admin run carried on by another worker after
   its own died (runs.py) is the same import, not a second one.
 
-The check and the insert happen in one transaction under `comments.locking.hold`, so two imports
+The check and the insert happen in one transaction under `groundwork.locking.hold`, so two imports
 starting together do not both see the site free.
 """
 
@@ -24,7 +24,7 @@ from datetime import timedelta
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from comments import locking
+from groundwork import locking
 
 from .models import ImportLock
 

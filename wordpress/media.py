@@ -44,7 +44,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from blog.media import PICTURE_TYPES
-from blog.site import absolute_url
+from groundwork.site_url import absolute_url
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_REDIRECTS = 3

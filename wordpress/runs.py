@@ -32,7 +32,7 @@ from django.tasks import TaskResultStatus, task
 from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 
-from comments.retry import Backoff
+from groundwork.retry import Backoff
 
 from .importer import import_wxr
 from .locks import SiteBusy

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from groundwork.site_url import absolute_url
+
 from ..models import Category
-from ..site import absolute_url
 
 register = template.Library()
 

@@ -1,7 +1,7 @@
 """Comments find their author's other comments by the key of the email (addresses.email_key), stored and indexed;
 every text field refuses control characters (the admin's form too)."""
 
-import comments.addresses
+import groundwork.email_addresses
 import comments.models
 from django.db import migrations, models
 
@@ -14,7 +14,7 @@ def store_email_keys(apps, schema_editor):
     last = 0
     while batch := list(Comment.objects.filter(pk__gt=last).order_by("pk").only("pk", "author_email")[:BATCH]):
         for comment in batch:
-            comment.author_email_key = comments.addresses.email_key(comment.author_email)
+            comment.author_email_key = groundwork.email_addresses.email_key(comment.author_email)
         Comment.objects.bulk_update(batch, ["author_email_key"])
         last = batch[-1].pk
 
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='comment',
             name='author_email',
-            field=models.EmailField(blank=True, help_text='Never shown on the site; empty once its author erased it.', max_length=100, validators=[comments.addresses.validate_address], verbose_name='email'),
+            field=models.EmailField(blank=True, help_text='Never shown on the site; empty once its author erased it.', max_length=100, validators=[groundwork.email_addresses.validate_address], verbose_name='email'),
         ),
         migrations.AlterField(
             model_name='comment',

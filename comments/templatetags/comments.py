@@ -5,12 +5,19 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from comments import akismet, cookies, drafts, rules
-from comments.caching import is_personal, store_section, stored_section
+from comments.caching import store_section, stored_section
 from comments.forms import comment_form_for, issue_timestamp
-from comments.models import Status
+from comments.models import Comment, Status
 from comments.thread import load_thread, render
+from groundwork.shared_pages import is_personal
 
 register = template.Library()
+
+
+@register.simple_tag
+def comment_max_length() -> str:
+    """The longest comment there may be, as a page says it: "65,525"."""
+    return f"{Comment._meta.get_field('body').max_length:,}"
 
 
 @register.simple_tag(takes_context=True)

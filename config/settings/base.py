@@ -48,16 +48,16 @@ INSTALLED_APPS = [
 SITE_ID = 1
 
 MIDDLEWARE = [
-    "ops.middleware.ForwardedHeadersMiddleware",  # first: X-Forwarded-* only from TRUSTED_PROXY_ADDRESSES
-    "ops.middleware.DatabaseAwayMiddleware",  # the database away: 503 "back in a moment", not a 500
+    "groundwork.middleware.ForwardedHeadersMiddleware",  # first: X-Forwarded-* only from TRUSTED_PROXY_ADDRESSES
+    "groundwork.middleware.DatabaseAwayMiddleware",  # the database away: 503 "back in a moment", not a 500
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",  # ETag, and 304 for a page the reader has
-    "comments.caching.SharedPagesMiddleware",  # who may share a page: above the session's Vary
+    "groundwork.shared_pages.SharedPagesMiddleware",  # who may share a page: above the session's Vary
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "comments.middleware.RequestTooLargeMiddleware",  # before anything reads the form
+    "groundwork.middleware.RequestTooLargeMiddleware",  # before anything reads the form
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -205,7 +205,7 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The addresses (or networks, 10.0.0.0/8) of the proxies in front of the app servers (nginx, a load balancer):
 # only a request that comes from one of them has its X-Forwarded-For and X-Forwarded-Proto believed
-# (ops/middleware.py, comments.pipeline.client_ip). Anyone else reaching gunicorn is who they connect from.
+# (groundwork/middleware.py, groundwork.proxies.client_ip). Anyone else reaching gunicorn is who they connect from.
 TRUSTED_PROXY_ADDRESSES = env.list("TRUSTED_PROXY_ADDRESSES", default=["127.0.0.1", "::1"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -222,7 +222,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "cache": {"filters": ["cache_unavailable"]},
-        "ops.middleware": {"filters": ["once_a_minute"]},  # the database away: said once a minute, not per request
+        "groundwork.middleware": {"filters": ["once_a_minute"]},  # the database away: once a minute, not per request
         "django.tasks": {"level": "WARNING"},  # the worker writes one line per task itself (ops/worker.py)
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
@@ -243,7 +243,7 @@ COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
 COMMENTS_MIN_SECONDS = env.int("COMMENTS_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=6 * 3600)
 COMMENTS_HONEYPOT_FIELD = "address2"
-# Abuse limits (comments/limits.py), "per address,per network (IPv4 /24, IPv6 /48)": the form's state and new
+# Abuse limits (groundwork/limits.py), "per address,per network (IPv4 /24, IPv6 /48)": the form's state and new
 # captcha pictures (each stores a captcha), and comment posts.
 COMMENTS_RATE_FORM_STATE = env.list("COMMENTS_RATE_FORM_STATE", default=["30/m", "300/m"])
 COMMENTS_RATE_POSTS = env.list("COMMENTS_RATE_POSTS", default=["10/m", "60/m"])
@@ -382,6 +382,6 @@ AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "comments.limits.client_address"
+AXES_CLIENT_IP_CALLABLE = "groundwork.limits.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_VERBOSE = False  # no banner from every process that starts

@@ -6,7 +6,7 @@ goes to one mailbox) are merged into the oldest: its subscriptions, confirmation
 unique in the next migration, in a transaction of its own.
 """
 
-import comments.addresses
+import groundwork.email_addresses
 from django.db import migrations, models
 
 
@@ -14,7 +14,7 @@ def store_keys_and_merge(apps, schema_editor):
     Address = apps.get_model("subscriptions", "Address")
     addresses = list(Address.objects.order_by("pk"))
     for address in addresses:
-        address.email_key = comments.addresses.email_key(address.email)
+        address.email_key = groundwork.email_addresses.email_key(address.email)
     Address.objects.bulk_update(addresses, ["email_key"], batch_size=1000)
     oldest = {}
     for address in addresses:

@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from blog.site import absolute_url
 from comments import moderation
 from comments.models import Comment
+from groundwork.site_url import absolute_url
 from wordpress.models import Imported, PostSource
 
 from .conftest import DATA, FIXTURE_EXPORT, UPLOADS_FOLDER, fixture_export_served_by

@@ -12,7 +12,7 @@ import ipaddress
 
 from django_ratelimit.core import is_ratelimited
 
-from .pipeline import client_ip
+from .proxies import client_ip
 
 NETWORK_PREFIX = {4: 24, 6: 48}
 

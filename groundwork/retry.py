@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -36,12 +35,6 @@ class Backoff:
 
     def gives_up_after(self, attempt: int) -> bool:
         return self.attempts is not None and attempt >= self.attempts
-
-
-def akismet_backoff(*, attempts: int | None = None) -> Backoff:
-    """30 s, 1 min, 2 min ... at most hourly (AKISMET_RETRY_SECONDS, AKISMET_RETRY_MAX_SECONDS)."""
-    first, most = settings.AKISMET_RETRY_SECONDS, settings.AKISMET_RETRY_MAX_SECONDS
-    return Backoff(timedelta(seconds=first), timedelta(seconds=most), attempts)
 
 
 MAIL = Backoff(first=timedelta(minutes=1), most=timedelta(days=1), attempts=10)

@@ -46,6 +46,7 @@ import string
 import unicodedata
 
 import idna
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
@@ -120,3 +121,9 @@ def matching(queryset, field: str, address: str) -> list:
     narrowed = Q(**{f"{field}__istartswith": f"{local}@"}) if at else Q(**{f"{field}__iexact": address})
     key = email_key(address)
     return [row for row in queryset.filter(narrowed) if email_key(getattr(row, field)) == key]
+
+
+class EmailAddressField(forms.EmailField):
+    """An address the site can mail and tell from others' (validate_address)."""
+
+    default_validators = [validate_address]

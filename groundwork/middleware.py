@@ -1,4 +1,5 @@
-"""What the app servers do about what stands around them: the proxies in front, the database behind.
+"""What the app servers do about what stands around them: the proxies in front, the database behind, and forms
+too large to read.
 
 - `ForwardedHeadersMiddleware`, first of all: X-Forwarded-For and X-Forwarded-Proto are believed
   only from TRUSTED_PROXY_ADDRESSES. Anyone who reaches gunicorn directly could write them, and
@@ -9,6 +10,11 @@
   state: comments.js asks again on the reader's next keystroke). Not a 500 and its traceback, and
   the front nginx keeps serving its copy of a cached page (`proxy_cache_use_stale http_503`).
   A comment being posted keeps its own page, with the reader's text (comments/views.py).
+- `RequestTooLargeMiddleware`, before anything reads the form: a form too large for Django to read
+  (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB, which Django refuses with RequestDataTooBig and an ERROR
+  with a traceback) gets the site's own page (413), saying how long a comment may be, and a
+  WARNING in the log. A comment is at most 65,525 characters, well under the limit even as
+  URL-encoded UTF-8: only a reader who pasted a book, or a robot, gets here.
 """
 
 import functools
@@ -16,11 +22,13 @@ import logging
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
-from comments.pipeline import is_trusted_proxy
+from .proxies import is_trusted_proxy
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +72,18 @@ class DatabaseAwayMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         add_never_cache_headers(response)
         return response
+
+
+class RequestTooLargeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 (reading it is the check)
+            except RequestDataTooBig:
+                length = request.META.get("CONTENT_LENGTH", "?")
+                logger.warning("Refused a POST of %s bytes to %s: more than Django reads.", length, request.path)
+                return render(request, "too_large.html", status=413)
+        return self.get_response(request)
