@@ -18,8 +18,7 @@ Usage (as root, outside `make test`; about 5 minutes):
 3. Each target: one plain request (status, bytes), a warm-up, then wrk (-t2, --timeout 30s, the
    kit's wrk-report.lua) for the time asked, on an idle machine. Queries per page are counted in
    this process; WordPress's SQL statements in MariaDB's general log, as the kit's run.sh does.
-4. A table (req/s, p50, p99, bytes, queries) and the ratios the README's performance section
-   reports.
+4. A table (req/s, p50, p99, bytes, queries) and the ratios bench/README.md's reading section reports.
 """
 
 import argparse

@@ -437,7 +437,7 @@ def main():
     if not 1 <= options.posters <= 200:
         parser.error("--posters: 1 to 200 (each has an address of its own in 127.0.0.0/24)")
     if not nginx_binary():
-        sys.exit("Needs Debian's nginx and libnginx-mod-http-cache-purge (see README, Deployment).")
+        sys.exit("Needs Debian's nginx and libnginx-mod-http-cache-purge (see docs/deployment.md).")
     logs = options.logs or Path(tempfile.mkdtemp(prefix="stack-load-logs-"))
     logs.mkdir(parents=True, exist_ok=True)
 

@@ -10,7 +10,7 @@ def health(request):
     """For monitors: 200 while the database answers, 503 when it does not. One query, no template.
 
     Not for taking app servers out of a load balancer: the database is every app server's, so its 503 would take
-    them all out (README, Health and logs).
+    them all out (docs/deployment.md, Health and logs).
     """
     try:
         with connection.cursor() as cursor:

@@ -1,7 +1,7 @@
-"""Backup and restore as the README's deployment section says, on a PostgreSQL server of the test's own.
+"""Backup and restore as docs/deployment.md says, on a PostgreSQL server of the test's own.
 
 The site's database is a real WordPress export imported (threaded comments, their history, pages)
-plus the demo content; the README's two shell blocks are run as written (only the backup folder
+plus the demo content; the page's two shell blocks are run as written (only the backup folder
 moved into the test's); the restored database is served by gunicorn and compared page for page
 with the original; and bin/check-restore is shown to pass on a faithful restore and to fail on one
 that lost a single character.
@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 
 from tests.servers import Gunicorn, PostgresCluster
-from tests.test_setup import readme_section
+from tests.test_setup import doc_section
 
 BASE_DIR = Path(settings.BASE_DIR)
 WXR = BASE_DIR / "tests" / "data" / "wordpress" / "fixture-site.xml"
@@ -66,11 +66,10 @@ def database(server, name: str) -> str:
     return server.url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def readme_blocks() -> tuple[str, str]:
-    """The README's backup and restore shell blocks, in that order."""
-    section = readme_section("Deployment")
-    backup_and_restore = section[section.index("### Backup and restore") :]
-    backup, restore = re.findall(r"```sh\n(.*?)```", backup_and_restore, re.DOTALL)[:2]
+def documented_blocks() -> tuple[str, str]:
+    """docs/deployment.md's backup and restore shell blocks, in that order."""
+    section = doc_section("docs/deployment.md", "Backup and restore")
+    backup, restore = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)[:2]
     return backup, restore
 
 
@@ -79,11 +78,11 @@ def count(url: str, table: str) -> int:
         return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-def test_the_readmes_backup_restores_onto_an_empty_database_and_serves_the_same_site(
+def test_the_documented_backup_restores_onto_an_empty_database_and_serves_the_same_site(
     server, tmp_path, collected_static
 ):
     """Back up, restore onto an empty database and media folder, serve both: the same pages, the same files."""
-    backup, restore = readme_blocks()
+    backup, restore = documented_blocks()
     folder = tmp_path / "backups"
     run = {"check": True, "cwd": BASE_DIR, "capture_output": True, "text": True}
     subprocess.run(["bash", "-euo", "pipefail", "-c", backup.replace("/var/backups/blog", str(folder))],

@@ -21,7 +21,7 @@ READERS = [f"127.0.0.{n}" for n in range(11, 21)]
 
 @pytest.fixture
 def site(nginx, gunicorn, akismet_fake):
-    """nginx in front of gunicorn, configured as the README's deployment says (BEHIND_TLS_PROXY=true)."""
+    """nginx in front of gunicorn, configured as docs/deployment.md says (BEHIND_TLS_PROXY=true)."""
     proxy = nginx()
     app = gunicorn(
         SITE_URL=proxy.url,

@@ -1,4 +1,4 @@
-"""The code's layout, as the README describes it: apps that import downwards, modules without import circles.
+"""The code's layout, as docs/layout.md describes it: apps that import downwards, modules without import circles.
 
 Read from the modules' own import statements (with `ast`), so the picture cannot drift from the code.
 """
@@ -10,7 +10,7 @@ from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
 APPS = ("groundwork", "blog", "comments", "accounts", "subscriptions", "privacy", "wordpress", "ops", "demo")
-# Which apps each app may import: the direction the README's layout section draws. groundwork, what every app
+# Which apps each app may import: the direction docs/layout.md draws. groundwork, what every app
 # shares, is at the bottom: every app may import it, and it imports none.
 MAY_IMPORT = {
     "groundwork": set(),

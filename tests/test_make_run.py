@@ -321,5 +321,5 @@ def test_dev_site_url_follows_the_served_port(variables, site_url):
 
 
 def test_dev_demo_login_port_defaults_to_8765():
-    """Without DEMO_LOGIN_PORT the site expects its demo login provider on 8765, as the README says."""
+    """Without DEMO_LOGIN_PORT the site expects its demo login provider on 8765, as docs/configuration.md says."""
     assert dev_settings()["DEMO_LOGIN_URL"] == "http://127.0.0.1:8765"

@@ -108,14 +108,15 @@ def test_find_python_uses_the_python_it_is_given():
     assert result.stdout.strip() == sys.executable
 
 
-# The README's Configuration section names every environment variable the code reads.
+# docs/configuration.md's Environment variables section names every environment variable the code reads.
 
-# Read only by the test settings, never by a site: not for the README.
+# Read only by the test settings, never by a site: not for the documentation.
 TEST_ONLY_VARIABLES = {
     "FAKE_OAUTH_URL": "config/settings/test.py: where the fake login providers listen, chosen once per test run",
     "HOME": "ops/local.py: passed on to the processes it starts for tests, benchmarks and make stack",
 }
 ENV_METHODS = {"get", "setdefault", "pop"}
+CONFIGURATION_PAGE = "docs/configuration.md"
 
 
 def _is_os_environ(node) -> bool:
@@ -235,10 +236,11 @@ def environment_variables_read():
     return found, unknown
 
 
-def readme_section(title):
-    text = (BASE_DIR / "README.md").read_text()
+def doc_section(page, title):
+    """The text of a page's `## title` section, up to the next `## ` heading (page: e.g. docs/deployment.md)."""
+    text = (BASE_DIR / page).read_text()
     match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
-    assert match, f"README.md has no '## {title}' section"
+    assert match, f"{page} has no '## {title}' section"
     return match[1]
 
 
@@ -263,20 +265,20 @@ def test_the_scan_finds_variables_read_every_way():
     assert names.count(None) == 1
 
 
-def test_readme_configuration_names_every_environment_variable_the_code_reads():
-    """Every environment variable read in config/, manage.py or an app is named in the README's Configuration."""
+def test_the_configuration_page_names_every_environment_variable_the_code_reads():
+    """Every environment variable read in config/, manage.py or an app is named in docs/configuration.md's table."""
     found, unknown = environment_variables_read()
     assert not unknown, f"cannot tell which environment variable these read (use a constant name): {unknown}"
     assert {"SECRET_KEY", "AKISMET_API_URL", "GOOGLE_CLIENT_SECRET", "SECURE_SSL_REDIRECT"} <= found.keys()
-    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", readme_section("Configuration")))
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", doc_section(CONFIGURATION_PAGE, "Environment variables")))
     missing = {name: places for name, places in found.items() if name not in documented | TEST_ONLY_VARIABLES.keys()}
-    assert not missing, f"README.md's Configuration section does not mention (name them in `backticks`): {missing}"
+    assert not missing, f"{CONFIGURATION_PAGE}'s Environment variables lack (name them in `backticks`): {missing}"
     assert not TEST_ONLY_VARIABLES.keys() - found.keys(), "an allowed test-only variable is no longer read"
 
 
-def test_readme_says_the_audio_captcha_needs_flite():
-    """The Configuration section tells how to get the captcha's audio version: Debian's flite package."""
-    section = readme_section("Configuration")
+def test_the_configuration_page_says_the_audio_captcha_needs_flite():
+    """The configuration page's table tells how to get the captcha's audio version: Debian's flite package."""
+    section = doc_section(CONFIGURATION_PAGE, "Environment variables")
     assert "`flite`" in section
     assert "apt-get install flite" in section
     assert "`CAPTCHA_FLITE_PATH`" in section

@@ -305,8 +305,8 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Logging in to comment (django-allauth, accounts/): WordPress.com, Google, X and Facebook, each offered
 # only when it has credentials - from these environment variables or a Social application in the admin
-# (README, "Social login"). Any OpenID Connect provider can be added in the admin too. Readers never sign
-# up with a password (SOCIALACCOUNT_ONLY); staff log in at the admin.
+# (docs/configuration.md, "Social login"). Any OpenID Connect provider can be added in the admin too. Readers
+# never sign up with a password (SOCIALACCOUNT_ONLY); staff log in at the admin.
 INSTALLED_APPS += [
     "allauth",
     "allauth.account",

@@ -4,8 +4,8 @@ A post imported and not edited here is exported with WordPress's own text (its b
 `[caption]`), byte for byte but for its files' addresses, which name the copies here; its custom fields
 and featured image go with it. A comment shows as WordPress showed it (its text is HTML there: `&lt;b&gt;`
 is the text "<b>"), and goes out as WordPress shows it, whether it came from WordPress or was written
-here. No WordPress runs in these tests: the README's "Coming from WordPress" says how the round trip
-through real WordPress was checked.
+here. No WordPress runs in these tests: docs/wordpress.md says how the round trip through real
+WordPress was checked.
 """
 
 import re
