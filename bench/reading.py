@@ -225,7 +225,7 @@ def main():
     from django.conf import settings
     from django.db import connection
 
-    from ops.local import Gunicorn, Nginx, database_url
+    from devtools.stack import Gunicorn, Nginx, database_url
 
     article, small, large = seed()
     database = database_url(connection.settings_dict)

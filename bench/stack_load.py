@@ -4,8 +4,8 @@ Usage: .venv/bin/python bench/stack_load.py                          (the full r
        .venv/bin/python bench/stack_load.py --posters 4 --comments 50 (a quick try, ~2 min)
        [--task-workers 10] [--web-workers 2] [--latency 0.15] [--outage error|timeout] [--logs DIR]
 
-1. The stack as `make stack` assembles it (ops/local.py start_stack), all on 127.0.0.1 with the
-   production settings: a PostgreSQL of its own (ops/local.py PostgresCluster), Redis, two gunicorns
+1. The stack as `make stack` assembles it (devtools/stack.py start_stack), all on 127.0.0.1 with the
+   production settings: a PostgreSQL of its own (devtools/stack.py PostgresCluster), Redis, two gunicorns
    (deploy/gunicorn.conf.py, --web-workers each), --task-workers `manage.py run_worker`, and
    Debian's nginx with deploy/nginx/blog.conf (the front cache) in front. One published post, a
    moderator with an email (a superuser), a post author who is not staff (so the only emails
@@ -58,7 +58,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from ops.local import PostgresCluster, collect_static, nginx_binary, start_stack  # noqa: E402
+from devtools.stack import PostgresCluster, collect_static, nginx_binary, start_stack  # noqa: E402
 
 TOKEN = re.compile(r"\[(p\d+c\d+)\]")
 LIFTED_LIMITS = {"COMMENTS_RATE_FORM_STATE": "1000000/m,1000000/m", "COMMENTS_RATE_POSTS": "1000000/m,1000000/m"}

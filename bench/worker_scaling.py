@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/worker_scaling.py [--workers 1,2,4] [--checks 1000] [--latency 0.15]
        .venv/bin/python bench/worker_scaling.py --workers 1,2 --checks 100     (a quick try)
 
-1. A PostgreSQL of its own (ops/local.py PostgresCluster), migrated; Redis (the cache the workers
+1. A PostgreSQL of its own (devtools/stack.py PostgresCluster), migrated; Redis (the cache the workers
    share, as in production); the local Akismet (tests/fakes/akismet_server.py) answering "not
    spam" to every check after --latency seconds.
 2. For each number of workers: --checks comments stored as the intake stores them (pending,
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from stack_load import prepare_environment, seed_post, site_settings  # (which puts the project on sys.path)
 
-from ops.local import PostgresCluster, Redis, TaskWorker
+from devtools.stack import PostgresCluster, Redis, TaskWorker
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

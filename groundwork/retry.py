@@ -17,10 +17,10 @@ from django.core.cache import cache
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
-from django_tasks_db.models import DBTaskResult, get_date_max
-from django_tasks_db.utils import exclusive_transaction
+from django_tasks_db.models import DBTaskResult
 
 from . import locking
+from .task_queue import exclusive_transaction, get_date_max
 
 
 @dataclass(frozen=True)

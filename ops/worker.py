@@ -34,12 +34,11 @@ from django.db.utils import InterfaceError, OperationalError
 from django.tasks import TaskResultStatus
 from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
-from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from comments.pipeline import queue_forgotten_checks
 from groundwork.mail import ids_only, without_addresses
+from groundwork.task_queue import DbWorker, exclusive_transaction, is_locked_database_exception
 
 from .models import Lease
 
@@ -107,7 +106,7 @@ class Heartbeat:
             connections.close_all()  # this thread's own
 
 
-class Worker(db_worker.Worker):
+class Worker(DbWorker):
     def run(self) -> None:
         logger.info("Starting worker worker_id=%s queues=%s", self.worker_id, ",".join(self.queue_names))
         if self.startup_delay and self.interval:

@@ -1,4 +1,4 @@
-"""The site as readers meet it, for tests: the production stack's parts (ops/local.py) with test defaults.
+"""The site as readers meet it, for tests: the production stack's parts (devtools/stack.py) with test defaults.
 
 The Django test client passes what real servers refuse (a header gunicorn will not send, an
 `Origin: null` Chromium sends), so headers, cookies and concurrency are also tested against
@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 from django.conf import settings
 
-from ops import local
-from ops.local import Nginx, PostgresCluster, Redis, collect_static, database_url, nginx_binary  # noqa: F401
+from devtools import stack as local
+from devtools.stack import Nginx, PostgresCluster, Redis, collect_static, database_url, nginx_binary  # noqa: F401
 
 BASE_DIR = Path(settings.BASE_DIR)
 CAPTCHA_KEY = re.compile(r'name="captcha_0" value="([0-9a-f]+)"')

@@ -9,7 +9,18 @@ from pathlib import Path
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-APPS = ("groundwork", "blog", "comments", "accounts", "subscriptions", "privacy", "wordpress", "ops", "demo")
+APPS = (
+    "groundwork",
+    "blog",
+    "comments",
+    "accounts",
+    "subscriptions",
+    "privacy",
+    "wordpress",
+    "ops",
+    "demo",
+    "devtools",
+)
 # Which apps each app may import: the direction docs/layout.md draws. groundwork, what every app
 # shares, is at the bottom: every app may import it, and it imports none.
 MAY_IMPORT = {
@@ -22,6 +33,7 @@ MAY_IMPORT = {
     "wordpress": {"groundwork", "blog", "comments"},
     "ops": {"groundwork", "comments"},
     "demo": {"groundwork", "blog", "comments", "accounts", "subscriptions"},
+    "devtools": set(),  # development tooling (make stack, tests, bench): it imports no app, and no app imports it
 }
 # Imports a framework forces inside a function (each with a comment saying why at its place).
 FORCED = {

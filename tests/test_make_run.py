@@ -23,7 +23,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from ops.local import free_port
+from devtools.stack import free_port
 
 BASE_DIR = Path(settings.BASE_DIR)
 START_SECONDS = 120  # a cold first run migrates, draws the demo images and starts three processes

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 
 from blog.media import PICTURE_TYPES
-from ops.local import database_url, free_port, stop_process, wait_until_listening
+from devtools.stack import database_url, free_port, stop_process, wait_until_listening
 from wordpress.models import upload_name
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the development server shares the test database

@@ -113,7 +113,7 @@ def test_find_python_uses_the_python_it_is_given():
 # Read only by the test settings, never by a site: not for the documentation.
 TEST_ONLY_VARIABLES = {
     "FAKE_OAUTH_URL": "config/settings/test.py: where the fake login providers listen, chosen once per test run",
-    "HOME": "ops/local.py: passed on to the processes it starts for tests, benchmarks and make stack",
+    "HOME": "devtools/stack.py: passed on to the processes it starts for tests, benchmarks and make stack",
 }
 ENV_METHODS = {"get", "setdefault", "pop"}
 CONFIGURATION_PAGE = "docs/configuration.md"
@@ -213,10 +213,11 @@ def _variable_names(key, tree, parents):
 
 
 def environment_variables_read():
-    """{variable: [file:line, ...]} for config/, manage.py and the project's apps, and the reads that cannot be told."""
+    """{variable: [file:line, ...]} for config/, manage.py, groundwork/, devtools/ and the project's apps, and the reads
+    that cannot be told."""
     from django.apps import apps
 
-    folders = {BASE_DIR / "config"} | {
+    folders = {BASE_DIR / "config", BASE_DIR / "groundwork", BASE_DIR / "devtools"} | {
         Path(app.path)
         for app in apps.get_app_configs()
         if Path(app.path).is_relative_to(BASE_DIR) and not Path(app.path).is_relative_to(BASE_DIR / ".venv")

@@ -1,4 +1,4 @@
-"""`make stack`'s parts kept running (ops/local.py `Stack.supervise`): one that dies is started again, as systemd's
+"""`make stack`'s parts kept running (devtools/stack.py `Stack.supervise`): one that dies is started again, as systemd's
 Restart=always does, with whatever a killed gunicorn master left behind ended first; `stop()` ends them all."""
 
 import os
@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ops.local import start_stack
+from devtools.stack import start_stack
 from tests.servers import TEST_ENV, database_url, eventually, nginx_binary
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -33,7 +33,7 @@ from comments import moderation
 from comments.forms import issue_timestamp
 from comments.models import Actor, Comment, Reason, Status
 from comments.moderation import change_status
-from ops.local import BASE_DIR, database_url, stop_process
+from devtools.stack import BASE_DIR, database_url, stop_process
 from subscriptions import links
 from subscriptions.announcements import NEW_POST_WINDOW
 from subscriptions.models import Address, Announcement, CommentNotice, Delivery, DeliveryState, Subscription

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from ops.local import free_port
+from devtools.stack import free_port
 
 HOST = "127.0.0.1"
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO.

@@ -27,7 +27,7 @@ from django_tasks_db.models import DBTaskResult
 
 from blog.models import Post
 from comments.models import Comment
-from ops.local import production_env
+from devtools.stack import production_env
 from ops.models import Lease
 from ops.worker import put_back_abandoned
 from tests.servers import BASE_DIR, TEST_ENV, GuestBrowser, database_url, eventually

@@ -1,9 +1,8 @@
-from django_tasks_db.management.commands import db_worker
-
+from groundwork.task_queue import DbWorkerCommand
 from ops.worker import Worker
 
 
-class Command(db_worker.Command):
+class Command(DbWorkerCommand):
     help = "Run the task worker: db_worker that survives database restarts and takes up tasks whose worker died."
 
     def handle(self, *, verbosity, queue_name, interval, batch, backend_name, startup_delay, max_tasks, worker_id,

@@ -305,7 +305,7 @@ class Nginx(Part):
             "/srv/blog/staticfiles/",
             "/srv/blog/media/",
         ):
-            assert example in text, f"deploy/nginx/blog.conf no longer has {example!r}: update ops/local.py"
+            assert example in text, f"deploy/nginx/blog.conf no longer has {example!r}: update devtools/stack.py"
         text = text.replace("server 127.0.0.1:8000;", " ".join(f"server {u};" for u in self.upstreams))
         text = text.replace("/srv/blog/staticfiles/", f"{self.static_root}/")
         text = text.replace("/srv/blog/media/", f"{self.media_root}/")
