@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 from blog.models import Post
 from blog.protection import is_locked, password_matches, remember_unlocked
 from groundwork import csrf, limits
-from groundwork.links import LinkRefused, render_link_page
+from groundwork.links import opens_link, render_link_page
 
 from . import akismet, cookies, links, moderation, pipeline, retention
 from .forms import GuestCommentForm, comment_form_for, issue_timestamp
@@ -202,20 +202,20 @@ def enter_post_password(request, post_id):
     return render(request, "blog/password_form_page.html", {"post": post, "password_error": error}, status=status)
 
 
+def _link_refused(request, refusal):
+    """A moderation link that cannot be used (expired, used, no longer the recipient's to use), and why."""
+    return render_link_page(request, "comments/moderate_confirm.html", {"refusal": refusal}, status=refusal.status)
+
+
 @require_http_methods(["GET", "POST"])
 @never_cache
-def moderate_by_link(request, action, token):
+@opens_link(links.open_moderation_link, refused=_link_refused)
+def moderate_by_link(request, link, action, token):
     """A one-click link from a moderator's email: GET asks to confirm, the POST does it."""
-    context = {}
-    try:
-        link = links.open_moderation_link(action, token)
-        context["link"] = link
-        if request.method == "POST":
-            context["event"] = moderation.act_on_link(link)
-        status = 200
-    except LinkRefused as refusal:
-        context["refusal"], status = refusal, refusal.status
-    return render_link_page(request, "comments/moderate_confirm.html", context, status=status)
+    context = {"link": link}
+    if request.method == "POST":
+        context["event"] = moderation.act_on_link(link)
+    return render_link_page(request, "comments/moderate_confirm.html", context)
 
 
 DAY = 24 * 3600

@@ -11,14 +11,16 @@ opens for no other. `unseal` opens it, or refuses it (`LinkRefused`) when it is 
 SECRET_KEY_FALLBACKS still opens, as Django's signed values do. Links sent before links were
 sealed (Django's signing, readable) open too, until they expire: the longest kind lives a year.
 
-A view that opens a link is wrapped in `opens_link(template)`: the view opens its link, and a
-refused one answers with `template` showing why, at the refusal's status.
+A view whose address carries a link is wrapped in `opens_link(open_link, refused=...)`: the view
+gets what the link holds, and a link refused, when opened or while the view acts on it, answers
+with `refused(request, refusal)`, each app's one page saying why.
 """
 
 import base64
 import json
 import time
 from datetime import timedelta
+from functools import wraps
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -101,3 +103,21 @@ def render_link_page(request, template: str, context: dict, status: int = 200):
     response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def opens_link(open_link, *, refused):
+    """Wrap a view whose address carries a link: `open_link(**url_kwargs)` opens it and the view is called as
+    `view(request, opened, **url_kwargs)`; a LinkRefused, from opening or from the view, answers `refused(request,
+    refusal)`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, **kwargs):
+            try:
+                return view(request, open_link(**kwargs), **kwargs)
+            except LinkRefused as refusal:
+                return refused(request, refusal)
+
+        return wrapper
+
+    return decorator

@@ -6,13 +6,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from comments import cookies
 from groundwork import limits
-from groundwork.links import render_link_page
+from groundwork.links import opens_link, render_link_page
 
 from . import data, emails, links
 from .forms import EraseForm, LinkRequestForm
 
 
 def _refused(request, refusal):
+    """A link that cannot be used: why, and the form to ask for a new one."""
     context = {"refusal": refusal, "form": LinkRequestForm()}
     return render_link_page(request, "privacy/refused.html", context, status=refusal.status)
 
@@ -44,22 +45,16 @@ def _your_data_context(email, erase_form=None) -> dict:
 
 @require_GET
 @never_cache
-def your_data(request, token):
+@opens_link(links.open_data_link, refused=_refused)
+def your_data(request, email, token):
     """The sealed link's page: everything held under its address, with Download and Erase."""
-    try:
-        email = links.open_data_link(token)
-    except links.LinkRefused as refusal:
-        return _refused(request, refusal)
     return render_link_page(request, "privacy/your_data.html", {"token": token, **_your_data_context(email)})
 
 
 @require_POST
 @never_cache
-def download(request, token):
-    try:
-        email = links.open_data_link(token)
-    except links.LinkRefused as refusal:
-        return _refused(request, refusal)
+@opens_link(links.open_data_link, refused=_refused)
+def download(request, email, token):
     response = data.download(data.holdings(email), f"{slugify(settings.BLOG_TITLE)}-your-data")
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -67,12 +62,9 @@ def download(request, token):
 
 @require_POST
 @never_cache
-def erase(request, token):
+@opens_link(links.open_data_link, refused=_refused)
+def erase(request, email, token):
     """Erase everything held under the link's address (never one a form names), and this browser's cookies."""
-    try:
-        email = links.open_data_link(token)
-    except links.LinkRefused as refusal:
-        return _refused(request, refusal)
     form = EraseForm(request.POST, may_delete=data.may_delete_comments())
     if not form.is_valid():
         context = {"token": token, **_your_data_context(email, form)}

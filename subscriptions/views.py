@@ -2,7 +2,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from groundwork.links import render_link_page
+from groundwork.links import opens_link, render_link_page
 
 from . import actions, links
 from .forms import ALLOW_AGAIN, STOP, STOP_EVERYTHING, ManageForm
@@ -11,17 +11,16 @@ ONE_CLICK = "One-Click"
 
 
 def _refused(request, refusal):
+    """A link that cannot be used, and why."""
     return render_link_page(request, "subscriptions/refused.html", {"refusal": refusal}, status=refusal.status)
 
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-def confirm(request, token):
+@opens_link(links.open_confirm, refused=_refused)
+def confirm(request, opened, token):
     """The link of a confirmation email: GET shows what it confirms, the button's POST confirms it."""
-    try:
-        address, ids = links.open_confirm(token)
-    except links.LinkRefused as refusal:
-        return _refused(request, refusal)
+    address, ids = opened
     context = {"address": address, "manage_url": links.manage_url(address)}
     if request.method == "POST":
         context["confirmed"], context["before"] = actions.confirm(address, ids)
@@ -33,12 +32,9 @@ def confirm(request, token):
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-def manage(request, token):
+@opens_link(links.open_manage, refused=_refused)
+def manage(request, address, token):
     """A reader's page: what the address follows, with a button to stop each, or everything."""
-    try:
-        address = links.open_manage(token)
-    except links.LinkRefused as refusal:
-        return _refused(request, refusal)
     context, status = {}, 200
     if request.method == "POST":
         form = ManageForm(request.POST)
@@ -60,12 +56,10 @@ def manage(request, token):
 @csrf_exempt  # RFC 8058: the mail client's POST carries no cookie; the signed token is the proof
 @require_http_methods(["GET", "POST"])
 @never_cache
-def unsubscribe(request, token):
+@opens_link(links.open_unsubscribe, refused=_refused)
+def unsubscribe(request, opened, token):
     """One-click unsubscribe (List-Unsubscribe): a POST with List-Unsubscribe=One-Click stops; GET changes nothing."""
-    try:
-        address, subscription_id = links.open_unsubscribe(token)
-    except links.LinkRefused as refusal:
-        return _refused(request, refusal)
+    address, subscription_id = opened
     context = {"address": address, "everything": subscription_id is None, "manage_url": links.manage_url(address)}
     status = 200
     subscription = None if subscription_id is None else address.subscriptions.filter(pk=subscription_id).first()
