@@ -39,17 +39,17 @@ logger = logging.getLogger(__name__)
 INTERVAL = timedelta(days=1)
 
 
-def purge_old_spam(now=None) -> int:
+def delete_old_spam(now=None) -> int:
     """Delete spam left untouched for the retention period; returns how many comments went."""
-    return _purge(Comment.objects.spam(), settings.COMMENTS_SPAM_RETENTION_DAYS, "spam", now)
+    return _delete_untouched(Comment.objects.spam(), settings.COMMENTS_SPAM_RETENTION_DAYS, "spam", now)
 
 
-def purge_old_trash(now=None) -> int:
+def delete_old_trash(now=None) -> int:
     """Delete comments left untouched in the Trash for the retention period; returns how many went."""
-    return _purge(Comment.objects.trashed(), settings.COMMENTS_TRASH_RETENTION_DAYS, "trashed", now)
+    return _delete_untouched(Comment.objects.trashed(), settings.COMMENTS_TRASH_RETENTION_DAYS, "trashed", now)
 
 
-def _purge(comments, days: int, described: str, now=None) -> int:
+def _delete_untouched(comments, days: int, described: str, now=None) -> int:
     """Delete the `comments` not updated for `days` days, with their history; returns how many comments went."""
     cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted = comments.filter(updated_at__lt=cutoff).delete()[1].get(Comment._meta.label, 0)
@@ -97,7 +97,7 @@ def kept_here() -> dict[str, str]:
 def daily_maintenance() -> str:
     """Queue tomorrow's run, then forget what is due (old spam and trash, IP addresses, captchas, finished tasks)."""
     schedule_daily(run_after=timezone.now() + INTERVAL)
-    spam, trash, ips = purge_old_spam(), purge_old_trash(), erase_old_ips()
+    spam, trash, ips = delete_old_spam(), delete_old_trash(), erase_old_ips()
     captchas, tasks = delete_expired_captchas(), delete_finished_tasks()
     return (
         f"deleted {spam} old spam comment(s), {trash} old trashed comment(s), "
