@@ -5,7 +5,7 @@ A post with a password (`Post.password`, set in the admin or imported from WordP
 featured image and comments are shown only to a reader who gave the password; the others get a
 form asking for it, in place of the text.
 
-The right password (comments/views.py `enter_post_password`, rate-limited per address and network
+The right password (blog/views.py `enter_post_password`, rate-limited per address and network
 as the comment form is) sets a cookie, UNLOCKED_POSTS, for ten days as WordPress's `wp-postpass_`:
 signed, it holds a keyed fingerprint of each password the reader gave, never a password. A post
 is open to a reader whose cookie holds its password's fingerprint, so changing the password locks

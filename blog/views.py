@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 from django.views.generic.dates import (
     ArchiveIndexView,
@@ -14,9 +16,11 @@ from django.views.generic.dates import (
     YearArchiveView,
 )
 
+from groundwork import limits
+
 from .markup import CONTROL_CHARACTERS
 from .models import Category, Post, Tag
-from .protection import is_locked
+from .protection import is_locked, password_matches, remember_unlocked
 
 SEARCH_MAX_LENGTH = 200
 
@@ -196,3 +200,26 @@ class SearchView(PagedMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(search_query=self.get_query(), **kwargs)
+
+
+WRONG_PASSWORD = "That is not the password of this post. Please try again."
+TOO_MANY_PASSWORDS = "Too many passwords came from your network in a short time. Please wait a minute and try again."
+
+
+@require_POST
+@never_cache
+def enter_post_password(request, post_id):
+    """A protected post's password form (blog/protection.py): the right password opens the post, for ten days.
+
+    Guesses are counted per address and per network, as comment posts are; past the limit no password is tried.
+    """
+    post = get_object_or_404(Post.objects.all() if request.user.is_staff else Post.objects.published(), pk=post_id)
+    if limits.over_limit(request, "blog.post-password", settings.BLOG_RATE_PASSWORDS):
+        error, status = TOO_MANY_PASSWORDS, 429
+    elif not password_matches(post, request.POST.get("post_password", "")):
+        error, status = WRONG_PASSWORD, 403
+    else:
+        response = redirect(post.get_absolute_url())
+        remember_unlocked(request, response, post)
+        return response
+    return render(request, "blog/password_form_page.html", {"post": post, "password_error": error}, status=status)

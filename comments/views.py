@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.generic import TemplateView
 
 from blog.models import Post
-from blog.protection import is_locked, password_matches, remember_unlocked
+from blog.protection import is_locked
 from groundwork import csrf, limits
 from groundwork.links import opens_link, render_link_page
 
@@ -177,29 +177,6 @@ def comment_permalink(request, comment_id):
     if comment is None or not comment.post.is_public:
         raise Http404("No published comment has this number.")
     return redirect(comment.get_absolute_url())
-
-
-WRONG_PASSWORD = "That is not the password of this post. Please try again."
-TOO_MANY_PASSWORDS = "Too many passwords came from your network in a short time. Please wait a minute and try again."
-
-
-@require_POST
-@never_cache
-def enter_post_password(request, post_id):
-    """A protected post's password form (blog/protection.py): the right password opens the post, for ten days.
-
-    Guesses are counted per address and per network, as comment posts are; past the limit no password is tried.
-    """
-    post = get_object_or_404(Post.objects.all() if request.user.is_staff else Post.objects.published(), pk=post_id)
-    if limits.over_limit(request, "blog.post-password", settings.BLOG_RATE_PASSWORDS):
-        error, status = TOO_MANY_PASSWORDS, 429
-    elif not password_matches(post, request.POST.get("post_password", "")):
-        error, status = WRONG_PASSWORD, 403
-    else:
-        response = redirect(post.get_absolute_url())
-        remember_unlocked(request, response, post)
-        return response
-    return render(request, "blog/password_form_page.html", {"post": post, "password_error": error}, status=status)
 
 
 def _link_refused(request, refusal):

@@ -47,7 +47,7 @@ def protected(make_post, make_category, make_comment):
 
 
 def enter(client, post, password):
-    return client.post(reverse("comments:post-password", kwargs={"post_id": post.pk}), {"post_password": password})
+    return client.post(reverse("blog:post-password", kwargs={"post_id": post.pk}), {"post_password": password})
 
 
 def unlocked_client(post, password=PASSWORD) -> Client:
@@ -106,7 +106,7 @@ def test_the_right_password_opens_the_post_and_its_comments_for_ten_days(protect
     reader = Client(enforce_csrf_checks=True)
     form_page = reader.get(protected.get_absolute_url())
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page.text)[1]
-    url = reverse("comments:post-password", kwargs={"post_id": protected.pk})
+    url = reverse("blog:post-password", kwargs={"post_id": protected.pk})
     response = reader.post(url, {"post_password": PASSWORD, "csrfmiddlewaretoken": token})
     assert (response.status_code, response["Location"]) == (302, protected.get_absolute_url())
     cookie = response.cookies[UNLOCKED_POSTS]
