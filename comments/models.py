@@ -1,8 +1,11 @@
 """Readers' comments on posts, and the history of every change of their status.
 
 A comment's status is one field (`Comment.Status`); `reason` says why it is where it is
-(a rule, Akismet's verdict, Akismet being unreachable, a moderator). Only the pipeline (at
-intake) and `moderation.change_status` write them, and every change writes a `CommentEvent`.
+(a rule, Akismet's verdict, Akismet being unreachable, a moderator). A comment gets its first
+status where it is made (`Comment.build`): pending at intake (pipeline.py), pending then approved
+for a moderator's reply in the admin (moderation.reply), as WordPress had it for an import
+(wordpress/importer.py), and in the demo; each writes its first `CommentEvent` with it. Every later
+change goes through `moderation.change_status`, which writes a `CommentEvent` for it.
 
 A comment's author is found by `author_email_key` (addresses.email_key of `author_email`), which
 `save()`, `bulk_create()` and the import (`give_email_keys`) store with it, never by comparing the addresses

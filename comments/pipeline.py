@@ -13,7 +13,8 @@
 5. Queue the spam check in the same transaction as the comment: the queue is a database
    table, so the comment and its check are stored together or not at all. If the reader ticked
    "Notify me of new comments / posts", say so (signals.follow_requested) in that transaction:
-   the subscriptions app records it and asks the address to confirm.
+   the subscriptions app records it and asks the address to confirm. A receiver that fails loses
+   only what it was asked (logged), never the comment.
 6. The check (check_for_spam, a task run by the worker): Akismet says spam or discard -> spam;
    not spam -> the rules' verdict; no answer -> held as "Akismet unreachable" and asked again
    with growing delays until it answers (and the first answer after an outage has every waiting
@@ -24,6 +25,7 @@
    first time) is announced to the moderators, once: one held comment, one email.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -38,6 +40,8 @@ from groundwork.proxies import client_ip
 from . import akismet, notifications, rules, signals
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,10 +91,19 @@ def submit_comment(*, post, form, submission: Submission) -> Comment:
             check_for_spam.enqueue(comment.pk)
             new_comments, new_posts = form.follow_choices()
             if new_comments or new_posts:
-                signals.follow_requested.send(
-                    sender=Comment, comment=comment, new_comments=new_comments, new_posts=new_posts
-                )
+                _ask_to_follow(comment, new_comments, new_posts)
     return comment
+
+
+def _ask_to_follow(comment, new_comments: bool, new_posts: bool) -> None:
+    """Say the reader asked to follow; a receiver that fails takes back only its own work, never the comment."""
+    try:
+        with transaction.atomic():  # a savepoint: what a failing receiver wrote goes, the comment stays
+            signals.follow_requested.send(
+                sender=Comment, comment=comment, new_comments=new_comments, new_posts=new_posts
+            )
+    except Exception:  # whatever a receiver raises: following is an extra, the comment is what the reader sent
+        logger.exception("Comment %s was kept, but what its author asked to follow could not be recorded.", comment.pk)
 
 
 AKISMET_VERDICT_REASONS = {akismet.Verdict.SPAM: Reason.AKISMET_SPAM, akismet.Verdict.DISCARD: Reason.AKISMET_DISCARD}

@@ -8,11 +8,12 @@
   `moderation.change_status`, in its transaction; `event` is the history row of that change.
 
 Receivers run in the sender's transaction, so what they do holds up the request or task that sent
-the signal, and fails with it. `follow_requested`'s receiver does its work there, in the comment
-form's POST: it locks the address, records the subscriptions (confirming them at once for an
-address the reader's login provider verified) and queues the confirmation email. `comment_published`'s
-receiver only looks up whether there is anyone to tell and queues the work (a task, an email), so
-the approval stays quick.
+the signal. `comment_published`'s fail with it; `follow_requested`'s run in a savepoint of their own,
+so a failing one is logged and loses what it was asked, never the reader's comment.
+`follow_requested`'s receiver does its work there, in the comment form's POST: it locks the address,
+records the subscriptions (confirming them at once for an address the reader's login provider
+verified) and queues the confirmation email. `comment_published`'s receiver only looks up whether
+there is anyone to tell and queues the work (a task, an email), so the approval stays quick.
 """
 
 from django.dispatch import Signal

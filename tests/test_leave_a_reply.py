@@ -23,8 +23,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import Post
-from comments import cookies
+from blog.models import Post, Tag
+from comments import cookies, signals
 from comments.akismet import SENT_FIELDS
 from comments.forms import TIMESTAMP_SALT, issue_timestamp
 from comments.models import Actor, Comment, Reason, Status
@@ -842,3 +842,22 @@ def test_replytocom_for_a_held_comment_gives_the_plain_form(client, post, make_c
     response = client.get(post.get_absolute_url(), {"replytocom": held.pk})
     assert "Hidden Harry" not in response.text
     assert page_of(response).value("parent") == ""
+
+
+def test_a_failing_follow_receiver_never_costs_the_comment(reader, post, caplog):
+    """A "Notify me" receiver that writes and then fails loses only its own work: the comment is stored, and logged."""
+
+    def failing_receiver(sender, **kwargs):
+        Tag.objects.create(name="Written by the failing receiver", slug="written-by-the-failing-receiver")
+        raise RuntimeError("the subscriptions app broke")
+
+    signals.follow_requested.connect(failing_receiver, dispatch_uid="test.failing-follow-receiver")
+    try:
+        response = post_as_guest(reader, post, comment="Kept whatever following does.", subscribe_comments="on")
+    finally:
+        signals.follow_requested.disconnect(dispatch_uid="test.failing-follow-receiver")
+    assert response.status_code in (200, 302)
+    comment = Comment.objects.get(body="Kept whatever following does.")
+    assert comment.status == Status.PENDING
+    assert not Tag.objects.filter(slug="written-by-the-failing-receiver").exists()
+    assert f"Comment {comment.pk} was kept, but what its author asked to follow could not be recorded." in caplog.text
