@@ -20,11 +20,12 @@ from captcha.models import CaptchaStore
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.middleware.csrf import get_token
 from django.utils import timezone
 
 from groundwork.email_addresses import EmailAddressField
 
-from . import rules
+from . import akismet, rules
 from .commenters import commenter
 from .models import LINE_BREAKS_AND_TABS, Comment, NoControlCharacters
 
@@ -191,3 +192,20 @@ class GuestCommentForm(CommentForm):
 def comment_form_for(user, post, *args, **kwargs) -> CommentForm:
     form_class = CommentForm if user.is_authenticated else GuestCommentForm
     return form_class(post, user, *args, **kwargs)
+
+
+def form_context(request, post, form, *, reply_to=None, personal=True) -> dict:
+    """What the "Leave a Reply" form's template needs, under an article or on a page of its own.
+
+    `personal`: a page for this reader only, so the per-visitor values (the CSRF token, the signed
+    timestamp) may be in it; a page every reader shares gets them from the form-state endpoint.
+    """
+    return {
+        "post": post,
+        "form": form,
+        "reply_to": reply_to,
+        "timestamp": issue_timestamp(post) if personal else "",
+        "form_csrf_token": get_token(request) if personal else "",
+        "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
+        "uses_akismet": akismet.is_configured(),
+    }

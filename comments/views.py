@@ -20,7 +20,7 @@ from groundwork import csrf, limits
 from groundwork.links import opens_link, render_link_page
 
 from . import akismet, cookies, links, moderation, pipeline, retention
-from .forms import GuestCommentForm, comment_form_for, issue_timestamp
+from .forms import GuestCommentForm, comment_form_for, form_context, issue_timestamp
 from .models import Comment
 
 
@@ -35,15 +35,9 @@ def _replying_to(post, form):
 def _render_form_page(request, post, form, *, confirming=False, status=200, waiting=False):
     """The comment form on a page of its own, the reader's text in it; `waiting`: over a limit, no new captcha."""
     context = {
-        "post": post,
-        "form": form,
-        "reply_to": _replying_to(post, form),
+        **form_context(request, post, form, reply_to=_replying_to(post, form)),
         "confirming": confirming,
         "waiting": waiting,
-        "timestamp": issue_timestamp(post),
-        "form_csrf_token": get_token(request),
-        "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
-        "uses_akismet": akismet.is_configured(),
     }
     return render(request, "comments/form_page.html", context, status=status)
 

@@ -1,12 +1,11 @@
 from django import template
 from django.conf import settings
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from comments import akismet, cookies, drafts, rules
+from comments import cookies, drafts, rules
 from comments.caching import store_section, stored_section
-from comments.forms import comment_form_for, issue_timestamp
+from comments.forms import comment_form_for, form_context
 from comments.models import Comment, Status
 from comments.thread import load_thread, render
 from groundwork.shared_pages import is_personal
@@ -59,7 +58,6 @@ def comments_section(context, post):
 
 
 def _section_context(request, post, thread, closed) -> dict:
-    personal = request.user.is_authenticated
     reply_to = None
     asked = request.GET.get("replytocom", "")
     if asked.isascii() and asked.isdecimal() and len(asked) <= 18:  # an id: not 5,000 digits, which int() refuses
@@ -69,18 +67,13 @@ def _section_context(request, post, thread, closed) -> dict:
     initial = {"parent": reply_to.pk if reply_to else None, **cookies.remembered_details(request)}
     initial |= drafts.take(request, post)  # The comment being written when the reader left to log in.
     initial["remember"] = bool(initial["email"])
+    form = comment_form_for(request.user, post, initial=initial)
     return {
+        **form_context(request, post, form, reply_to=reply_to, personal=request.user.is_authenticated),
         "request": request,
         "user": request.user,
-        "post": post,
         "thread": thread,
         "max_depth": settings.COMMENTS_MAX_DEPTH,
         "thread_html": render(thread, closed=closed),
         "comments_closed": closed,
-        "form": comment_form_for(request.user, post, initial=initial),
-        "reply_to": reply_to,
-        "timestamp": issue_timestamp(post) if personal else "",
-        "form_csrf_token": get_token(request) if personal else "",
-        "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
-        "uses_akismet": akismet.is_configured(),
     }
