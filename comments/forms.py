@@ -93,9 +93,20 @@ class DescribedByTheNotes(forms.BoundField):
         return " ".join([f"{self.auto_id}_error", self.NOTES_ID] if self.errors else [self.NOTES_ID])
 
 
+class CheckboxSending(forms.CheckboxInput):
+    """A box that sends `value` when ticked, ticked or not when the form comes back (WordPress's values)."""
+
+    def __init__(self, value: str):
+        super().__init__()
+        self.sent = value
+
+    def format_value(self, value):
+        return self.sent
+
+
 def checkbox(label: str, value: str) -> forms.BooleanField:
-    """An optional box that sends `value` when ticked (WordPress's, kept for what readers' browsers remember)."""
-    return forms.BooleanField(required=False, label=label, widget=forms.CheckboxInput(attrs={"value": value}))
+    """An optional box that sends `value` when ticked."""
+    return forms.BooleanField(required=False, label=label, widget=CheckboxSending(value))
 
 
 class CommentForm(forms.Form):
