@@ -46,10 +46,13 @@ test-postgres: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --check
+	$(VENV)/bin/djlint templates --lint
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	$(VENV)/bin/djlint templates --reformat --warn
 
 migrations-check: $(VENV)/.installed-dev
 	$(PY) manage.py makemigrations --check --dry-run

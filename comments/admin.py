@@ -7,10 +7,11 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -31,6 +32,19 @@ SHOWN_IN_ALL = [Status.PENDING, Status.APPROVED]
 
 def _plural(count, singular, plural=None):
     return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+def moderation_buttons(comment) -> list[dict]:
+    """The one-click actions that apply to the comment, as the list's rows and the change page show them."""
+    return [
+        {
+            "label": action.label,
+            "url": reverse("admin:comments_comment_moderate", args=[comment.pk, action.name]),
+            "class": action.name.replace("_", "-"),
+        }
+        for action in MODERATOR_ACTIONS.values()
+        if action.applies(comment)
+    ]
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -180,22 +194,16 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Author", ordering="author_name")
     def author(self, comment):
-        lines = [format_html("<strong>{}</strong>", comment.author_name)]
-        if comment.user:
-            lines.append(format_html('<span class="account">account: {}</span>', comment.user.get_username()))
-        if comment.author_email:
-            mailbox, _, domain = comment.author_email.rpartition("@")
-            lines.append(format_html('<a href="mailto:{}">{}@<wbr>{}</a>', comment.author_email, mailbox, domain))
-        if comment.author_url.startswith(("http://", "https://")):
-            shown = comment.author_url.split("://", 1)[1].rstrip("/")
-            lines.append(format_html('<a href="{}" rel="nofollow noopener">{}</a>', comment.author_url, shown))
-        if comment.ip_address:
-            search = "?" + urlencode({"q": comment.ip_address})
-            link = '<a href="{}" title="Search for comments from this address">{}</a>'
-            lines.append(format_html(link, search, comment.ip_address))
-        return format_html(
-            '<div class="comment-author">{}</div>', format_html_join("", "{}<br>", ([line] for line in lines))
-        )
+        mailbox, _, domain = comment.author_email.rpartition("@")
+        linked = comment.author_url.startswith(("http://", "https://"))
+        context = {
+            "comment": comment,
+            "mailbox": mailbox,
+            "domain": domain,
+            "website": comment.author_url.split("://", 1)[1].rstrip("/") if linked else "",
+            "ip_search": urlencode({"q": comment.ip_address}),
+        }
+        return render_to_string("admin/comments/comment/_author.html", context)
 
     @admin.display(description="Comment")
     def comment(self, obj):
@@ -211,60 +219,25 @@ class CommentAdmin(admin.ModelAdmin):
 
         @admin.display(description="Comment")
         def comment(obj):
-            buttons = []
-            if may_change:
-                buttons += [
-                    format_html(
-                        '<button type="submit" form="comment-moderate" formaction="{}" class="row-action {}" '
-                        'aria-label="{} (comment by {})">{}</button>',
-                        reverse("admin:comments_comment_moderate", args=[obj.pk, action.name]),
-                        action.name.replace("_", "-"),
-                        action.label,
-                        obj.author_name,
-                        action.label,
-                    )
-                    for action in MODERATOR_ACTIONS.values()
-                    if action.applies(obj)
-                ]
-            if may_delete and obj.status in DELETABLE_STATUSES:
-                buttons.append(
-                    format_html(
-                        '<button type="submit" form="comment-delete" name="_selected_action" value="{}" '
-                        'class="row-action delete" aria-label="Delete permanently (comment by {})">'
-                        "Delete permanently</button>",
-                        obj.pk,
-                        obj.author_name,
-                    )
-                )
-            edit_url = add_preserved_filters(preserved, reverse("admin:comments_comment_change", args=[obj.pk]))
-            edit_label = "Edit" if may_change else "View"
-            buttons.append(format_html('<a href="{}" class="row-action">{}</a>', edit_url, edit_label))
-            if obj.status == Status.APPROVED:
-                on_site = reverse("comments:permalink", args=[obj.pk])  # finds the comment's page when followed
-                buttons.append(format_html('<a href="{}" class="row-action">View on site</a>', on_site))
-            actions = format_html_join(" ", "{}", ([button] for button in buttons))
-            return format_html('{}<div class="row-actions">{}</div>', self.comment(obj), actions)
+            context = {
+                "comment": obj,
+                "text": self.comment(obj),
+                "actions": moderation_buttons(obj) if may_change else [],
+                "may_delete": may_delete and obj.status in DELETABLE_STATUSES,
+                "edit_url": add_preserved_filters(preserved, reverse("admin:comments_comment_change", args=[obj.pk])),
+                "edit_label": "Edit" if may_change else "View",
+                # The permalink finds the comment's page when followed.
+                "on_site_url": reverse("comments:permalink", args=[obj.pk]) if obj.status == Status.APPROVED else "",
+            }
+            return render_to_string("admin/comments/comment/_comment.html", context)
 
         return comment
 
     @admin.display(description="In response to", ordering="post__title")
     def in_response_to(self, comment):
-        post = comment.post
-        on_post = format_html(
-            '<a href="{}">{}</a><br><a href="{}" class="post-filter">Only this post</a>',
-            post.get_absolute_url(),
-            post.title,
-            reverse("admin:comments_comment_changelist") + "?" + urlencode({"post": post.pk}),
-        )
-        if comment.parent is None:
-            return on_post
-        parent_url = reverse("admin:comments_comment_change", args=[comment.parent.pk])
-        return format_html(
-            '{}<br><span class="in-reply-to">in reply to <a href="{}">{}</a></span>',
-            on_post,
-            parent_url,
-            comment.parent.author_name,
-        )
+        only_this_post = reverse("admin:comments_comment_changelist") + "?" + urlencode({"post": comment.post.pk})
+        context = {"post": comment.post, "parent": comment.parent, "only_this_post_url": only_this_post}
+        return render_to_string("admin/comments/comment/_in_response_to.html", context)
 
     @admin.display(description="Submitted on", ordering="created_at")
     def submitted(self, comment):
@@ -275,7 +248,8 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_and_why(self, comment):
-        return format_html('{}<div class="why">{}</div>', self.status_label(comment), self.why(comment))
+        context = {"status": self.status_label(comment), "why": self.why(comment)}
+        return render_to_string("admin/comments/comment/_status.html", context)
 
     @admin.display(description="IP address")
     def ip(self, comment):
@@ -448,15 +422,7 @@ class CommentAdmin(admin.ModelAdmin):
         if obj is not None:
             context["comment_status"], context["comment_why"] = self.status_label(obj), self.why(obj)
         if obj is not None and self.has_change_permission(request, obj):
-            context["moderation_buttons"] = [
-                {
-                    "label": action.label,
-                    "url": reverse("admin:comments_comment_moderate", args=[obj.pk, action.name]),
-                    "class": action.name.replace("_", "-"),
-                }
-                for action in MODERATOR_ACTIONS.values()
-                if action.applies(obj)
-            ]
+            context["moderation_buttons"] = moderation_buttons(obj)
             if obj.status in (Status.PENDING, Status.APPROVED) and obj.depth < settings.COMMENTS_MAX_DEPTH:
                 context["reply_form"] = ReplyForm(moderator=request.user)
                 context["reply_url"] = reverse("admin:comments_comment_reply", args=[obj.pk])

@@ -79,12 +79,38 @@ class HttpUrlField(forms.URLField):
         return value
 
 
+class DescribedByTheNotes(forms.BoundField):
+    """The email box: described by its error, then by the note the form shows once above the fields (NOTES_ID)."""
+
+    NOTES_ID = "email-notes"
+
+    @property
+    def aria_describedby(self):
+        return " ".join([f"{self.auto_id}_error", self.NOTES_ID] if self.errors else [self.NOTES_ID])
+
+
+class CheckboxSending(forms.CheckboxInput):
+    """A box that sends `value` when ticked, ticked or not when the form comes back (WordPress's values)."""
+
+    def __init__(self, value: str):
+        super().__init__()
+        self.sent = value
+
+    def format_value(self, value):
+        return self.sent
+
+
+def checkbox(label: str, value: str) -> forms.BooleanField:
+    """An optional box that sends `value` when ticked."""
+    return forms.BooleanField(required=False, label=label, widget=CheckboxSending(value))
+
+
 class CommentForm(forms.Form):
     comment = PlainTextField(max_length=size("body"), widget=forms.Textarea(attrs={"rows": 8, "cols": 45}))
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     timestamp = forms.CharField(widget=forms.HiddenInput)
-    subscribe_comments = forms.BooleanField(required=False, label="Notify me of new comments via email.")
-    subscribe_blog = forms.BooleanField(required=False, label="Notify me of new posts via email.")
+    subscribe_comments = checkbox("Notify me of new comments via email.", "subscribe")
+    subscribe_blog = checkbox("Notify me of new posts via email.", "subscribe")
 
     error_messages = {
         "closed": "Comments are closed on this article.",
@@ -176,12 +202,20 @@ class CaptchaWithExpiry(CaptchaField):
 class GuestCommentForm(CommentForm):
     """For readers who are not logged in: their details and a captcha."""
 
-    email = EmailAddressField(max_length=size("author_email"), help_text="Your email address will not be published.")
-    name = SingleLineField(max_length=size("author_name"))
-    url = HttpUrlField(label="Website", max_length=size("author_url"), required=False)
-    remember = forms.BooleanField(
-        required=False, label="Save my name, email, and website in this browser for the next time I comment."
+    email = EmailAddressField(
+        max_length=size("author_email"),
+        help_text="Your email address will not be published.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        bound_field_class=DescribedByTheNotes,
     )
+    name = SingleLineField(max_length=size("author_name"), widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    url = HttpUrlField(
+        label="Website",
+        max_length=size("author_url"),
+        required=False,
+        widget=forms.URLInput(attrs={"autocomplete": "url"}),
+    )
+    remember = checkbox("Save my name, email, and website in this browser for the next time I comment.", "yes")
     captcha = CaptchaWithExpiry(label="Type the characters in the picture")
 
     def author_fields(self) -> dict:

@@ -146,6 +146,8 @@ class Texts(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "textarea":
+            # As a browser reads it: a line break right after <textarea> is not part of the text (Django writes one).
+            self.values[self._textarea] = self.values[self._textarea].removeprefix("\n")
             self._textarea = None
         while self._open:
             open_tag, _ = self._open.pop()

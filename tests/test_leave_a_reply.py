@@ -97,10 +97,15 @@ class Page(HTMLParser):
         return found[0] if found else None
 
     def value(self, name):
-        """What the form would send for the field `name` (an input's value or a textarea's text)."""
+        """What the form would send for the field `name` (an input's value or a textarea's text).
+
+        As a browser reads it: a line break right after <textarea> is not part of the text (Django writes one).
+        """
         element = self.find("textarea", name=name) or self.find("input", name=name)
         assert element is not None, f"no field named {name!r}"
-        return element.text if element.tag == "textarea" else element.attrs.get("value", "")
+        if element.tag == "textarea":
+            return element.text.removeprefix("\r\n").removeprefix("\n")
+        return element.attrs.get("value", "")
 
     def label_for(self, name):
         field_id = (self.find("textarea", name=name) or self.find("input", name=name)).attrs["id"]

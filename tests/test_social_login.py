@@ -103,7 +103,7 @@ def article_page(client, post):
 
 def comment_box(page: str) -> str:
     start = page.index(">", page.index('<textarea name="comment"')) + 1
-    return page[start : page.index("</textarea>", start)]
+    return page[start : page.index("</textarea>", start)].removeprefix("\n")  # a browser drops that line break
 
 
 def post_comment(client, post, text, **fields):
@@ -199,7 +199,7 @@ def test_the_comment_and_its_parent_survive_the_round_trip(client, providers, ar
     page = client.get(response["Location"].split("#")[0]).content.decode()
     assert comment_box(page) == "Try comfrey &amp; nettles &lt;b&gt;tea&lt;/b&gt;."
     assert "Leave a Reply to Gertrude Jekyll" in page
-    assert f'name="parent" id="comment_parent" value="{parent.pk}"' in page
+    assert f'name="parent" id="comment_parent" value="{parent.pk}"' in " ".join(page.split())
     assert comment_box(article_page(client, article)) == ""  # Shown once, then forgotten.
 
 
@@ -264,7 +264,7 @@ def test_the_icons_are_the_same_bytes_for_every_guest(providers, article):
 def test_without_credentials_the_guest_form_stands_alone(client, article):
     """No provider has credentials (the test settings' default): no icon, no login script."""
     page = article_page(client, article)
-    assert '<div class="social-login" id="social-login"></div>' in page
+    assert re.search(r'<div class="social-login" id="social-login">\s*</div>', page)
     assert "Log in with" not in page and "accounts.js" not in page
 
 
