@@ -584,12 +584,13 @@ def test_reply_refused(moderator_client, make_comment, post, fields, body, messa
 # Pending count: admin index and the site's header
 
 
-def test_admin_index_shows_the_pending_count(moderator_client, queue):
-    """The admin's home shows "Comments (N pending)" linking to the Pending tab."""
-    html = moderator_client.get(reverse("admin:index")).text
-    assert re.search(
-        rf'<a href="{re.escape(changelist())}\?status=pending"\s+class="comment-pending-count">\(2 pending\)</a>', html
-    )
+@pytest.mark.parametrize("page", ["admin:index", "admin:comments_comment_changelist"])
+def test_every_admin_page_shows_the_pending_count(moderator_client, queue, page):
+    """Every admin page's header shows "2 pending" beside View site, linking to the Pending tab."""
+    html = moderator_client.get(reverse(page)).text
+    user_tools = html[html.index('<div id="user-tools">') :]
+    assert f'<a class="staff-pending" href="{changelist()}?status=pending"' in user_tools.split("</div>")[0]
+    assert ">2 pending</a>" in user_tools.split("</div>")[0]
 
 
 def test_site_header_shows_the_pending_count_to_staff(moderator_client, queue):

@@ -12,6 +12,7 @@ from .browser import (
     horizontal_overflow,
     log_in_to_admin,
     save_screenshot,
+    widest_elements,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,8 +94,10 @@ def test_moderator_approves_a_comment_from_the_list(make_page, moderator, queue)
     page = make_page()
     log_in_to_admin(page, moderator)
 
-    pending = page.get_by_role("link", name="(2 pending)")
+    pending = page.get_by_role("link", name="2 pending", exact=True)
     expect(pending).to_be_visible()
+    assert_no_axe_violations(page)
+    save_screenshot(page, "admin-index-pending")
     pending.click()
     expect(
         page.get_by_role("navigation", name="Comments by status").get_by_role("link", name="Pending (2)")
@@ -160,3 +163,13 @@ def test_comments_list_and_change_page_screenshots(make_page, moderator, queue):
     assert_no_axe_violations(phone)
     save_screenshot(phone, "moderation-list")
     assert horizontal_overflow(phone) <= 0
+
+
+def test_the_pending_count_in_the_admin_header_on_a_phone(make_page, moderator, queue):
+    """At 390 px the admin's header shows "2 pending" beside View site, the page passes axe and fits the screen."""
+    page = make_page(PHONE, mobile=True)
+    log_in_to_admin(page, moderator)
+    expect(page.locator("#user-tools").get_by_role("link", name="2 pending", exact=True)).to_be_visible()
+    save_screenshot(page, "admin-index-pending-phone")
+    assert_no_axe_violations(page)
+    assert horizontal_overflow(page) <= 0, widest_elements(page)
