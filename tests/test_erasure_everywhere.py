@@ -39,7 +39,7 @@ from subscriptions.models import Address, Subscription
 from tests.servers import TaskWorker, database_url, eventually
 from tests.test_your_data import EMAIL, NAME, approve, ask_for_link, comment_as_guest, press, stored_values
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mail_through_smtp", "comments_from_one_test_client")]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MODERATOR_EMAIL = "mod@example.com"
@@ -49,19 +49,6 @@ URL = re.compile(r"https?://[^\s\"'<>]+")
 TEXT_PARTS = ("text/plain", "text/html")
 LINK_PATHS = ("/privacy/your-data/", "/subscriptions/confirm/", "/subscriptions/manage/", "/subscriptions/unsubscribe/",
               "/comments/moderate/")  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def mail_through_smtp(mail_through_smtp, settings):
-    """Mail goes to the test's SMTP server (conftest), and a reader may comment as often as a test needs."""
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    return mail_through_smtp
-
-
-@pytest.fixture
-def moderator(make_user):
-    """A superuser, told of held comments at mod@example.com (the Moderators group does not outlive a server test)."""
-    return make_user("mod", is_staff=True, is_superuser=True)
 
 
 def named(text: str) -> list[str]:
@@ -225,22 +212,10 @@ def test_the_task_workers_log_names_no_recipient(smtp_server, moderator, post):
 
 
 @pytest.fixture
-def front(nginx, gunicorn, settings):
-    """nginx with the site's configuration before one gunicorn, pages kept an hour, two top-level comments a page;
-    this test process purges through it too. `.url`, `.app` (the gunicorn), `.access_log` (nginx's)."""
+def front(front_cache, settings):
+    """nginx's front cache before one gunicorn (conftest), two top-level comments a page on both sides."""
     settings.COMMENTS_PER_PAGE = 2
-    proxy = nginx()
-    purge = f"{proxy.url}/purge"
-    app = gunicorn(
-        SITE_URL=proxy.url,
-        BEHIND_TLS_PROXY="true",
-        FRONT_CACHE_PURGE_URLS=purge,
-        FRONT_CACHE_SECONDS="3600",
-        COMMENTS_PER_PAGE="2",
-    )
-    settings.FRONT_CACHE_PURGE_URLS = [purge]
-    proxy.start([f"127.0.0.1:{app.port}"])
-    return SimpleNamespace(url=proxy.url, app=app, access_log=lambda: (proxy.folder / "access.log").read_text())
+    return front_cache(COMMENTS_PER_PAGE="2")
 
 
 def get(front, path) -> httpx.Response:

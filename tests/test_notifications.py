@@ -42,12 +42,6 @@ def may_moderate(user):
 
 
 @pytest.fixture
-def moderator(make_user):
-    """A staff user in charge of comments, but of nothing else."""
-    return may_moderate(make_user("mod", is_staff=True))
-
-
-@pytest.fixture
 def writer(author):
     """The post's author, Ada: staff who writes in the admin, with no rights over comments."""
     author.is_staff = True
@@ -58,13 +52,6 @@ def writer(author):
 @pytest.fixture
 def post(make_post, writer):
     return make_post("Reading slowly on purpose")
-
-
-@pytest.fixture
-def known_author(make_post, make_comment):
-    """A reader with an approved comment from the day before, on another post."""
-    earlier = make_comment(make_post(), created_at=timezone.now() - timedelta(days=1))
-    return {"name": earlier.author_name, "email": earlier.author_email}
 
 
 def submit(post, *, user=None, **fields) -> Comment:
