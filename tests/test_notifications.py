@@ -452,7 +452,7 @@ def test_approving_through_a_link_emails_the_post_author(smtp_server, run_tasks,
     assert client.post(path).status_code == 200
     run_tasks()
 
-    [received] = smtp_server.to("ada@example.com")  # the commenter is told too (tests/test_subscriptions.py)
+    [received] = smtp_server.to("ada@example.com")  # the commenter is told too (tests/following/)
     assert received.rcpt_tos == ["ada@example.com"]
     assert f'A new comment on your post "{post.title}" has been published.' in received.text
     assert f"> Author: {comment.author_name}\n> Website: {comment.author_url}\n" in received.text
@@ -481,7 +481,7 @@ def test_no_approved_email_when_the_post_author_approved_it(smtp_server, run_tas
     run_tasks()
 
     assert state(comment)[0] == Status.APPROVED
-    assert smtp_server.to("ada@example.com") == []  # (the commenter is told, tests/test_subscriptions.py)
+    assert smtp_server.to("ada@example.com") == []  # (the commenter is told, tests/following/)
 
 
 def test_the_post_authors_emails_can_be_turned_off(smtp_server, run_tasks, akismet_fake, settings, post, known_author):
