@@ -191,13 +191,16 @@ def akismet_fake(settings):
 
 @pytest.fixture
 def run_tasks(db):
-    """Drain the database task queue in-process with the worker production runs (ops/worker.py's `Worker`, as
-    `manage.py run_worker --batch` runs it).
+    """Drain the database task queue in-process, as `manage.py db_worker --batch` does in CI.
 
     `run_tasks()` runs every task that is due - including those the tasks enqueue for now -
     and returns the DBTaskResult rows it finished. Tasks whose `run_after` is in the future
     stay READY (that is how retries wait). A task that raised fails the test, unless
     `run_tasks(allow_failures=True)`.
+
+    Not `manage.py run_worker` (ops/worker.py), which the `workers` fixture runs: its housekeeping would also queue
+    a spam check for every pending comment a test backdated (comments.pipeline.queue_forgotten_checks) and run it,
+    tasks the test never asked for (tests/test_retention.py counts what ran). The worker's own tests use `workers`.
     """
     import signal
     from unittest import mock
@@ -213,8 +216,10 @@ def run_tasks(db):
         try:
             # The worker closes "old" connections between tasks, which on PostgreSQL would close the
             # test's transaction; Django's test client switches the same call off around requests.
-            with mock.patch("ops.worker.close_old_connections"):
-                call_command("run_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+            with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+                call_command(
+                    "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0
+                )
         finally:
             for number, handler in handlers.items():  # The worker installs its own; give pytest its Ctrl+C back.
                 signal.signal(number, handler)
