@@ -36,11 +36,6 @@ def forms_may_be_sent_at_once(settings):
     settings.COMMENTS_MIN_SECONDS = 0
 
 
-@pytest.fixture
-def post(make_post):
-    return make_post()
-
-
 def captcha_answer() -> dict:
     key = CaptchaStore.generate_key()
     return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}
