@@ -15,6 +15,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 _counter = itertools.count(1)
 
+# The fixtures that start real servers (tests/servers.py, devtools/stack.py). A test that uses one, itself or through
+# another fixture, is marked `servers`; `make test-quick` leaves those out. Modules that start one by other means
+# (a PostgreSQL cluster of their own, `make run`, the development server) carry `pytestmark = pytest.mark.servers`.
+SERVER_FIXTURES = {"gunicorn", "nginx", "redis_server", "workers"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark `servers` every test whose fixtures start a real server, before `-m` deselects by marker."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
+
 
 @pytest.fixture(autouse=True)
 def empty_cache():
