@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run serve setup stack test test-sqlite test-postgres lint format ci migrations-check bench clean
+.PHONY: run serve setup stack test test-sqlite test-postgres test-quick lint format ci migrations-check bench clean
 
 $(VENV)/bin/python:
 	@python=$$(bin/find-python) || exit 1; echo "Making $(VENV) with $$python"; "$$python" -m venv $(VENV)
@@ -42,6 +42,11 @@ test-sqlite: $(VENV)/.installed-dev
 
 test-postgres: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bin/with-postgres $(PY) -m pytest -m "not browser"
+
+## The edit-test loop: the suite on SQLite without the browser tests (`browser`) and without the tests that start real
+## servers (`servers`: nginx, gunicorn, redis, a PostgreSQL cluster, task workers; tests/conftest.py marks them).
+test-quick: $(VENV)/.installed-dev
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -m "not browser and not servers"
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -15,6 +15,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 _counter = itertools.count(1)
 
+# The fixtures that start real servers (tests/servers.py, devtools/stack.py). A test that uses one, itself or through
+# another fixture, is marked `servers`; `make test-quick` leaves those out. Modules that start one by other means
+# (a PostgreSQL cluster of their own, `make run`, the development server) carry `pytestmark = pytest.mark.servers`.
+SERVER_FIXTURES = {"gunicorn", "nginx", "redis_server", "workers"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark `servers` every test whose fixtures start a real server, before `-m` deselects by marker."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
+
 
 @pytest.fixture(autouse=True)
 def empty_cache():
@@ -37,6 +50,40 @@ def make_user(django_user_model):
 @pytest.fixture
 def author(make_user):
     return make_user("ada", first_name="Ada", last_name="Lovelace")
+
+
+def moderators_group():
+    """The Moderators group with the permissions its migrations give it (comments/ and subscriptions/ 0002), made
+    again where a transactional test emptied the tables."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    group, made = Group.objects.get_or_create(name="Moderators")
+    if made:
+        on_comments = import_module("comments.migrations.0002_moderators_group").PERMISSIONS
+        on_subscriptions = import_module("subscriptions.migrations.0002_moderators_see_and_remove_subscriptions")
+        granted = [*on_comments, *(("subscriptions", *permission) for permission in on_subscriptions.PERMISSIONS)]
+        group.permissions.set(
+            Permission.objects.get(content_type__app_label=app_label, content_type__model=model, codename=codename)
+            for app_label, model, codename in granted
+        )
+    return group
+
+
+@pytest.fixture
+def moderator(make_user):
+    """Mo Derator (mod@example.com): staff in the Moderators group, as the site's owner makes a moderator."""
+    user = make_user("mod", first_name="Mo", last_name="Derator", is_staff=True)
+    user.groups.add(moderators_group())
+    return user
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    """The test client logged in as `moderator`."""
+    client.force_login(moderator)
+    return client
 
 
 @pytest.fixture
@@ -126,6 +173,19 @@ def make_comment(make_post):
 
 
 @pytest.fixture
+def known_author(make_post, make_comment):
+    """Grace Hopper (grace@example.com), a reader with an approved comment from the day before, on another post:
+    `{"name": ..., "email": ...}` as a form takes them."""
+    earlier = make_comment(
+        make_post(),
+        author_name="Grace Hopper",
+        author_email="grace@example.com",
+        created_at=timezone.now() - timedelta(days=1),
+    )
+    return {"name": earlier.author_name, "email": earlier.author_email}
+
+
+@pytest.fixture
 def akismet_fake(settings):
     """A loopback Akismet (tests/fakes/akismet_server.py) that the site is pointed at, with a valid key.
 
@@ -150,6 +210,10 @@ def run_tasks(db):
     and returns the DBTaskResult rows it finished. Tasks whose `run_after` is in the future
     stay READY (that is how retries wait). A task that raised fails the test, unless
     `run_tasks(allow_failures=True)`.
+
+    Not `manage.py run_worker` (ops/worker.py), which the `workers` fixture runs: its housekeeping would also queue
+    a spam check for every pending comment a test backdated (comments.pipeline.queue_forgotten_checks) and run it,
+    tasks the test never asked for (tests/test_retention.py counts what ran). The worker's own tests use `workers`.
     """
     import signal
     from unittest import mock
@@ -223,6 +287,16 @@ def post(make_post):
 
 
 @pytest.fixture
+def article(make_post):
+    """Notes from the allotment, a published post with a body a reader can see."""
+    return make_post(
+        "Notes from the allotment",
+        slug="notes-from-the-allotment",
+        body="<p>The broad beans came up in a week; the carrots are still thinking about it.</p>",
+    )
+
+
+@pytest.fixture
 def reader():
     """A guest's browser: cookies kept, CSRF checked."""
     from django.test import Client
@@ -282,6 +356,28 @@ def nginx(collected_static):
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def front_cache(nginx, gunicorn, settings):
+    """`front_cache(**env)`: nginx with the site's configuration in front of one gunicorn (given `env`), pages kept an
+    hour (only a purge changes a cached page while a test runs), and this test process purging through it too.
+
+    Returns `.url` (nginx's), `.app` (the gunicorn) and `.access_log()` (nginx's).
+    """
+    from types import SimpleNamespace
+
+    def start(**env):
+        proxy = nginx()
+        purge = f"{proxy.url}/purge"
+        app = gunicorn(
+            SITE_URL=proxy.url, BEHIND_TLS_PROXY="true", FRONT_CACHE_PURGE_URLS=purge, FRONT_CACHE_SECONDS="3600", **env
+        )
+        settings.FRONT_CACHE_PURGE_URLS = [purge]
+        proxy.start([f"127.0.0.1:{app.port}"])
+        return SimpleNamespace(url=proxy.url, app=app, access_log=lambda: (proxy.folder / "access.log").read_text())
+
+    return start
 
 
 @pytest.fixture

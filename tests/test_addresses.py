@@ -18,7 +18,6 @@ from allauth.account.models import EmailAddress
 from axes.models import AccessAttempt
 from captcha.models import CaptchaStore
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -69,13 +68,6 @@ def quick_readers(settings):
     """Forms may be sent back at once; a test that needs the flood rule sets it."""
     settings.COMMENTS_MIN_SECONDS = 0
     settings.COMMENTS_FLOOD_SECONDS = 0
-
-
-@pytest.fixture
-def moderator(make_user):
-    user = make_user("mod", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
 
 
 # Helpers

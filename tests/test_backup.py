@@ -26,9 +26,10 @@ from tests.test_setup import doc_section
 BASE_DIR = Path(settings.BASE_DIR)
 WXR = BASE_DIR / "tests" / "data" / "wordpress" / "fixture-site.xml"
 
-pytestmark = pytest.mark.skipif(
-    not list(Path("/usr/lib/postgresql").glob("*/bin/postgres")), reason="PostgreSQL not installed"
-)
+pytestmark = [
+    pytest.mark.servers,  # a PostgreSQL cluster and gunicorns of its own
+    pytest.mark.skipif(not list(Path("/usr/lib/postgresql").glob("*/bin/postgres")), reason="PostgreSQL not installed"),
+]
 
 
 def site_env(database: str, media: Path, **extra) -> dict:

@@ -19,11 +19,6 @@ def ago(seconds):
     return timezone.now() - timedelta(seconds=seconds)
 
 
-@pytest.fixture
-def post(make_post):
-    return make_post()
-
-
 # Refusals: duplicates and floods are not stored at all.
 
 

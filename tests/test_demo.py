@@ -15,12 +15,6 @@ from comments.models import Comment, CommentEvent
 
 
 @pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def password_file(tmp_path):
     return tmp_path / ".dev-admin-password"
 

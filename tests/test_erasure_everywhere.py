@@ -22,7 +22,6 @@ import httpx
 import pytest
 from django.core import signing
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -36,10 +35,10 @@ from privacy import data
 from privacy import links as privacy_links
 from subscriptions import links as subscription_links
 from subscriptions.models import Address, Subscription
-from tests.servers import TaskWorker, database_url, eventually
+from tests.servers import eventually
 from tests.test_your_data import EMAIL, NAME, approve, ask_for_link, comment_as_guest, press, stored_values
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mail_through_smtp", "comments_from_one_test_client")]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MODERATOR_EMAIL = "mod@example.com"
@@ -49,19 +48,6 @@ URL = re.compile(r"https?://[^\s\"'<>]+")
 TEXT_PARTS = ("text/plain", "text/html")
 LINK_PATHS = ("/privacy/your-data/", "/subscriptions/confirm/", "/subscriptions/manage/", "/subscriptions/unsubscribe/",
               "/comments/moderate/")  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def mail_through_smtp(mail_through_smtp, settings):
-    """Mail goes to the test's SMTP server (conftest), and a reader may comment as often as a test needs."""
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    return mail_through_smtp
-
-
-@pytest.fixture
-def moderator(make_user):
-    """A superuser, told of held comments at mod@example.com (the Moderators group does not outlive a server test)."""
-    return make_user("mod", is_staff=True, is_superuser=True)
 
 
 def named(text: str) -> list[str]:
@@ -196,25 +182,22 @@ def test_a_link_sealed_before_the_secret_key_changed_opens_while_the_old_key_is_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_task_workers_log_names_no_recipient(smtp_server, moderator, post):
+def test_the_task_workers_log_names_no_recipient(smtp_server, moderator, post, workers):
     """Held-comment, confirmation and data-link emails, and one the mail server refuses: the log has ids only."""
     refused = "nobody-here.quillfeather@example.org"
     smtp_server.refused.add(refused)
-    worker = TaskWorker(
-        database_url(connection.settings_dict),
+    worker = workers(
         EMAIL_URL=f"smtp://{smtp_server.host}:{smtp_server.port}",
         DEFAULT_FROM_EMAIL="blog@example.com",
         COMMENTS_MIN_SECONDS="0",
-    ).start()
-    try:
-        comment = comment_as_guest(Client(), post, comment="Held, and mailed about.", subscribe_comments="subscribe")
-        ask_for_link(Client(), EMAIL)
-        assert eventually(lambda: len(smtp_server.to(EMAIL)) == 2 and smtp_server.to(MODERATOR_EMAIL)), worker.log
-        ask_for_link(Client(), refused, ip="192.0.2.51")  # last: a refusal holds the mail back for a minute
-        assert eventually(lambda: "SMTPRecipientsRefused" in worker.log), worker.log
-        log = worker.log
-    finally:
-        worker.stop()
+    )
+    comment = comment_as_guest(Client(), post, comment="Held, and mailed about.", subscribe_comments="subscribe")
+    ask_for_link(Client(), EMAIL)
+    assert eventually(lambda: len(smtp_server.to(EMAIL)) == 2 and smtp_server.to(MODERATOR_EMAIL)), worker.log
+    ask_for_link(Client(), refused, ip="192.0.2.51")  # last: a refusal holds the mail back for a minute
+    assert eventually(lambda: "SMTPRecipientsRefused" in worker.log), worker.log
+    log = worker.log
+    worker.stop()
 
     assert named(log) == [] and refused not in log and MODERATOR_EMAIL not in log, log
     assert not re.search(r"\S@\S", log), log
@@ -225,22 +208,10 @@ def test_the_task_workers_log_names_no_recipient(smtp_server, moderator, post):
 
 
 @pytest.fixture
-def front(nginx, gunicorn, settings):
-    """nginx with the site's configuration before one gunicorn, pages kept an hour, two top-level comments a page;
-    this test process purges through it too. `.url`, `.app` (the gunicorn), `.access_log` (nginx's)."""
+def front(front_cache, settings):
+    """nginx's front cache before one gunicorn (conftest), two top-level comments a page on both sides."""
     settings.COMMENTS_PER_PAGE = 2
-    proxy = nginx()
-    purge = f"{proxy.url}/purge"
-    app = gunicorn(
-        SITE_URL=proxy.url,
-        BEHIND_TLS_PROXY="true",
-        FRONT_CACHE_PURGE_URLS=purge,
-        FRONT_CACHE_SECONDS="3600",
-        COMMENTS_PER_PAGE="2",
-    )
-    settings.FRONT_CACHE_PURGE_URLS = [purge]
-    proxy.start([f"127.0.0.1:{app.port}"])
-    return SimpleNamespace(url=proxy.url, app=app, access_log=lambda: (proxy.folder / "access.log").read_text())
+    return front_cache(COMMENTS_PER_PAGE="2")
 
 
 def get(front, path) -> httpx.Response:

@@ -21,24 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def moderator(make_user):
-    return make_user("moderator", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def front(nginx, gunicorn, settings):
-    """nginx with the site's configuration before one gunicorn; this test process purges through it too."""
-    proxy = nginx()
-    purge = f"{proxy.url}/purge"
-    app = gunicorn(
-        SITE_URL=proxy.url,
-        BEHIND_TLS_PROXY="true",
-        COMMENTS_MIN_SECONDS="0",
-        FRONT_CACHE_PURGE_URLS=purge,
-        FRONT_CACHE_SECONDS="3600",  # only a purge changes a cached page while a test runs
-    )
-    settings.FRONT_CACHE_PURGE_URLS = [purge]
-    return proxy.start([f"127.0.0.1:{app.port}"])
+def front(front_cache):
+    """nginx's front cache before one gunicorn (conftest); forms may be sent back at once."""
+    return front_cache(COMMENTS_MIN_SECONDS="0")
 
 
 def get(front, path, **cookies) -> httpx.Response:

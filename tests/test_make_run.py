@@ -30,7 +30,7 @@ START_SECONDS = 120  # a cold first run migrates, draws the demo images and star
 LOCAL_ADDRESS = re.compile(r"https?://(?:127\.0\.0\.1|localhost)(?::\d+)?")
 ARTICLE_PATH = re.compile(r'href="(/\d{4}/\d{2}/\d{2}/[\w-]+/)"')
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="`make run` needs make")
+pytestmark = [pytest.mark.servers, pytest.mark.skipif(shutil.which("make") is None, reason="`make run` needs make")]
 
 
 def clean_env(**variables) -> dict:

@@ -19,7 +19,8 @@ from blog.media import PICTURE_TYPES
 from devtools.stack import database_url, free_port, stop_process, wait_until_listening
 from wordpress.models import upload_name
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the development server shares the test database
+# The development server (a process of its own) shares the test database.
+pytestmark = [pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 
 SANDBOX = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 PAGE = b"<!doctype html><script>document.title='script ran'</script>"

@@ -21,19 +21,6 @@ PENDING, APPROVED, SPAM, TRASH = Status.PENDING, Status.APPROVED, Status.SPAM, S
 
 
 @pytest.fixture
-def moderator(make_user):
-    user = make_user("mo", first_name="Mo", last_name="Derator", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
-
-
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def post(make_post):
     return make_post("Notes from the allotment", slug="notes-from-the-allotment")
 

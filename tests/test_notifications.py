@@ -42,12 +42,6 @@ def may_moderate(user):
 
 
 @pytest.fixture
-def moderator(make_user):
-    """A staff user in charge of comments, but of nothing else."""
-    return may_moderate(make_user("mod", is_staff=True))
-
-
-@pytest.fixture
 def writer(author):
     """The post's author, Ada: staff who writes in the admin, with no rights over comments."""
     author.is_staff = True
@@ -58,13 +52,6 @@ def writer(author):
 @pytest.fixture
 def post(make_post, writer):
     return make_post("Reading slowly on purpose")
-
-
-@pytest.fixture
-def known_author(make_post, make_comment):
-    """A reader with an approved comment from the day before, on another post."""
-    earlier = make_comment(make_post(), created_at=timezone.now() - timedelta(days=1))
-    return {"name": earlier.author_name, "email": earlier.author_email}
 
 
 def submit(post, *, user=None, **fields) -> Comment:
@@ -465,7 +452,7 @@ def test_approving_through_a_link_emails_the_post_author(smtp_server, run_tasks,
     assert client.post(path).status_code == 200
     run_tasks()
 
-    [received] = smtp_server.to("ada@example.com")  # the commenter is told too (tests/test_subscriptions.py)
+    [received] = smtp_server.to("ada@example.com")  # the commenter is told too (tests/following/)
     assert received.rcpt_tos == ["ada@example.com"]
     assert f'A new comment on your post "{post.title}" has been published.' in received.text
     assert f"> Author: {comment.author_name}\n> Website: {comment.author_url}\n" in received.text
@@ -494,7 +481,7 @@ def test_no_approved_email_when_the_post_author_approved_it(smtp_server, run_tas
     run_tasks()
 
     assert state(comment)[0] == Status.APPROVED
-    assert smtp_server.to("ada@example.com") == []  # (the commenter is told, tests/test_subscriptions.py)
+    assert smtp_server.to("ada@example.com") == []  # (the commenter is told, tests/following/)
 
 
 def test_the_post_authors_emails_can_be_turned_off(smtp_server, run_tasks, akismet_fake, settings, post, known_author):

@@ -43,11 +43,6 @@ PROVIDERS = {  # button id: (provider shown, SocialAccount.provider)
 COMMENTING_AS = "You are commenting using your {} account."
 
 
-@pytest.fixture
-def article(make_post):
-    return make_post("Notes from the allotment", slug="notes-from-the-allotment")
-
-
 def start_login(client, provider_id, post, **form):
     """Press an icon under the form, with the token comments.js fetches; returns the redirect to the provider."""
     token = client.get(reverse("comments:form-state", args=[post.pk])).json()["csrf_token"]

@@ -36,23 +36,6 @@ def forms_may_be_sent_at_once(settings):
     settings.COMMENTS_MIN_SECONDS = 0
 
 
-@pytest.fixture
-def post(make_post):
-    return make_post()
-
-
-@pytest.fixture
-def known_author(make_post, make_comment):
-    """A reader with an approved comment from the day before, on another post."""
-    earlier = make_comment(
-        make_post(),
-        author_name="Grace Hopper",
-        author_email="grace@example.com",
-        created_at=timezone.now() - timedelta(days=1),
-    )
-    return {"name": earlier.author_name, "email": earlier.author_email}
-
-
 def captcha_answer() -> dict:
     key = CaptchaStore.generate_key()
     return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}

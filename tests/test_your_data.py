@@ -22,7 +22,6 @@ from axes.models import AccessAttempt
 from captcha.models import CaptchaStore
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core import signing
 from django.db import connection
@@ -45,7 +44,7 @@ from subscriptions.models import Address, Subscription
 from tests.servers import GuestBrowser
 from tests.test_social_login import log_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mail_through_smtp", "comments_from_one_test_client")]
 
 NAME = "Zephyrine Quillfeather"
 EMAIL = "zephyrine.q@example.net"
@@ -57,21 +56,6 @@ REFERRER = "https://search.example/?q=quillfeather"
 NEEDLES = ("quillfeather", "zephyrine", IP, "zephyrbrowser")
 URL = re.compile(r"https?://\S+")
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def mail_through_smtp(mail_through_smtp, settings):
-    """Mail goes to the test's SMTP server (conftest), and a reader may comment as often as a test needs."""
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    return mail_through_smtp
-
-
-@pytest.fixture
-def moderator(make_user):
-    """A staff user in the Moderators group, told of held comments."""
-    user = make_user("mod", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
 
 
 # Helpers
@@ -594,16 +578,9 @@ def test_erasing_clears_the_readers_cookies_through_gunicorn(gunicorn, post):
 
 
 @pytest.fixture
-def front(nginx, gunicorn, settings):
-    """nginx with the site's configuration before one gunicorn, pages kept an hour (only a purge changes them while
-    the test runs); this test process purges through it too."""
-    proxy = nginx()
-    purge = f"{proxy.url}/purge"
-    app = gunicorn(
-        SITE_URL=proxy.url, BEHIND_TLS_PROXY="true", FRONT_CACHE_PURGE_URLS=purge, FRONT_CACHE_SECONDS="3600"
-    )
-    settings.FRONT_CACHE_PURGE_URLS = [purge]
-    return proxy.start([f"127.0.0.1:{app.port}"])
+def front(front_cache):
+    """nginx's front cache before one gunicorn (conftest)."""
+    return front_cache()
 
 
 @pytest.mark.django_db(transaction=True)

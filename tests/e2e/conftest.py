@@ -6,7 +6,8 @@ Fixtures (see tests/e2e/browser.py for the helpers):
 * `page`        - a 1280x900 page whose context's base URL is the live server (`page.goto("/")` works).
 * `phone_page`  - the same at 390x844 with touch and `is_mobile`.
 * `make_page(viewport=DESKTOP|PHONE|{"width":..,"height":..}, mobile=False, **context_args)` - more pages.
-* `moderator`   - Margaret, staff in the Moderators group; `browser.log_in_to_admin(page, user)` logs in.
+* `moderator` (tests/conftest.py) - Mo Derator, staff in the Moderators group; `browser.log_in_to_admin(page, user)`
+  logs in.
 
 Every page refuses requests to hosts other than 127.0.0.1/localhost and records console errors
 (CSP violations included); each fixture fails the test at teardown if anything was recorded.
@@ -86,19 +87,6 @@ def page(make_page):
 def phone_page(make_page):
     """A phone page (390x844, touch, honours the meta viewport)."""
     return make_page(PHONE, mobile=True)
-
-
-@pytest.fixture
-def moderator(make_user):
-    """A staff user in the Moderators group (made again here: a transactional test empties the tables)."""
-    from django.contrib.auth.models import Group, Permission
-
-    permissions = ["view_comment", "change_comment", "delete_comment", "view_commentevent"]
-    group, _ = Group.objects.get_or_create(name="Moderators")
-    group.permissions.set(Permission.objects.filter(content_type__app_label="comments", codename__in=permissions))
-    user = make_user("margaret", first_name="Margaret", last_name="Gatty", is_staff=True)
-    user.groups.add(group)
-    return user
 
 
 @pytest.fixture

@@ -29,15 +29,6 @@ def _no_speed_trap(settings):
     settings.COMMENTS_MIN_SECONDS = 0
 
 
-@pytest.fixture
-def article(make_post):
-    return make_post(
-        "Notes from the allotment",
-        slug="notes-from-the-allotment",
-        body="<p>The broad beans came up in a week; the carrots are still thinking about it.</p>",
-    )
-
-
 def approved_comment(post, name, body, *, parent=None, url=""):
     """An approved comment stored directly, as a moderator would have left it."""
     from comments.models import Comment

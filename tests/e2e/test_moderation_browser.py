@@ -149,7 +149,7 @@ def test_comments_list_and_change_page_screenshots(make_page, moderator, queue):
     page.goto(f"/admin/comments/comment/{newcomer.pk}/change/")
     expect(page.get_by_role("heading", name="History")).to_be_visible()
     expect(page.get_by_role("button", name="Approve")).to_be_visible()
-    page.get_by_label("Reply as Margaret Gatty").fill("Welcome, Marianne - sow the carrots thinly.")
+    page.get_by_label("Reply as Mo Derator").fill("Welcome, Marianne - sow the carrots thinly.")
     assert_no_axe_violations(page)
     save_screenshot(page, "moderation-change-page")
     page.get_by_role("button", name="Publish reply").click()

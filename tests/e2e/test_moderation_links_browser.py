@@ -17,7 +17,7 @@ from .browser import DESKTOP, PHONE, assert_no_axe_violations, horizontal_overfl
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("mail_to_the_live_server")]
 
-MODERATOR_EMAIL = "margaret@example.com"
+MODERATOR_EMAIL = "mod@example.com"
 LINK_LINES = {"approve": "Approve it", "spam": "Mark it as spam", "trash": "Move it to the Trash"}
 BUTTONS = {"approve": "Approve", "spam": "Mark as spam", "trash": "Move to Trash"}
 ELSEWHERE = "https://elsewhere.example/beans"
@@ -25,21 +25,6 @@ COMMENT = (
     "The broad beans came up in a week here too; the carrots are still thinking about it.\n\n"
     f"My notes on sowing them: {ELSEWHERE}"
 )
-
-
-@pytest.fixture
-def moderator(make_user):
-    """A staff user who may change comments (made here: a transactional test empties the tables)."""
-    from django.contrib.auth.models import Permission
-
-    user = make_user("margaret", first_name="Margaret", last_name="Gatty", email=MODERATOR_EMAIL, is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_comment", content_type__app_label="comments"))
-    return user
-
-
-@pytest.fixture
-def article(make_post):
-    return make_post("Notes from the allotment", slug="notes-from-the-allotment")
 
 
 @pytest.fixture

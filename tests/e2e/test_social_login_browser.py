@@ -31,15 +31,6 @@ WATCH_STATUS = """() => {
 }"""
 
 
-@pytest.fixture
-def article(make_post):
-    return make_post(
-        "Notes from the allotment",
-        slug="notes-from-the-allotment",
-        body="<p>The broad beans came up in a week; the carrots are still thinking about it.</p>",
-    )
-
-
 def comment_box(page):
     return page.locator("#commentform").get_by_role("textbox", name="Comment", exact=True)
 

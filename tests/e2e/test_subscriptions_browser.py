@@ -25,15 +25,6 @@ EMAIL = "marianne@example.org"
 URL = re.compile(r"https?://\S+")
 
 
-@pytest.fixture
-def article(make_post):
-    return make_post(
-        "Notes from the allotment",
-        slug="notes-from-the-allotment",
-        body="<p>The broad beans came up in a week; the carrots are still thinking about it.</p>",
-    )
-
-
 def link_in(received, kind: str) -> str:
     for url in URL.findall(received.text):
         if urlsplit(url).path.startswith(f"/subscriptions/{kind}/"):

@@ -34,15 +34,6 @@ URL = re.compile(r"https?://\S+")
 SAVE_DETAILS = "Save my name, email, and website in this browser for the next time I comment."
 
 
-@pytest.fixture
-def article(make_post):
-    return make_post(
-        "Notes from the allotment",
-        slug="notes-from-the-allotment",
-        body="<p>The broad beans came up in a week; the carrots are still thinking about it.</p>",
-    )
-
-
 def check_page(page, name):
     """axe, no sideways scrolling, and a screenshot (once the page, after a button's POST, has its styles)."""
     page.wait_for_load_state("load")

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.management import call_command
 from PIL import Image
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wordpress"
@@ -38,6 +39,13 @@ DRIP_BYTES = 120
 # a console message, the page's title, a cookie on the blog's origin.
 SCRIPT = 'console.log("script ran");document.title="script ran";document.cookie="script_ran=1; path=/"'
 PAGE = f"<!doctype html><title>a page</title><script>{SCRIPT}</script>".encode()
+
+
+def import_wordpress(path, *args) -> str:
+    """Run `manage.py import_wordpress` and return what it printed."""
+    out = io.StringIO()
+    call_command("import_wordpress", str(path), *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
 
 
 def picture(format: str) -> bytes:
@@ -185,3 +193,9 @@ def inside_server(tmp_path):
 def fixture_export(uploads_server, tmp_path, media_root):
     """The fixture site's export, its uploads served from loopback (import it with --fetch-attachments)."""
     return fixture_export_served_by(uploads_server.url, tmp_path / "fixture-site.xml")
+
+
+@pytest.fixture
+def fixture_site(fixture_export):
+    """The fixture site imported, with its attachments fetched from the local server; what the import printed."""
+    return import_wordpress(fixture_export, "--fetch-attachments")

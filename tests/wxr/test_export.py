@@ -15,8 +15,7 @@ from wordpress.content import CONTROLS, plain_text, without_controls
 from wordpress.importer import username_for
 from wordpress.models import Imported, OldAddress, Site
 
-from .conftest import BENCH_EXPORT
-from .test_import import import_wordpress
+from .conftest import BENCH_EXPORT, import_wordpress
 
 pytestmark = pytest.mark.django_db
 

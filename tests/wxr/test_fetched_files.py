@@ -21,9 +21,9 @@ from .conftest import (
     REFUSED_WITH,
     UploadsServer,
     fixture_export_served_by,
+    import_wordpress,
     with_attachments,
 )
-from .test_import import import_wordpress
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from wordpress.importer import import_wxr
 from wordpress.models import Imported, OldAddress
 from wordpress.wxr import WXRError, read_wxr
 
-from .conftest import BENCH_EXPORT, FIXTURE_EXPORT, fixture_export_served_by
+from .conftest import BENCH_EXPORT, FIXTURE_EXPORT, fixture_export_served_by, import_wordpress
 
 pytestmark = pytest.mark.django_db
 
@@ -32,22 +32,8 @@ NIGHT_TRAIN = "/2025/11/03/night-train-comes-back-to-elmsford/"
 LOAF = "/2025/10/02/a-loaf-a-day/"
 
 
-def import_wordpress(path, *args):
-    """Run `manage.py import_wordpress` and return what it printed."""
-    out = io.StringIO()
-    call_command("import_wordpress", str(path), *args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
-
-
 def comment_ids_shown(response):
     return re.findall(r'<li id="comment-(\d+)"', response.text)
-
-
-@pytest.fixture
-def fixture_site(fixture_export):
-    """The fixture site imported, with its attachments fetched from the local server."""
-    summary = import_wordpress(fixture_export, "--fetch-attachments")
-    return summary
 
 
 # The bench site: one post, 100 threaded comments

@@ -16,17 +16,13 @@ from blog.models import Category, Post, Tag
 from comments.models import Comment
 from wordpress.models import Imported
 
-from .test_import import LOAF, import_wordpress
+from .conftest import import_wordpress
+from .test_import import LOAF
 
 pytestmark = pytest.mark.django_db
 
 RYE = "/2025/09/12/rye-spelt-and-patience/"
 RYE_OLD_SLUG = "/2025/09/12/rye-and-spelt/"
-
-
-@pytest.fixture
-def fixture_site(fixture_export):
-    return import_wordpress(fixture_export, "--fetch-attachments")
 
 
 def wordpress_id(kind, obj) -> int:

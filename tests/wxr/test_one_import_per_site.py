@@ -2,12 +2,11 @@
 when a lock left behind is free again, and that it is always let go. Two real processes at once (commands and task
 workers, on SQLite and PostgreSQL) are in test_import_while_serving.py."""
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.utils import timezone
 
 from blog.models import Post
@@ -18,17 +17,11 @@ from wordpress.importer import import_wxr
 from wordpress.models import ImportLock
 from wordpress.wxr import WXRError
 
-from .conftest import BENCH_EXPORT
+from .conftest import BENCH_EXPORT, import_wordpress
 
 pytestmark = pytest.mark.django_db
 
 BENCH_SITE = "http://127.0.0.1:8081"
-
-
-def import_wordpress(path, *args) -> str:
-    out = io.StringIO()
-    call_command("import_wordpress", str(path), *args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 def left_behind(site=BENCH_SITE, *, seconds_ago: float) -> ImportLock:

@@ -24,9 +24,8 @@ from comments.models import Comment
 from groundwork.site_url import absolute_url
 from wordpress.models import Imported, PostSource
 
-from .conftest import DATA, FIXTURE_EXPORT, UPLOADS_FOLDER, fixture_export_served_by
+from .conftest import DATA, FIXTURE_EXPORT, UPLOADS_FOLDER, fixture_export_served_by, import_wordpress
 from .test_export import WP, empty_the_site, export_wordpress
-from .test_import import import_wordpress
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from blog.models import Category, Post, Tag
 from comments.models import Comment
 
-from .test_import import import_wordpress
+from .conftest import import_wordpress
 
 pytestmark = pytest.mark.django_db
 
