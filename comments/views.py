@@ -12,14 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django.views.generic import TemplateView
 
 from blog.models import Post
 from blog.protection import is_locked
 from groundwork import csrf, limits
 from groundwork.links import opens_link, render_link_page
 
-from . import akismet, cookies, links, moderation, pipeline, retention
+from . import cookies, links, moderation, pipeline
 from .forms import GuestCommentForm, comment_form_for, form_context, issue_timestamp
 from .models import Comment
 
@@ -187,24 +186,3 @@ def moderate_by_link(request, link, action, token):
     if request.method == "POST":
         context["event"] = moderation.act_on_link(link)
     return render_link_page(request, "comments/moderate_confirm.html", context)
-
-
-DAY = 24 * 3600
-
-
-class PrivacyView(TemplateView):
-    template_name = "comments/privacy.html"
-
-    def get_context_data(self, **kwargs):
-        kept = retention.kept_here()
-        return super().get_context_data(
-            uses_akismet=akismet.is_configured(),
-            akismet_fields=[(name, said, kept[name]) for name, said in akismet.SENT_FIELDS.items()],
-            spam_retention_days=settings.COMMENTS_SPAM_RETENTION_DAYS,
-            trash_retention_days=settings.COMMENTS_TRASH_RETENTION_DAYS,
-            ip_retention_days=settings.COMMENTS_IP_RETENTION_DAYS,
-            details_cookie_days=cookies.YEAR // DAY,
-            own_comments_cookie_days=cookies.OWN_COMMENTS_SECONDS // DAY,
-            unconfirmed_days=settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE // DAY,
-            **kwargs,
-        )

@@ -3,8 +3,9 @@ from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.generic import TemplateView
 
-from comments import cookies
+from comments import akismet, cookies, retention
 from groundwork import limits
 from groundwork.links import opens_link, render_link_page
 
@@ -74,3 +75,26 @@ def erase(request, email, token):
     response = render_link_page(request, "privacy/erased.html", {"email": email, "record": record})
     cookies.delete_reader_cookies(response)
     return response
+
+
+DAY = 24 * 3600
+
+
+class PolicyView(TemplateView):
+    """The privacy page: what is kept of a comment, a subscription and a visit, where, and for how long."""
+
+    template_name = "privacy/policy.html"
+
+    def get_context_data(self, **kwargs):
+        kept = retention.kept_here()
+        return super().get_context_data(
+            uses_akismet=akismet.is_configured(),
+            akismet_fields=[(name, said, kept[name]) for name, said in akismet.SENT_FIELDS.items()],
+            spam_retention_days=settings.COMMENTS_SPAM_RETENTION_DAYS,
+            trash_retention_days=settings.COMMENTS_TRASH_RETENTION_DAYS,
+            ip_retention_days=settings.COMMENTS_IP_RETENTION_DAYS,
+            details_cookie_days=cookies.YEAR // DAY,
+            own_comments_cookie_days=cookies.OWN_COMMENTS_SECONDS // DAY,
+            unconfirmed_days=settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE // DAY,
+            **kwargs,
+        )

@@ -413,7 +413,7 @@ def test_no_stored_section_keeps_a_comment_taken_down(shared_cache, settings, po
 
 def test_the_privacy_page_says_what_the_logs_keep_and_for_how_long(client):
     """What the logs hold, and their 14 days, as deploy/ keeps them (Debian's nginx logrotate, a journald drop-in)."""
-    page = client.get(reverse("comments:privacy")).content.decode()
+    page = client.get(reverse("privacy:policy")).content.decode()
     logs = re.search(r'<h2 id="logs">(.*?)<h2', page, flags=re.S).group(1)
     for said in ("your IP address", "user-agent", "by number", "deleted after 14 days", "No email address", "sealed"):
         assert said in logs, said

@@ -229,7 +229,7 @@ def test_article_shows_the_leave_a_reply_form(client, post, settings):
     assert page.label_for("remember") == "Save my name, email, and website in this browser for the next time I comment."
     assert "This site uses Akismet to reduce spam." in text
     notice = page.find("p", class_="akismet-notice")
-    links = [a for a in page.find_all("a", href=reverse("comments:privacy")) if notice in a.ancestors]
+    links = [a for a in page.find_all("a", href=reverse("privacy:policy")) if notice in a.ancestors]
     assert [link.text for link in links] == ["Learn how your comment data is processed."]
     assert page.find("form", id="commentform").attrs["action"] == reverse("comments:post", args=[post.pk])
 
@@ -237,7 +237,7 @@ def test_article_shows_the_leave_a_reply_form(client, post, settings):
 def test_privacy_page_lists_what_akismet_receives(client, settings):
     """The privacy page names every field sent to Akismet."""
     settings.AKISMET_API_KEY = "a-key"
-    response = client.get(reverse("comments:privacy"))
+    response = client.get(reverse("privacy:policy"))
     assert response.status_code == 200
     codes = {element.text for element in page_of(response).find_all("code")}
     assert set(SENT_FIELDS) <= codes
@@ -247,7 +247,7 @@ def test_without_an_akismet_key_no_page_claims_akismet_checks_comments(client, p
     """With no key (what `make run` starts with) the form and the privacy page say a moderator reads every comment."""
     settings.AKISMET_API_KEY = ""
     article = text_of(client.get(post.get_absolute_url()))
-    privacy = client.get(reverse("comments:privacy"))
+    privacy = client.get(reverse("privacy:policy"))
 
     assert "uses Akismet" not in article
     assert "A moderator reads every comment before it appears." in article

@@ -216,7 +216,7 @@ def test_the_privacy_page_states_the_retention_periods(client, settings):
     settings.COMMENTS_SPAM_RETENTION_DAYS = 15
     settings.COMMENTS_IP_RETENTION_DAYS = 45
 
-    text = " ".join(client.get(reverse("comments:privacy")).content.decode().split())
+    text = " ".join(client.get(reverse("privacy:policy")).content.decode().split())
 
     assert "Comments marked as spam are deleted after 15 days." in text
     assert "Your IP address is deleted from your comment 45 days after you post it" in text

@@ -532,7 +532,7 @@ def test_the_privacy_page_says_how_long_each_detail_sent_to_akismet_is_kept(clie
     settings.COMMENTS_TRASH_RETENTION_DAYS = 21
     settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE = 2 * 24 * 3600
 
-    page = client.get(reverse("comments:privacy")).content.decode()
+    page = client.get(reverse("privacy:policy")).content.decode()
 
     assert set(kept_here()) == set(SENT_FIELDS)
     for field in SENT_FIELDS:
