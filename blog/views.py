@@ -108,7 +108,7 @@ class ArticleMixin:
 class PostDetailView(ArticleMixin, BlogViewMixin, DateDetailView):
     """One article. Staff also reach drafts and scheduled posts, to preview them."""
 
-    template_name = "blog/post_detail.html"
+    template_name = "article.html"  # blog/post_detail.html with its comments
 
     def get_allow_future(self):
         return self.request.user.is_staff
@@ -125,7 +125,7 @@ class PostDetailView(ArticleMixin, BlogViewMixin, DateDetailView):
 class PageView(ArticleMixin, DetailView):
     """A page at its own address (/about/, /about/team/). Staff also reach unpublished ones, to preview them."""
 
-    template_name = "blog/page_detail.html"
+    template_name = "page.html"  # the article without date, byline or neighbours
     context_object_name = "post"
 
     def get_object(self, queryset=None):
