@@ -169,3 +169,8 @@ class DeliveryAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# A post's admin page shows who follows it and how far its new-post email has gone: subscriptions adds its box to
+# blog's page (blog's PostAdmin is registered first: blog comes first in INSTALLED_APPS); blog knows nothing of it.
+admin.site.get_model_admin(Post).change_form_template = "admin/subscriptions/post_change_form.html"

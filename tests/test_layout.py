@@ -136,11 +136,9 @@ URL_NAME_IN_CODE = re.compile(r"""["']([a-z_]+):[\w-]+["']""")
 # and every email points to what is kept and how to get it back (the GDPR's duty to inform), while the privacy app
 # sits above the apps whose data it gathers. A link by name is no code: nothing of privacy's is imported.
 LINKED_FROM_ANY_APP = {"privacy"}
-# What still crosses upward, each to go (issue 21): the article page composes the comment section, the comment form
-# its login buttons, the post's admin page its subscribers' box. Nothing may be added here.
+# What still crosses upward, to go (issue 21): the comment form shows accounts' login buttons. Nothing may be added.
 STILL_CROSSING = {
     "templates/comments/_form.html loads accounts",
-    "templates/admin/blog/post/change_form.html loads subscriptions_admin",
 }
 
 

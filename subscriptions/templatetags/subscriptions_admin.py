@@ -1,4 +1,4 @@
-"""The followers box on a post's admin page (templates/admin/blog/post/change_form.html): blog knows nothing of it."""
+"""The followers box on a post's admin page (templates/admin/subscriptions/post_change_form.html, set by admin.py)."""
 
 from django import template
 from django.db.models import Count, Q
