@@ -242,4 +242,5 @@ def form_context(request, post, form, *, reply_to=None, personal=True) -> dict:
         "form_csrf_token": get_token(request) if personal else "",
         "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
         "uses_akismet": akismet.is_configured(),
+        "login_template": settings.COMMENTS_LOGIN_TEMPLATE,
     }

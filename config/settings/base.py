@@ -243,6 +243,9 @@ COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
 COMMENTS_MIN_SECONDS = env.int("COMMENTS_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=6 * 3600)
 COMMENTS_HONEYPOT_FIELD = "address2"
+# Who is commenting, in the "Leave a Reply" form: the login icons for a guest, "You are commenting using your Google
+# account" for a reader logged in. The accounts app draws it; comments only includes it ("" for none).
+COMMENTS_LOGIN_TEMPLATE = "accounts/_comment_login.html"
 # Abuse limits (groundwork/limits.py), "per address,per network (IPv4 /24, IPv6 /48)": the form's state and new
 # captcha pictures (each stores a captcha), and comment posts.
 COMMENTS_RATE_FORM_STATE = env.list("COMMENTS_RATE_FORM_STATE", default=["30/m", "300/m"])
