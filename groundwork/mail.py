@@ -81,8 +81,9 @@ def build_email(
     """The email `template` ("<app>/email/<name>": its .txt and .html) to `to`, as the site writes every email.
 
     `subject` is said without the site's name, which goes before it; a title in it is quoted with straight quotes.
-    `unsubscribe` is the one-click link that stops
-    an email the reader asked for (List-Unsubscribe); the site's other emails (to moderators, the data link) have none.
+    `reply_to` is whom a reply reaches (the commenter, in their post author's email). `unsubscribe` is the one-click
+    link that stops an email the reader asked for (List-Unsubscribe); the site's other emails (to moderators, the
+    data link) have none.
     """
     context = {
         "blog_title": settings.BLOG_TITLE,
