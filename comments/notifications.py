@@ -10,12 +10,13 @@ A post's author hears of comments only while they are active staff: imported aut
 demo's writer, who cannot log in, are never emailed.
 
 Both only queue an email per recipient (`mail.send_later`); `compose` writes it when the worker
-sends it, from `templates/comments/email/<kind>_{subject,body}.txt` and the comment as it is
-*then*. A held comment's email carries signed one-click Approve / Spam / Trash links
-(links.py) for the moderators' addresses and for accounts that may moderate. Everything the
-commenter wrote is quoted with "> ", so none of it can pass for a line of the site's. Every
-email the site sends ends with a link to "Your comments and data" (`data_page_url`), where
-anyone can see, download or erase what the site holds under their address.
+sends it, with groundwork's `mail.build_email` (the site's one way to write an email), from
+`templates/comments/email/<kind>.{txt,html}` and the comment as it is *then*. A held comment's
+email carries signed one-click Approve / Spam / Trash links (links.py) for the moderators'
+addresses and for accounts that may moderate. Everything the commenter wrote is quoted with
+"> " in the text, so none of it can pass for a line of the site's, and escaped in the HTML, set
+apart in a quotation. Like every email the site sends, it ends with a link to "Your comments and
+data", where anyone can see, download or erase what the site holds under their address.
 """
 
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from groundwork import mail
@@ -36,12 +36,7 @@ from .models import Comment, Status
 from .moderators import may_moderate, moderators
 
 HELD, APPROVED = "held", "approved"
-DATA_PAGE = "privacy:request"  # "Your comments and data" (privacy/), by name: comments imports no app above it
-
-
-def data_page_url() -> str:
-    """The page where a reader asks for a link to see, download or erase their data: in every email's footer."""
-    return absolute_url(reverse(DATA_PAGE))
+SUBJECTS = {HELD: 'Please moderate: "{title}"', APPROVED: 'Comment: "{title}"'}  # after "[<BLOG_TITLE>] ", as WordPress
 
 
 @dataclass(frozen=True)
@@ -116,12 +111,10 @@ def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
     context = {
         "comment": comment,
         "post": comment.post,
-        "blog_title": settings.BLOG_TITLE,
         "quoted": commenters_words(comment, with_contact=may_act),
         "post_url": absolute_url(comment.post.get_absolute_url()),
         "comment_url": absolute_url(comment.get_absolute_url()),
         "admin_url": absolute_url(reverse("admin:comments_comment_change", args=[comment.pk])),
-        "data_url": data_page_url(),
     }
     if may_act:
         context |= {
@@ -130,10 +123,9 @@ def build_message(kind: str, comment, recipient: Recipient) -> EmailMessage:
             "pending_count": Comment.objects.pending().count(),
             "queue_url": absolute_url(reverse("admin:comments_comment_changelist") + "?status=pending"),
         }
-    subject = render_to_string(f"comments/email/{kind}_subject.txt", context)
-    body = render_to_string(f"comments/email/{kind}_body.txt", context)
-    reply_to = [comment.author_email] if kind == APPROVED and comment.author_email else []
-    return EmailMessage(" ".join(subject.split()), body, to=[recipient.email], reply_to=reply_to)
+    subject = SUBJECTS[kind].format(title=comment.post.title)
+    reply_to = comment.author_email if kind == APPROVED else None
+    return mail.build_email(f"comments/email/{kind}", context, subject=subject, to=recipient.email, reply_to=reply_to)
 
 
 def quote(text: str) -> str:

@@ -1,4 +1,17 @@
-"""Sending the site's email, from the task worker, until the mail server takes it.
+"""The site's email: one way to write it, one way to send it, from the task worker until the mail server takes it.
+
+`build_email(template, context, subject=..., to=...)` writes every email the site sends: the
+subject after "[<BLOG_TITLE>] ", made one line; a plain-text part (`<template>.txt`) and an HTML
+part (`<template>.html`, on templates/groundwork/email/base.html: no outside resources, every
+value escaped); `Auto-Submitted: auto-generated` (RFC 3834: no out-of-office replies, please); and,
+only on the emails a reader asked for (`unsubscribe=`, subscriptions/), `List-Unsubscribe` with
+`List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058). Every template has `blog_title`,
+`language`, `home_url` and `data_url` (the "Your comments and data" page every email's footer
+links to).
+
+`send_now(messages)` is the one place an email leaves the site: `send_email` below uses it, and so
+do the new-post announcements' batches (subscriptions/announcements.py), over one connection kept
+open for a batch (`open_connection`).
 
 `send_later(compose, *args)` queues a `send_email` task in the caller's transaction (the queue
 is a database table, so whatever triggered an email and the email are stored together or not
@@ -25,12 +38,16 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from django.core.mail import EmailMessage
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
 from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import retry
+from .site_url import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +61,67 @@ OUTAGE = retry.Outage(
 Composer = Callable[..., EmailMessage | str]
 
 ADDRESS = re.compile(r"[^\s'\"<>()\[\]{},;:]+@[^\s'\"<>()\[\]{},;:]+")
+
+
+def data_page_url() -> str:
+    """The page where a reader asks for a link to see, download or erase their data (EMAIL_DATA_PAGE, a URL name)."""
+    return absolute_url(reverse(settings.EMAIL_DATA_PAGE))
+
+
+def build_email(
+    template: str,
+    context: dict,
+    *,
+    subject: str,
+    to: str,
+    reply_to: str | None = None,
+    unsubscribe: str | None = None,
+) -> EmailMultiAlternatives:
+    """The email `template` ("<app>/email/<name>": its .txt and .html) to `to`, as the site writes every email.
+
+    `subject` is said without the site's name, which goes before it; a title in it is quoted with straight quotes.
+    `reply_to` is whom a reply reaches (the commenter, in their post author's email). `unsubscribe` is the one-click
+    link that stops an email the reader asked for (List-Unsubscribe); the site's other emails (to moderators, the
+    data link) have none.
+    """
+    context = {
+        "blog_title": settings.BLOG_TITLE,
+        "language": settings.BLOG_LANGUAGE,
+        "home_url": absolute_url("/"),
+        "data_url": data_page_url(),
+        **context,
+    }
+    one_click = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    headers = {**(one_click if unsubscribe else {}), "Auto-Submitted": "auto-generated"}
+    message = EmailMultiAlternatives(
+        # One line, whatever a title holds. (Straight quotes: a subject that is all ASCII is never folded by Python's
+        # email package into encoded words, which its parser then reads back with a doubled space.)
+        subject=" ".join(f"[{settings.BLOG_TITLE}] {subject}".split()),
+        body=render_to_string(f"{template}.txt", context),
+        to=[to],
+        reply_to=[reply_to] if reply_to else [],
+        headers=headers,
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
+
+
+def open_connection():
+    """A connection to the mail server, open, for many `send_now` calls in a row; the caller closes it.
+    Raises what an unreachable server raises (smtplib.SMTPException, OSError)."""
+    connection = mailers[MAILER]
+    connection.open()
+    return connection
+
+
+def send_now(messages: list[EmailMessage], connection=None) -> int:
+    """Hand `messages` to the mail server now, over `connection` (left open) or a connection of their own.
+
+    The one place the site's email leaves it. Raises the server's refusal (smtplib.SMTPRecipientsRefused for a
+    recipient it will not take, other smtplib.SMTPException or OSError when it is down) and ValueError for an
+    address no mail server can be given.
+    """
+    return (connection or mailers[MAILER]).send_messages(messages)
 
 
 def send_later(compose: Composer, *args) -> None:
@@ -64,7 +142,7 @@ def send_email(composer: str, args: list, attempt: int = 1) -> str:
     if isinstance(message, str):
         return message
     try:
-        message.send(using=MAILER)
+        send_now([message])
     except (smtplib.SMTPException, OSError) as error:
         OUTAGE.failed()
         return _retry_later(composer, args, attempt, error)

@@ -1,19 +1,19 @@
 """The one email this app sends: the link to "Your comments and data", written when the worker sends it.
 
-`ask_for_link` queues it (comments' `mail.send_later`) for whoever typed the address: the same
+`ask_for_link` queues it (groundwork's `mail.send_later`) for whoever typed the address: the same
 whether or not anything is held under it, so the page that asked tells nobody which addresses the
 site knows. At most PRIVACY_LINKS_PER_ADDRESS links go to one address (counted in the shared cache
 by django-ratelimit, under a hash of the address: nothing about it is stored in the database);
 past that the answer is the same and nothing is sent. An address whose owner asked the site for no
-email at all (subscriptions' opt-out) is sent nothing either, as that promise says.
+email at all (subscriptions' opt-out) is sent nothing either, as that promise says. It is written
+as every email of the site is (`mail.build_email`): text and HTML, and no List-Unsubscribe, as
+nobody subscribed to it.
 """
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django_ratelimit.core import is_ratelimited
 
-from comments.notifications import data_page_url
 from groundwork import mail
 from groundwork.email_addresses import email_key
 from groundwork.links import lifetime_in_words
@@ -42,16 +42,5 @@ def compose_data_link(email: str) -> EmailMessage | str:
     address = Address.objects.get_by_email(email)
     if address is not None and address.opted_out:
         return "not sent: the address asked for no email"
-    context = {
-        "blog_title": settings.BLOG_TITLE,
-        "email": email,
-        "link": links.data_url(email),
-        "lifetime": link_lifetime(),
-        "data_url": data_page_url(),
-    }
-    return EmailMessage(
-        subject=f"[{settings.BLOG_TITLE}] Your comments and data",
-        body=render_to_string("privacy/email/data_link.txt", context),
-        to=[email],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
+    context = {"email": email, "link": links.data_url(email), "lifetime": link_lifetime()}
+    return mail.build_email("privacy/email/data_link", context, subject="Your comments and data", to=email)

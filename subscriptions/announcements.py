@@ -10,11 +10,13 @@
    is left to its own next run), its `Announcement` is made, once, with a `Delivery` row for
    every confirmed subscriber whose address may be emailed; `send_batch` is queued.
 3. `send_batch` sends the next SUBSCRIPTIONS_BATCH_SIZE waiting deliveries over one connection
-   to the mail server. Each row is claimed ("sending", with the time) by an update that only
-   one worker can win, before the server is spoken to, and marked "sent" after; then the next
-   batch is queued. The email is written per reader, when sent; one who stopped following
-   meanwhile is skipped. A recipient the server refuses is marked failed; a server that is down
-   puts the row back to waiting and the next batch after the back-off of comments' retry.MAIL.
+   to the mail server (groundwork's `mail.send_now`, the one way the site's email leaves it).
+   Each row is claimed ("sending", with the time) by an update that only one worker can win,
+   before the server is spoken to, and marked "sent" after; then the next batch is queued. The
+   email is written per reader, when sent, as every email is (emails.py, `mail.build_email`);
+   one who stopped following meanwhile is skipped. A recipient the server refuses is marked
+   failed; a server that is down puts the row back to waiting and the next batch after the
+   back-off of groundwork's retry.MAIL.
    Batches run at a lower priority than the other tasks, so comment emails and spam checks
    do not wait behind ten thousand new-post emails.
 4. django-tasks-db has no lease: a worker killed mid-batch leaves its task "running" for good,
@@ -30,14 +32,12 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import mailers
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
 from blog.models import Post
-from groundwork import locking, retry
-from groundwork.mail import MAILER, without_addresses
+from groundwork import locking, mail, retry
 
 from . import emails
 from .models import Address, Announcement, Delivery, DeliveryState, Subscription
@@ -112,9 +112,8 @@ def send_batch(announcement_id: int) -> str:
         .values_list("address_id", "pk")
     )
     counts = dict.fromkeys(DeliveryState.values, 0)
-    connection = mailers[MAILER]
     try:
-        connection.open()
+        connection = mail.open_connection()
     except (smtplib.SMTPException, OSError) as error:
         return _server_trouble(announcement, error)
     try:
@@ -128,7 +127,7 @@ def send_batch(announcement_id: int) -> str:
                 continue
             message = emails.new_post_message(post, delivery.address, subscription_id)
             try:
-                connection.send_messages([message])
+                mail.send_now([message], connection)
             except smtplib.SMTPRecipientsRefused as error:
                 _mark(delivery, DeliveryState.FAILED, repr(error))
                 counts[DeliveryState.FAILED] += 1
@@ -163,7 +162,7 @@ def _mark(delivery: Delivery, state: DeliveryState, detail: str = "") -> None:
 def _server_trouble(announcement: Announcement, error) -> str:
     """The mail server did not take an email: the next batch waits for the back-off of retry.MAIL."""
     attempts = announcement.failed_attempts + 1
-    why = without_addresses(repr(error))  # for the log: a recipient the server refused goes unnamed
+    why = mail.without_addresses(repr(error))  # for the log: a recipient the server refused goes unnamed
     if retry.MAIL.gives_up_after(attempts):
         failed = announcement.deliveries.waiting().update(state=DeliveryState.FAILED, detail=repr(error)[:300])
         _finish(announcement)

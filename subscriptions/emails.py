@@ -1,6 +1,6 @@
 """What the emails to followers and commenters say, written when the worker sends them.
 
-The composers below are handed to comments' `mail.send_later(compose, *args)`: the worker calls
+The composers below are handed to groundwork's `mail.send_later(compose, *args)`: the worker calls
 one when it sends, and it returns the email, or a sentence saying why there is nothing to send
 any more (the subscription was stopped, the comment unapproved, the address opted out...).
 
@@ -13,9 +13,10 @@ any more (the subscription was stopped, the comment unapproved, the address opte
 - `compose_published(comment_id)`: "Your comment on ... is now published", to the commenter.
 - `new_post_message(post, address, subscription_id)`: a new post, for the announcement batches.
 
-Every email has a plain-text and an HTML part, a footer with the signed link to the page where
-the reader sees what they follow and stops any of it, and the link to "Your comments and data"
-(privacy/), and `List-Unsubscribe` with
+Each is written by `build`, on groundwork's `mail.build_email` (the site's one way to write an
+email): a plain-text and an HTML part, a footer with the signed link to the page where the
+reader sees what they follow and stops any of it, and the link to "Your comments and data"
+(privacy/); and, as only the emails a reader asked for have, `List-Unsubscribe` with
 `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058), so mail clients offer
 one-click unsubscribe. What a commenter wrote is quoted with "> " in the text, so it can never
 pass for a line of the site's, and escaped in the HTML, set apart in a quotation.
@@ -23,20 +24,16 @@ pass for a line of the site's, and escaped in the HTML, set apart in a quotation
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
 from comments.models import Comment, Status
-from comments.notifications import commenters_words, data_page_url
+from comments.notifications import commenters_words
+from groundwork import mail
 from groundwork.site_url import absolute_url
 
 from . import links
 from .models import Address, CommentNotice, Subscription
 
 WRITTEN_OFF = (Status.SPAM, Status.TRASH)  # a request that came with such a comment is not sent on
-
-
-# Subjects quote titles with straight quotes, as the moderators' emails do: a subject that is all ASCII is never
-# folded by Python's email package into encoded words, which its parser then reads back with a doubled space.
 
 
 def build(
@@ -47,29 +44,15 @@ def build(
     `why` says in the footer why the reader gets it; `unsubscribe` is the one-click link that stops it.
     """
     context = {
-        "blog_title": settings.BLOG_TITLE,
-        "language": settings.BLOG_LANGUAGE,
-        "home_url": absolute_url("/"),
         "address": address,
         "manage_url": links.manage_url(address),
-        "data_url": data_page_url(),
         "why": why,
         "unsubscribe_url": unsubscribe,
         **context,
     }
-    headers = {
-        "List-Unsubscribe": f"<{unsubscribe}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "Auto-Submitted": "auto-generated",  # RFC 3834: no out-of-office replies, please
-    }
-    message = EmailMultiAlternatives(
-        subject=" ".join(f"[{settings.BLOG_TITLE}] {subject}".split()),
-        body=render_to_string(f"subscriptions/email/{template}.txt", context),
-        to=[address.email],
-        headers=headers,
+    return mail.build_email(
+        f"subscriptions/email/{template}", context, subject=subject, to=address.email, unsubscribe=unsubscribe
     )
-    message.attach_alternative(render_to_string(f"subscriptions/email/{template}.html", context), "text/html")
-    return message
 
 
 def _same_person(comment, address: Address) -> bool:

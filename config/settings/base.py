@@ -176,6 +176,8 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
     # A mail server that hangs must not hold the task worker forever.
     MAILERS["default"]["OPTIONS"].setdefault("timeout", env.int("EMAIL_TIMEOUT", default=10))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="blog@localhost")
+# Every email's footer links to "Your comments and data" (groundwork/mail.py names no app's page itself).
+EMAIL_DATA_PAGE = "privacy:request"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security. Scripts and styles come only from the site itself: no inline code, no nonce, so an

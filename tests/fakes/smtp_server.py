@@ -2,9 +2,9 @@
 
 `FakeSMTP()` picks a free port once and keeps it, so `stop()` then `start()` is a mail server
 that goes down and comes back at the same address (what the retry tests need). Messages
-arrive as `Received` (envelope sender and recipients, and the parsed message), in
-`messages`, in order of arrival. An address put in `refused` is refused at RCPT, with a reply
-quoting it, as real servers do for a mailbox that does not exist.
+arrive as `Received` (envelope sender and recipients, the parsed message, and its bytes as they
+came over the wire), in `messages`, in order of arrival. An address put in `refused` is refused
+at RCPT, with a reply quoting it, as real servers do for a mailbox that does not exist.
 """
 
 import email
@@ -27,6 +27,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes  # as it came over the wire
 
     @property
     def subject(self) -> str:
@@ -51,7 +52,9 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.fake._lock:
-            self.fake.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.fake.messages.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), message, envelope.original_content)
+            )
         return "250 Message accepted for delivery"
 
 
