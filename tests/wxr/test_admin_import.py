@@ -174,7 +174,7 @@ def test_a_failed_run_says_where_it_stopped_and_offers_to_run_it_again_with_its_
     page = admin_client.get(response["Location"]).text
     again = reverse("admin:wordpress_importrun_add") + f"?again={run.pk}"
     assert "Failed" in page and "It stopped at: Reading the file" in page
-    assert f'<a href="{again}" class="button">Run again</a>' in page
+    assert f'<a href="{again}" class="button">Run again</a>' in " ".join(page.split())
     assert not (media_root / run.file.name).exists()
 
     form = admin_client.get(again).text
