@@ -277,6 +277,8 @@ def measure_comment_post(server, options, count=40):
     return Row("comment POST", f"/comments/post/{post.pk}/ x{count}", 302, result)
 
 
+PRODUCTION_STATIC_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # config/settings/base.py
+
 MEASUREMENTS = [measure_home, measure_article, measure_article_with_comments, measure_comment_post]
 
 
@@ -298,6 +300,8 @@ def production_environment(folder):
         "LOG_LEVEL": "WARNING",
         "COMMENTS_FLOOD_SECONDS": "0",  # every benchmark comment comes from 127.0.0.1
         "COMMENTS_MIN_SECONDS": "0",
+        "COMMENTS_RATE_POSTS": "1000/m,1000/m",  # the abuse limits would refuse most of them (429), quickly
+        "COMMENTS_RATE_FORM_STATE": "1000/m,1000/m",
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'db.sqlite3'}",
     }
 
@@ -310,8 +314,13 @@ def seed(env):
     from django.core.management import call_command
 
     django.setup()
+    from django.conf import settings
+    from django.test.utils import override_settings
+
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("collectstatic", verbosity=0, interactive=False)
+    # Collected as production serves them (hashed names and their manifest), not as the development settings do.
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STATIC_STORAGE}}):
+        call_command("collectstatic", verbosity=0, interactive=False)
     call_command("load_demo", verbosity=0)
     from django.db import connections
 
