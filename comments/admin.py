@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as confirm_and_delete
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 from blog.models import Post
 from groundwork.admin import ReadOnlyRecordsMixin
 
-from . import akismet, moderation
+from . import akismet, bans, moderation
 from .forms import PlainTextField
-from .models import Comment, CommentEvent, Reason, Status
+from .models import Ban, Comment, CommentEvent, Reason, Status
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
 from .templatetags.moderation_queue import remember_pending_count
 
@@ -45,6 +45,11 @@ def moderation_buttons(comment) -> list[dict]:
         for action in MODERATOR_ACTIONS.values()
         if action.applies(comment)
     ]
+
+
+def ban_author_url(comment, back_to: str) -> str:
+    """The "Ban this author…" form, filled in from the comment; `back_to` is where it returns once saved."""
+    return reverse("admin:comments_ban_add") + "?" + urlencode({"comment": comment.pk, "next": back_to})
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -216,6 +221,7 @@ class CommentAdmin(admin.ModelAdmin):
         preserved = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
         may_change = self.has_change_permission(request)
         may_delete = self.has_delete_permission(request)
+        may_ban = request.user.has_perm("comments.add_ban")
 
         @admin.display(description="Comment")
         def comment(obj):
@@ -228,6 +234,7 @@ class CommentAdmin(admin.ModelAdmin):
                 "edit_label": "Edit" if may_change else "View",
                 # The permalink finds the comment's page when followed.
                 "on_site_url": reverse("comments:permalink", args=[obj.pk]) if obj.status == Status.APPROVED else "",
+                "ban_url": ban_author_url(obj, request.get_full_path()) if may_ban else "",
             }
             return render_to_string("admin/comments/comment/_comment.html", context)
 
@@ -423,6 +430,8 @@ class CommentAdmin(admin.ModelAdmin):
             context["comment_status"], context["comment_why"] = self.status_label(obj), self.why(obj)
         if obj is not None and self.has_change_permission(request, obj):
             context["moderation_buttons"] = moderation_buttons(obj)
+            if request.user.has_perm("comments.add_ban"):
+                context["ban_url"] = ban_author_url(obj, request.get_full_path())
             if obj.status in (Status.PENDING, Status.APPROVED) and obj.depth < settings.COMMENTS_MAX_DEPTH:
                 context["reply_form"] = ReplyForm(moderator=request.user)
                 context["reply_url"] = reverse("admin:comments_comment_reply", args=[obj.pk])
@@ -433,3 +442,185 @@ class CommentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         moderation.edit(obj, moderator=request.user, fields=form.changed_data)
+
+
+# Bans (bans.py): the list, and the form that bans by hand or from a comment ("Ban this author…")
+
+
+class BanForm(forms.ModelForm):
+    email = forms.CharField(label="Email address", required=False, max_length=254)
+    domain = forms.CharField(
+        label="Email domain", required=False, max_length=253, help_text="Catches every address at it and under it."
+    )
+    network = forms.CharField(
+        label="Network",
+        required=False,
+        max_length=49,
+        help_text="An address with a prefix: 203.0.113.0/24 (IPv4), 2001:db8:5::/48 (IPv6), or a single address.",
+    )
+    reject_earlier = forms.BooleanField(
+        label="Reject everything they wrote before",
+        required=False,
+        help_text="Every pending or approved comment this ban names goes to the Trash, all at once.",
+    )
+    report_as_spam = forms.BooleanField(
+        label="Report each to Akismet as spam",
+        required=False,
+        help_text="With the above: they go to Spam instead, and each is reported to Akismet.",
+    )
+
+    TEXT_FIELDS = {Ban.Kind.EMAIL: "email", Ban.Kind.DOMAIN: "domain", Ban.Kind.NETWORK: "network"}
+
+    class Meta:
+        model = Ban
+        fields = ["kind", "user", "reason", "ends_at"]
+        widgets = {"kind": forms.RadioSelect, "reason": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Ban.Kind.choices  # no empty choice among the radio buttons
+        ban = self.instance
+        if ban.pk and ban.kind in self.TEXT_FIELDS:
+            self.initial.setdefault(self.TEXT_FIELDS[ban.kind], ban.value)
+
+    def clean_ends_at(self):
+        ends_at = self.cleaned_data["ends_at"]
+        if ends_at is not None and not self.instance.pk and ends_at <= timezone.now():
+            raise ValidationError("A suspension ends in the future: choose a later date, or none for a ban for good.")
+        return ends_at
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("report_as_spam") and not cleaned.get("reject_earlier"):
+            self.add_error("report_as_spam", "Tick “Reject everything they wrote before” too: it is what is reported.")
+        kind = cleaned.get("kind")
+        if kind:
+            field = self.TEXT_FIELDS.get(kind, "user")
+            self.instance.kind = kind
+            try:
+                bans.aim(self.instance, user=cleaned.get("user"), text=cleaned.get(field) or "")
+            except ValidationError as error:
+                self.add_error(field, error)
+            cleaned["user"] = self.instance.user  # only an account ban keeps the account
+        return cleaned
+
+
+class InForceFilter(admin.SimpleListFilter):
+    title = "in force"
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In force"), ("no", "Expired")]
+
+    def queryset(self, request, queryset):
+        in_force = Ban.objects.in_force().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=in_force)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=in_force)
+        return queryset
+
+
+@admin.register(Ban)
+class BanAdmin(admin.ModelAdmin):
+    form = BanForm
+    list_display = ["what", "shown_reason", "until", "created_by", "created_at", "in_force"]
+    list_display_links = ["what"]
+    list_filter = [InForceFilter, "kind"]
+    list_select_related = ["user", "created_by"]
+    search_fields = ["value", "reason", "user__username"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            ("Who", {"fields": ["kind", "user", "email", "domain", "network"]}),
+            ("Why, and for how long", {"fields": ["reason", "ends_at"]}),
+        ]
+        if obj is None:
+            fieldsets.append(("What they wrote before", {"fields": ["reject_earlier", "report_as_spam"]}))
+        else:
+            fieldsets.append(("Made", {"fields": ["created_by", "created_at"]}))
+        return fieldsets
+
+    @admin.display(description="Banned", ordering="value")
+    def what(self, ban):
+        return str(ban)
+
+    @admin.display(description="Reason (shown to them)")
+    def shown_reason(self, ban):
+        return Truncator(ban.reason).chars(80)
+
+    @admin.display(description="Until", ordering="ends_at")
+    def until(self, ban):
+        if ban.ends_at is None:
+            return "Permanent"
+        return date_format(timezone.localtime(ban.ends_at), r"Y/m/d \a\t g:i a")
+
+    @admin.display(description="In force", boolean=True)
+    def in_force(self, ban):
+        return ban.is_in_force
+
+    def _comment_from_query(self, request):
+        comment_id = request.GET.get("comment", "")
+        if not comment_id.isdecimal():
+            return None
+        return Comment.objects.select_related("user", "post").filter(pk=comment_id).first()
+
+    def get_changeform_initial_data(self, request):
+        comment = self._comment_from_query(request)
+        if comment is None:
+            return super().get_changeform_initial_data(request)
+        return self.initial_from(comment)
+
+    def initial_from(self, comment) -> dict:
+        kind = Ban.Kind.ACCOUNT if comment.user_id else Ban.Kind.EMAIL if comment.author_email else Ban.Kind.NETWORK
+        return {
+            "kind": kind,
+            "user": comment.user_id,
+            "email": comment.author_email,
+            "domain": comment.author_email_key.rpartition("@")[2],
+            "network": bans.suggested_network(comment.ip_address) if comment.ip_address else "",
+        }
+
+    def add_view(self, request, form_url="", extra_context=None):
+        comment = self._comment_from_query(request)
+        context = {"banned_comment": comment, **(extra_context or {})}
+        if comment is not None:
+            context["title"] = f"Ban the author of a comment: {comment.author_name}"
+            context["reach"] = self._reach(comment)
+        return super().add_view(request, form_url, context)
+
+    def _reach(self, comment) -> list[tuple[str, str, int]]:
+        """For each way the form offers to ban the comment's author: (kind, target, pending or approved comments)."""
+        initial = self.initial_from(comment)
+        reach = []
+        for kind, field in [(Ban.Kind.ACCOUNT, "user"), *BanForm.TEXT_FIELDS.items()]:
+            ban = Ban(kind=kind)
+            try:
+                bans.aim(ban, user=comment.user, text=initial[field] if field != "user" else "")
+            except ValidationError:
+                continue
+            live = bans.comments_under(ban).filter(status__in=[Status.PENDING, Status.APPROVED]).count()
+            target = ban.user.get_username() if kind == Ban.Kind.ACCOUNT else ban.value
+            reach.append((ban.get_kind_display(), target, live))
+        return reach
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change and form.cleaned_data.get("reject_earlier"):
+            as_spam = form.cleaned_data["report_as_spam"]
+            rejected = bans.reject_earlier(obj, moderator=request.user, as_spam=as_spam)
+            where = "Spam, each reported to Akismet" if as_spam else "the Trash"
+            self.message_user(request, f"{_plural(rejected, 'earlier comment')} moved to {where}.", messages.SUCCESS)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        target = request.GET.get("next", "")
+        if "_addanother" in request.POST or "_continue" in request.POST or not target:
+            return super().response_add(request, obj, post_url_continue)
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, f"Banned: {obj}.", messages.SUCCESS)
+        return HttpResponseRedirect(target)

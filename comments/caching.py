@@ -5,6 +5,8 @@ says which), and is told what to forget when a comment appears, disappears or ch
 through blog/frontcache.py), as the stored comment sections are.
 """
 
+import contextlib
+import contextvars
 import time
 
 from django.core.cache import cache
@@ -17,6 +19,26 @@ from .feeds import feed_paths
 from .models import comment_page_url
 from .thread import stored_parts
 
+# The posts whose purge waits for the end of `one_purge_per_page`, by id (None: purged as they change).
+_waiting_posts: contextvars.ContextVar[dict | None] = contextvars.ContextVar("waiting_posts", default=None)
+
+
+@contextlib.contextmanager
+def one_purge_per_page():
+    """Within it, `purge_comment` notes each comment's post, and each post is purged once on leaving: many comments
+    of one article changed together (everything a banned author wrote) purge its pages once, not once a comment."""
+    if _waiting_posts.get() is not None:  # already inside one: the outer one purges
+        yield
+        return
+    waiting = {}
+    token = _waiting_posts.set(waiting)
+    try:
+        yield
+    finally:
+        _waiting_posts.reset(token)
+    for post in waiting.values():
+        _purge_post_comments(post)
+
 
 def purge_comment(comment) -> None:
     """A comment appeared on its article, left it, or changed there: no copy of the pages showing it may stay.
@@ -28,7 +50,14 @@ def purge_comment(comment) -> None:
     the comment feeds, once the transaction commits: nothing of the old pages is served again, not
     even stale while the site does not answer.
     """
-    post = comment.post
+    waiting = _waiting_posts.get()
+    if waiting is not None:
+        waiting.setdefault(comment.post_id, comment.post)
+    else:
+        _purge_post_comments(comment.post)
+
+
+def _purge_post_comments(post) -> None:
     pages = invalidate_stored_thread(post)
     # comment_page_url names the article itself for the default page: no page is the default here.
     every_address = [post.get_absolute_url(), *(comment_page_url(post, number, default=0) for number in pages)]

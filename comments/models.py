@@ -55,6 +55,7 @@ class Reason(models.TextChoices):
     MODERATOR = "moderator", "Moderator's decision"
     IMPORTED = "imported", "Imported with its status"
     DATA_ERASED = "data-erased", "Its author's data was erased: never sent to Akismet"
+    BANNED = "banned", "Its author is banned"
 
 
 class Kind(models.TextChoices):
@@ -458,3 +459,81 @@ class CommentEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_actor_display()}: {self.from_status or 'new'} → {self.to_status} ({self.reason})"
+
+
+# Bans (issue 22): who may not comment, and why (the rules of matching are in bans.py)
+
+
+class BanQuerySet(models.QuerySet):
+    def in_force(self):
+        """Bans that apply now: permanent ones, and suspensions not yet over."""
+        return self.filter(models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=timezone.now()))
+
+
+class Ban(models.Model):
+    """A commenter who may not comment: by account, email address, email domain or network, for a reason."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        EMAIL = "email", "Email address"
+        DOMAIN = "domain", "Email domain"
+        NETWORK = "network", "Network (IP range)"
+
+    kind = models.CharField("ban by", max_length=7, choices=Kind)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="bans",
+        help_text="The account banned (a ban by account).",
+    )
+    value = models.CharField(
+        max_length=KEY_LENGTH,
+        blank=True,
+        help_text="The email address's key, the domain (IDNA, lower case) or the network (CIDR), as bans.py reads it.",
+    )
+    # The network's first and last addresses, as 32 hexadecimal digits of the IPv6 address (an IPv4 address as
+    # its IPv4-mapped one): an address is in it when first <= address <= last, which an index serves.
+    network_first = models.CharField(max_length=32, blank=True, editable=False)
+    network_last = models.CharField(max_length=32, blank=True, editable=False)
+    reason = models.CharField(
+        max_length=500,
+        validators=[NoControlCharacters()],
+        help_text="Shown to the banned person when they try to comment: write it for them, politely.",
+    )
+    ends_at = models.DateTimeField(
+        "until",
+        null=True,
+        blank=True,
+        help_text="Leave empty for a permanent ban; a date makes it a suspension, which ends then.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = BanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "value"], name="comments_ban_value"),
+            models.Index(fields=["network_first", "network_last"], name="comments_ban_network"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="account", user__isnull=False)
+                | (~models.Q(kind="account") & ~models.Q(value="")),
+                name="comments_ban_has_a_target",
+            )
+        ]
+
+    def __str__(self):
+        if self.kind == Ban.Kind.ACCOUNT:
+            return f"account {self.user.get_username() if self.user else '(deleted)'}"
+        return f"{self.kind} {self.value}"
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.ends_at is None or self.ends_at > timezone.now()

@@ -3,9 +3,11 @@
 1. The form has validated the input (forms.py): required fields and sizes, email and
    website, the post accepts comments, the parent is an approved comment on this post
    and not too deep, the captcha for guests, and the signed form timestamp.
-2. Refuse a duplicate or a flood (rules.refusal): nothing is stored, the reader is told why.
-   The check and the insert happen under a lock on the sender (email, account, address), so
-   the same form sent twice at once, or a burst from one reader, is judged one at a time.
+2. Refuse a banned author (bans.refusal: an in-force ban on their account, email, email's domain
+   or network), then a duplicate or a flood (rules.refusal): nothing is stored, the reader is told
+   why (a ban's reason, and when a suspension ends). The checks and the insert happen under a lock
+   on the sender (email, account, address), so the same form sent twice at once, or a burst from
+   one reader, is judged one at a time.
 3. Store the comment, status pending, reason "waiting for the spam check", with what Akismet
    needs (IP, user agent, referrer, times), and its first history row.
 4. Run the local rules (rules.verdict) and remember their verdict on the comment. A filled-in
@@ -37,7 +39,7 @@ from django_tasks_db.models import DBTaskResult
 from groundwork import locking
 from groundwork.proxies import client_ip
 
-from . import akismet, notifications, rules, signals
+from . import akismet, bans, notifications, rules, signals
 from .models import Actor, Comment, Reason, Status
 from .moderation import change_status, record_received
 
@@ -76,7 +78,7 @@ def submit_comment(*, post, form, submission: Submission) -> Comment:
 
     with transaction.atomic():
         locking.hold(*rules.sender_locks(comment))  # Until saved: a second request waits, then sees this one.
-        message = rules.refusal(comment)
+        message = bans.refusal(comment) or rules.refusal(comment)
         if message:
             raise CommentRefused(message)
 
