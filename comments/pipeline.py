@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class CommentRefused(Exception):
     message: str
+    final: bool = False  # sending it again cannot help (a ban), unlike a duplicate or a flood
 
 
 @dataclass
@@ -78,7 +79,10 @@ def submit_comment(*, post, form, submission: Submission) -> Comment:
 
     with transaction.atomic():
         locking.hold(*rules.sender_locks(comment))  # Until saved: a second request waits, then sees this one.
-        message = bans.refusal(comment) or rules.refusal(comment)
+        message = bans.refusal(comment)
+        if message:
+            raise CommentRefused(message, final=True)
+        message = rules.refusal(comment)
         if message:
             raise CommentRefused(message)
 

@@ -31,12 +31,14 @@ def _replying_to(post, form):
     return Comment.objects.approved().filter(pk=parent_id, post=post).first()
 
 
-def _render_form_page(request, post, form, *, confirming=False, status=200, waiting=False):
-    """The comment form on a page of its own, the reader's text in it; `waiting`: over a limit, no new captcha."""
+def _render_form_page(request, post, form, *, confirming=False, status=200, waiting=False, refused=False):
+    """The comment form on a page of its own, the reader's text in it; `waiting`: over a limit, no new captcha;
+    `refused`: sending it again cannot help (a ban)."""
     context = {
         **form_context(request, post, form, reply_to=_replying_to(post, form)),
         "confirming": confirming,
         "waiting": waiting,
+        "refused": refused,
     }
     return render(request, "comments/form_page.html", context, status=status)
 
@@ -111,7 +113,7 @@ def post_comment(request, post_id):
         comment = pipeline.submit_comment(post=post, form=form, submission=pipeline.Submission.from_request(request))
     except pipeline.CommentRefused as refusal:
         form.add_error(None, refusal.message)
-        return _render_form_page(request, post, form, status=400)
+        return _render_form_page(request, post, form, status=400, refused=refusal.final)
 
     response = redirect(comment.get_absolute_url())
     response["X-Comment-Id"] = comment.pk  # for the access log's line (deploy/gunicorn.conf.py)

@@ -73,6 +73,7 @@ def test_a_banned_email_is_told_why_and_keeps_what_they_wrote(admin_client, post
     response = comment_as_guest(post, email="troll@example.com", comment="You are all wrong, again.")
     assert refused(response)
     assert "The reason they give: Personal attacks on other readers." in text_of(response)
+    assert "Your comment was not posted, and will not be" in text_of(response)
     assert page_of(response).find("textarea", name="comment").text.strip() == "You are all wrong, again."
     assert not Comment.objects.filter(body="You are all wrong, again.").exists()
     assert comment_as_guest(post, email="someone.else@example.com").status_code == 302
@@ -394,3 +395,38 @@ def test_matching_lists_every_ban_naming_a_comments_author(make_comment, make_us
     Ban.objects.filter(pk=made[0].pk).update(ends_at=timezone.now() - timedelta(days=1))
     assert set(bans.matching(comment)) == set(made[:4])
     assert set(bans.matching(comment).in_force()) == set(made[1:4])
+
+
+# Behind the front cache (deploy/nginx/blog.conf, a real nginx and gunicorn)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_reject_everything_the_cached_article_shows_none_of_it(front_cache, make_post, make_comment, client):
+    """The first request after "reject everything they wrote before" shows none of it, each article purged once."""
+    import httpx
+
+    from tests.conftest import moderators_group
+
+    front = front_cache(COMMENTS_MIN_SECONDS="0")
+    first, second = make_post(), make_post()
+    for n in range(6):
+        make_comment((first, second)[n % 2], author_email="loud@example.com", body=f"Loud remark {n}.")
+    kept = make_comment(first, body="A kind word from someone else.")
+    for post in (first, second):
+        for _ in range(2):
+            page = httpx.get(front.url + post.get_absolute_url(), timeout=10)
+        assert page.headers["x-cache"] == "HIT" and "Loud remark" in page.text
+
+    moderator = moderators_group().user_set.create(username="mod", is_staff=True)
+    moderator.user_permissions.add(*Permission.objects.filter(content_type__model="ban"))
+    client.force_login(moderator)
+    purges_before = front.access_log().count("GET /purge")
+    ban_in_admin(client, kind="email", email="loud@example.com", reject_earlier="on")
+
+    for post in (first, second):
+        page = httpx.get(front.url + post.get_absolute_url(), timeout=10)
+        assert "Loud remark" not in page.text
+    purged = [line for line in front.access_log().splitlines() if "GET /purge" in line][purges_before:]
+    for post in (first, second):
+        assert sum(f"GET /purge{post.get_absolute_url()} " in line for line in purged) == 1
+    assert kept.body in httpx.get(front.url + first.get_absolute_url(), timeout=10).text
