@@ -563,7 +563,7 @@ class BanAdmin(admin.ModelAdmin):
 
     def _comment_from_query(self, request):
         comment_id = request.GET.get("comment", "")
-        if not comment_id.isdecimal():
+        if not comment_id.isdecimal() or not request.user.has_perm("comments.view_comment"):
             return None
         return Comment.objects.select_related("user", "post").filter(pk=comment_id).first()
 
