@@ -22,8 +22,9 @@ from groundwork.admin import ReadOnlyRecordsMixin
 
 from . import akismet, moderation
 from .forms import PlainTextField
-from .models import Comment, CommentEvent, Reason, Status
+from .models import Comment, CommentEvent, Reason, Status, TrustedCommenter
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
+from .moderators import MODERATE_PERMISSION
 from .templatetags.moderation_queue import remember_pending_count
 
 STATUS_TABS = [("", "All"), *Status.choices]
@@ -152,7 +153,17 @@ class CommentAdmin(admin.ModelAdmin):
     show_full_result_count = False
     search_fields = ["author_name", "author_email", "ip_address", "body"]
     show_facets = admin.ShowFacets.NEVER
-    actions = ["approve", "unapprove", "mark_spam", "mark_not_spam", "trash", "restore", "delete_selected"]
+    actions = [
+        "approve",
+        "unapprove",
+        "mark_spam",
+        "mark_not_spam",
+        "trash",
+        "restore",
+        "delete_selected",
+        "trust_author",
+        "stop_trusting",
+    ]
     fieldsets = [
         (None, {"fields": ["in_response_to", "rendered", "body"]}),
         ("Author", {"fields": ["author_name", "author_email", "author_url", "user", "ip"]}),
@@ -364,6 +375,25 @@ class CommentAdmin(admin.ModelAdmin):
             return None
         return confirm_and_delete(self, request, deletable)
 
+    # Trust (issue 22): the authors of the selected comments, each once
+
+    @admin.action(permissions=["change"], description="Trust this author (skips the link and word holds)")
+    def trust_author(self, request, queryset):
+        marked = sum(moderation.trust_author(comment, moderator=request.user) is not None for comment in queryset)
+        left = queryset.count() - marked
+        message = f"{_plural(marked, 'author')} now trusted."
+        if left:
+            message += f" {_plural(left, 'comment')} left: their author was trusted already, or erased their details."
+        self.message_user(request, message, messages.SUCCESS if marked else messages.WARNING)
+
+    @admin.action(permissions=["change"], description="Stop trusting this author")
+    def stop_trusting(self, request, queryset):
+        removed = sum(moderation.stop_trusting(comment, moderator=request.user) for comment in queryset)
+        message = f"{_plural(removed, 'author')} no longer trusted by a moderator."
+        if settings.COMMENTS_TRUSTED_AFTER:
+            message += f" Authors with {settings.COMMENTS_TRUSTED_AFTER} approved comments stay trusted automatically."
+        self.message_user(request, message, messages.SUCCESS if removed else messages.WARNING)
+
     # The change page: one-click buttons, the history, editing, replying
 
     def get_urls(self):
@@ -433,3 +463,38 @@ class CommentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         moderation.edit(obj, moderator=request.user, fields=form.changed_data)
+
+
+@admin.register(TrustedCommenter)
+class TrustedCommenterAdmin(admin.ModelAdmin):
+    """The commenters moderators trust; marked from the comment list ("Trust this author"), removed here or there.
+
+    Whoever may moderate comments may see, annotate and remove them (no permission of its own to hand out).
+    """
+
+    list_display = ["who", "marked_by", "marked_at", "note"]
+    list_select_related = ["user", "marked_by"]
+    search_fields = ["email_key", "user__username", "user__email", "note"]
+    fields = ["who", "marked_by", "marked_at", "note"]
+    readonly_fields = ["who", "marked_by", "marked_at"]
+
+    @admin.display(description="Trusted commenter")
+    def who(self, mark):
+        if mark.user_id:
+            return f"{mark.user.get_full_name() or mark.user.get_username()} (account {mark.user.get_username()})"
+        return mark.email_key
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_module_permission(self, request):
+        return request.user.has_perm(MODERATE_PERMISSION)
