@@ -472,17 +472,24 @@ class TrustedCommenterAdmin(admin.ModelAdmin):
     Whoever may moderate comments may see, annotate and remove them (no permission of its own to hand out).
     """
 
-    list_display = ["who", "marked_by", "marked_at", "note"]
+    list_display = ["who", "by", "marked_at", "note"]
     list_select_related = ["user", "marked_by"]
     search_fields = ["email_key", "user__username", "user__email", "note"]
-    fields = ["who", "marked_by", "marked_at", "note"]
-    readonly_fields = ["who", "marked_by", "marked_at"]
+    fields = ["who", "by", "marked_at", "note"]
+    readonly_fields = ["who", "by", "marked_at"]
 
     @admin.display(description="Trusted commenter")
     def who(self, mark):
         if mark.user_id:
             return f"{mark.user.get_full_name() or mark.user.get_username()} (account {mark.user.get_username()})"
         return mark.email_key
+
+    @admin.display(description="Marked by", ordering="marked_by__username")
+    def by(self, mark):
+        return (mark.marked_by.get_full_name() or mark.marked_by.get_username()) if mark.marked_by else "-"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Trusted commenters", **(extra_context or {})})
 
     def has_add_permission(self, request):
         return False

@@ -448,7 +448,7 @@ def test_moderators_see_the_trusted_commenters_and_may_remove_one(post, make_com
     assert page.status_code == 200
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
     assert "ann@mail.example" in text and "Bea (account bea)" in text
-    assert [str(mark.marked_by) for mark in page.context["cl"].result_list] == ["mod", "mod"]
+    assert text.count("Mo Derator") == 2
     mark = TrustedCommenter.objects.get(user=member)
     deleted = desk.post(reverse("admin:comments_trustedcommenter_delete", args=[mark.pk]), {"post": "yes"})
     assert deleted.status_code == 302
