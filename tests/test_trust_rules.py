@@ -503,3 +503,20 @@ def test_the_trust_rules_read_indexes_not_every_comment(settings, post, make_com
             re.search(r"Seq Scan|^SCAN|comments_comment_status_|comments_comment_created_at_", plan, re.M)
             for plan in plans
         ), plans
+
+
+# Erasure: a moderator's trust is held under the address
+
+
+def test_erasing_an_address_removes_the_moderators_trust_of_it(post, make_comment, make_user, moderator):
+    """ "Your comments and data" erasure removes the trust mark on the address (any spelling) and on its account."""
+    from privacy import data
+
+    moderation.trust_author(make_comment(post, author_email="ann@mail.example"), moderator=moderator)
+    member = make_user(email="ann@mail.example")
+    moderation.trust_author(make_comment(post, user=member), moderator=moderator)
+    moderation.trust_author(make_comment(post, author_email="bob@mail.example"), moderator=moderator)
+
+    data.erase(data.holdings("ANN@Mail.Example"))
+
+    assert list(TrustedCommenter.objects.values_list("email_key", flat=True)) == ["bob@mail.example"]
