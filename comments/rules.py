@@ -60,8 +60,6 @@ LINK_PATTERN = re.compile(r"<a\s[^<>]*>(?:(?!<a\s|</a>).)*</a>|https?://", re.IG
 
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"  # noqa: RUF001 (WordPress's words)
 FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
-
-
 REFUSED_DOMAIN_MESSAGE = "Sorry, this site does not accept comments from email addresses at {domain}."
 
 
@@ -127,6 +125,8 @@ def approved_count(comment: Comment, up_to: int) -> int:
     """How many approved comments the same person has (account, or name and email together, as WordPress reads
     a known author), counted only as far as `up_to` (what a rule asks). One query per way of knowing them, each
     answered by an index (the account's; the email key's and status)."""
+    if up_to <= 0:
+        return 0
     approved = Comment.objects.approved().order_by()
     ways = [Q(user_id=comment.user_id)] if comment.user_id else []
     if comment.author_email:
@@ -136,7 +136,7 @@ def approved_count(comment: Comment, up_to: int) -> int:
         if len(found) >= up_to:
             break
         found.update(approved.filter(way).values_list("pk", flat=True)[:up_to])
-    return min(len(found), max(up_to, 0))
+    return min(len(found), up_to)
 
 
 def has_known_author(comment: Comment) -> bool:
@@ -169,7 +169,6 @@ def listed_domain(address: str, domains) -> str | None:
 
 # Rejections and trust.
 
-DECIDED = (Status.APPROVED, Status.SPAM, Status.TRASH)
 REJECTED = (Status.SPAM, Status.TRASH)
 
 
@@ -188,7 +187,7 @@ def _decisions(comment: Comment, *, since=None) -> dict:
 def often_rejected(comment: Comment) -> bool:
     """More than COMMENTS_REJECTION_RATE % of the author's decided comments of the last days were rejected."""
     rate = settings.COMMENTS_REJECTION_RATE
-    if rate <= 0 or not (comment.author_email or comment.user_id):
+    if rate <= 0:
         return False
     counts = _decisions(comment, since=timezone.now() - timedelta(days=settings.COMMENTS_REJECTION_DAYS))
     decided = counts["approved"] + counts["rejected"]
@@ -225,13 +224,10 @@ class Standing:
 
 
 def author_standing(comment: Comment) -> Standing:
-    """The author's comments by status (all of them, by account or email), and whether the rules trust them."""
-    if comment.author_email or comment.user_id:
-        counts = _decisions(comment)
-    else:
-        counts = {"approved": 0, "pending": 0, "rejected": 0}  # erased, or an account without email since gone
+    """The author's comments by status (all of them, this one included, by account or email; none once erased), and
+    whether the rules trust them: for the queue's author panel."""
     mark = trust_mark(comment)
-    return Standing(**counts, trusted=mark is not None or _trusted_automatically(comment), trust_mark=mark)
+    return Standing(**_decisions(comment), trusted=mark is not None or _trusted_automatically(comment), trust_mark=mark)
 
 
 def verdict(comment: Comment) -> tuple[Status, Reason]:

@@ -520,3 +520,12 @@ def test_erasing_an_address_removes_the_moderators_trust_of_it(post, make_commen
     data.erase(data.holdings("ANN@Mail.Example"))
 
     assert list(TrustedCommenter.objects.values_list("email_key", flat=True)) == ["bob@mail.example"]
+
+
+def test_an_erased_authors_standing_is_empty(post, make_comment):
+    """A comment whose author's details were erased stands for nobody: no counts, no trust (and no error)."""
+    make_comment(post, author_email="", author_name="Anonymous", status=Status.SPAM)
+    erased = make_comment(post, author_email="", author_name="Anonymous")
+
+    nobody = rules.Standing(approved=0, pending=0, rejected=0, trusted=False, trust_mark=None)
+    assert rules.author_standing(erased) == nobody
