@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from blog.models import Post
 from groundwork.admin import ReadOnlyRecordsMixin
+from groundwork.email_addresses import EmailAddressField, email_key
 
 from . import akismet, moderation
 from .forms import PlainTextField
@@ -465,11 +466,36 @@ class CommentAdmin(admin.ModelAdmin):
         moderation.edit(obj, moderator=request.user, fields=form.changed_data)
 
 
+class TrustAddressForm(forms.ModelForm):
+    """Trust an address before its owner comments: every spelling that reaches the same mailbox (its key)."""
+
+    email = EmailAddressField(
+        label="Email address",
+        help_text="Comments from this address, in any spelling that reaches the same mailbox, skip the link and "
+        "word holds. To trust an account, use “Trust this author” on one of its comments.",
+    )
+
+    class Meta:
+        model = TrustedCommenter
+        fields = ["email", "note"]
+
+    def clean_email(self):
+        key = email_key(self.cleaned_data["email"])
+        if TrustedCommenter.objects.filter(email_key=key).exists():
+            raise forms.ValidationError("This address is trusted already.", code="trusted")
+        return key
+
+    def save(self, commit=True):
+        self.instance.email_key = self.cleaned_data["email"]
+        return super().save(commit)
+
+
 @admin.register(TrustedCommenter)
 class TrustedCommenterAdmin(admin.ModelAdmin):
-    """The commenters moderators trust; marked from the comment list ("Trust this author"), removed here or there.
+    """The commenters moderators trust; marked from the comment list ("Trust this author") or here by address,
+    removed here or there.
 
-    Whoever may moderate comments may see, annotate and remove them (no permission of its own to hand out).
+    Whoever may moderate comments may see, add, annotate and remove them (no permission of its own to hand out).
     """
 
     list_display = ["who", "by", "marked_at", "note"]
@@ -491,8 +517,24 @@ class TrustedCommenterAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "Trusted commenters", **(extra_context or {})})
 
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TrustAddressForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["email", "note"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.marked_by = request.user
+        super().save_model(request, obj, form, change)
+
     def has_add_permission(self, request):
-        return False
+        return request.user.has_perm(MODERATE_PERMISSION)
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(MODERATE_PERMISSION)

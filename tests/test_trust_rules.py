@@ -455,6 +455,36 @@ def test_moderators_see_the_trusted_commenters_and_may_remove_one(post, make_com
     assert list(TrustedCommenter.objects.values_list("email_key", flat=True)) == ["ann@mail.example"]
 
 
+def test_a_moderator_trusts_an_address_before_its_owner_comments(post, make_comment, desk, moderator):
+    """Adding an address by hand trusts every spelling of its mailbox, and no look-alike; twice is refused."""
+    add = reverse("admin:comments_trustedcommenter_add")
+
+    response = desk.post(add, {"email": "ANN@Mail.Example", "note": "Our <b>co-author</b>."})
+
+    assert response.status_code == 302
+    mark = TrustedCommenter.objects.get()
+    assert (mark.email_key, mark.user, mark.marked_by, mark.note) == (
+        "ann@mail.example", None, moderator, "Our <b>co-author</b>."
+    )  # fmt: skip
+    assert "Our &lt;b&gt;co-author&lt;/b&gt;." in desk.get(reverse("admin:comments_trustedcommenter_changelist")).text
+    again = desk.post(add, {"email": "ann@mail.example", "note": ""})
+    assert "This address is trusted already." in again.text
+    look_alike = make_comment(post, author_email=f"ann@ma{DOTLESS_I}l.example", body=TWO_LINKS, commit=False)
+    assert rules.verdict(look_alike) == (Status.PENDING, Reason.TOO_MANY_LINKS)
+    assert rules.verdict(make_comment(post, author_email="ann@mail.example", body=TWO_LINKS, commit=False)) == (
+        Status.APPROVED, Reason.TRUSTED
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("email", ["ann@mail.example\r\nBcc: x@evil.example", "not an address", "ann@[192.0.2.1]"])
+def test_an_address_the_site_cannot_key_is_not_trusted(desk, email):
+    """The add form takes only an address the site can tell apart from others (validate_address)."""
+    response = desk.post(reverse("admin:comments_trustedcommenter_add"), {"email": email, "note": ""})
+
+    assert response.status_code == 200
+    assert not TrustedCommenter.objects.exists()
+
+
 def test_staff_who_may_not_moderate_do_not_see_the_list(client, make_user):
     """The trusted commenters are the moderators': staff without rights over comments are refused the list."""
     client.force_login(make_user(is_staff=True))

@@ -33,8 +33,8 @@ def held(make_post, make_comment):
 
 
 def test_a_moderator_trusts_an_author_and_finds_them_in_the_list(make_page, moderator, held):
-    """Select a held comment, choose "Trust this author", and the author is listed under Trusted commenters;
-    both pages pass axe, and the list fits a phone."""
+    """Select a held comment, choose "Trust this author", and the author is listed under Trusted commenters; an
+    address is added by hand; the pages pass axe, and the list fits a phone."""
     page = make_page()
     log_in_to_admin(page, moderator)
     page.goto("/admin/comments/comment/?status=pending")
@@ -52,6 +52,14 @@ def test_a_moderator_trusts_an_author_and_finds_them_in_the_list(make_page, mode
     expect(page.get_by_role("heading", name="Trusted commenters", exact=True)).to_be_visible()
     assert_no_axe_violations(page)
     save_screenshot(page, "trusted-commenters")
+
+    page.get_by_role("link", name="Add trusted commenter").click()
+    page.get_by_label("Email address").fill("Gertrude@Jekyll.example")
+    page.get_by_label("Note").fill("Writes the gardening column with us.")
+    assert_no_axe_violations(page)
+    save_screenshot(page, "trusted-commenter-add")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#result_list tbody tr", has_text="gertrude@jekyll.example")).to_contain_text("Mo Derator")
 
     phone = make_page(viewport=PHONE, mobile=True)
     log_in_to_admin(phone, moderator)
