@@ -19,11 +19,13 @@ from django.views.decorators.http import require_POST
 
 from blog.models import Post
 from groundwork.admin import ReadOnlyRecordsMixin
+from groundwork.email_addresses import EmailAddressField, email_key
 
 from . import akismet, bans, moderation
 from .forms import PlainTextField
-from .models import Ban, Comment, CommentEvent, Reason, Status
+from .models import Ban, Comment, CommentEvent, Reason, Status, TrustedCommenter
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
+from .moderators import MODERATE_PERMISSION
 from .templatetags.moderation_queue import remember_pending_count
 
 STATUS_TABS = [("", "All"), *Status.choices]
@@ -157,7 +159,17 @@ class CommentAdmin(admin.ModelAdmin):
     show_full_result_count = False
     search_fields = ["author_name", "author_email", "ip_address", "body"]
     show_facets = admin.ShowFacets.NEVER
-    actions = ["approve", "unapprove", "mark_spam", "mark_not_spam", "trash", "restore", "delete_selected"]
+    actions = [
+        "approve",
+        "unapprove",
+        "mark_spam",
+        "mark_not_spam",
+        "trash",
+        "restore",
+        "delete_selected",
+        "trust_author",
+        "stop_trusting",
+    ]
     fieldsets = [
         (None, {"fields": ["in_response_to", "rendered", "body"]}),
         ("Author", {"fields": ["author_name", "author_email", "author_url", "user", "ip"]}),
@@ -370,6 +382,25 @@ class CommentAdmin(admin.ModelAdmin):
         if not deletable.exists():
             return None
         return confirm_and_delete(self, request, deletable)
+
+    # Trust (issue 22): the authors of the selected comments, each once
+
+    @admin.action(permissions=["change"], description="Trust this author (skips the link and word holds)")
+    def trust_author(self, request, queryset):
+        marked = sum(moderation.trust_author(comment, moderator=request.user) is not None for comment in queryset)
+        left = queryset.count() - marked
+        message = f"{_plural(marked, 'author')} now trusted."
+        if left:
+            message += f" {_plural(left, 'comment')} left: their author was trusted already, or erased their details."
+        self.message_user(request, message, messages.SUCCESS if marked else messages.WARNING)
+
+    @admin.action(permissions=["change"], description="Stop trusting this author")
+    def stop_trusting(self, request, queryset):
+        removed = sum(moderation.stop_trusting(comment, moderator=request.user) for comment in queryset)
+        message = f"{_plural(removed, 'author')} no longer trusted by a moderator."
+        if settings.COMMENTS_TRUSTED_AFTER:
+            message += f" Authors with {settings.COMMENTS_TRUSTED_AFTER} approved comments stay trusted automatically."
+        self.message_user(request, message, messages.SUCCESS if removed else messages.WARNING)
 
     # The change page: one-click buttons, the history, editing, replying
 
@@ -624,3 +655,88 @@ class BanAdmin(admin.ModelAdmin):
             return super().response_add(request, obj, post_url_continue)
         self.message_user(request, f"Banned: {obj}.", messages.SUCCESS)
         return HttpResponseRedirect(target)
+
+
+
+
+class TrustAddressForm(forms.ModelForm):
+    """Trust an address before its owner comments: every spelling that reaches the same mailbox (its key)."""
+
+    email = EmailAddressField(
+        label="Email address",
+        help_text="Comments from this address, in any spelling that reaches the same mailbox, skip the link and "
+        "word holds. To trust an account, use “Trust this author” on one of its comments.",
+    )
+
+    class Meta:
+        model = TrustedCommenter
+        fields = ["email", "note"]
+
+    def clean_email(self):
+        key = email_key(self.cleaned_data["email"])
+        if TrustedCommenter.objects.filter(email_key=key).exists():
+            raise forms.ValidationError("This address is trusted already.", code="trusted")
+        return key
+
+    def save(self, commit=True):
+        self.instance.email_key = self.cleaned_data["email"]
+        return super().save(commit)
+
+
+@admin.register(TrustedCommenter)
+class TrustedCommenterAdmin(admin.ModelAdmin):
+    """The commenters moderators trust; marked from the comment list ("Trust this author") or here by address,
+    removed here or there.
+
+    Whoever may moderate comments may see, add, annotate and remove them (no permission of its own to hand out).
+    """
+
+    list_display = ["who", "by", "marked_at", "note"]
+    list_select_related = ["user", "marked_by"]
+    search_fields = ["email_key", "user__username", "user__email", "note"]
+    fields = ["who", "by", "marked_at", "note"]
+    readonly_fields = ["who", "by", "marked_at"]
+
+    @admin.display(description="Trusted commenter")
+    def who(self, mark):
+        if mark.user_id:
+            return f"{mark.user.get_full_name() or mark.user.get_username()} (account {mark.user.get_username()})"
+        return mark.email_key
+
+    @admin.display(description="Marked by", ordering="marked_by__username")
+    def by(self, mark):
+        return (mark.marked_by.get_full_name() or mark.marked_by.get_username()) if mark.marked_by else "-"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Trusted commenters", **(extra_context or {})})
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TrustAddressForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["email", "note"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.marked_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_module_permission(self, request):
+        return request.user.has_perm(MODERATE_PERMISSION)

@@ -56,6 +56,10 @@ class Reason(models.TextChoices):
     IMPORTED = "imported", "Imported with its status"
     DATA_ERASED = "data-erased", "Its author's data was erased: never sent to Akismet"
     BANNED = "banned", "Its author is banned"
+    TOO_FEW_APPROVED = "too-few-approved", "Author has too few approved comments"
+    REJECTION_RATE = "rejection-rate", "Author's comments are often rejected"
+    HELD_DOMAIN = "held-domain", "Email domain held for moderation"
+    TRUSTED = "trusted", "Trusted commenter"
 
 
 class Kind(models.TextChoices):
@@ -537,3 +541,59 @@ class Ban(models.Model):
     @property
     def is_in_force(self) -> bool:
         return self.ends_at is None or self.ends_at > timezone.now()
+
+
+
+
+# Trust (issue 22): commenters a moderator trusts; their comments skip the link and word holds (rules.py).
+
+
+class TrustedCommenterQuerySet(models.QuerySet):
+    def of_author(self, *, user_id=None, email: str = ""):
+        """The marks that trust whoever wrote with this account or this email (any spelling of it: its key)."""
+        who = models.Q(pk__in=[])
+        if user_id:
+            who |= models.Q(user_id=user_id)
+        if email:
+            who |= models.Q(email_key=email_key(email))
+        return self.filter(who)
+
+
+class TrustedCommenter(models.Model):
+    """A commenter a moderator trusts: known by the account they comment with, or else by their email's key."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The account trusted, when the comment it was marked from was written with one.",
+    )
+    email_key = models.CharField(
+        max_length=KEY_LENGTH,
+        blank=True,
+        db_index=True,
+        help_text="The email trusted, as addresses.email_key reads it, when there was no account.",
+    )
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    marked_at = models.DateTimeField(default=timezone.now, editable=False)
+    note = models.CharField(max_length=500, blank=True, help_text="Why they are trusted, for the other moderators.")
+
+    objects = TrustedCommenterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-marked_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_key"], condition=~models.Q(email_key=""), name="comments_trusted_email_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(email_key=""), name="comments_trusted_someone"
+            ),
+        ]
+
+    def __str__(self):
+        return self.user.get_username() if self.user_id else self.email_key

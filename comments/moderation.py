@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from groundwork.email_addresses import email_key
 from groundwork.links import LinkRefused
 
-from . import akismet, caching, links, notifications, signals
-from .models import Actor, Comment, CommentEvent, Reason, Status
+from . import akismet, caching, links, notifications, rules, signals
+from .models import Actor, Comment, CommentEvent, Reason, Status, TrustedCommenter
 
 ALLOWED_TRANSITIONS = {
     Status.PENDING: {Status.PENDING, Status.APPROVED, Status.SPAM, Status.TRASH},
@@ -208,3 +209,37 @@ def reply(parent: Comment, *, moderator, body: str) -> Comment:
     record_received(answer)
     moderate(answer, "approve", moderator=moderator, note="Written in the admin.")
     return answer
+
+
+# Trust (issue 22): a moderator marks a comment's author trusted, or stops trusting them (rules.py says what trust
+# skips). The mark is kept on `TrustedCommenter`; the comment it was done from gets a note in its history.
+
+TRUSTED_NOTE = "Its author was marked trusted: their comments skip the link and word holds."
+UNTRUSTED_NOTE = "Its author is no longer trusted by a moderator."
+
+
+@transaction.atomic
+def trust_author(comment: Comment, *, moderator, note: str = "") -> TrustedCommenter | None:
+    """Trust whoever wrote `comment` (their account if they wrote with one, else their email); None if they already
+    were, or nobody is left to trust (their data was erased)."""
+    if rules.trust_mark(comment) is not None:
+        return None
+    if comment.user_id:
+        who = {"user_id": comment.user_id}
+    elif comment.author_email:
+        who = {"email_key": email_key(comment.author_email)}
+    else:
+        return None
+    mark, made = TrustedCommenter.objects.get_or_create(**who, defaults={"marked_by": moderator, "note": note})
+    if made:
+        CommentEvent.objects.record(comment, actor=Actor.MODERATOR, moderator=moderator, note=TRUSTED_NOTE)
+    return mark if made else None
+
+
+@transaction.atomic
+def stop_trusting(comment: Comment, *, moderator) -> int:
+    """Remove every moderator's mark trusting the author of `comment` (by account or email); how many went."""
+    removed, _ = TrustedCommenter.objects.of_author(user_id=comment.user_id, email=comment.author_email).delete()
+    if removed:
+        CommentEvent.objects.record(comment, actor=Actor.MODERATOR, moderator=moderator, note=UNTRUSTED_NOTE)
+    return removed

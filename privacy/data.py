@@ -15,7 +15,8 @@ subscriptions; the accounts with what their provider gave.
 
 `erase(held, delete_comments=...)` removes it, in one transaction, in this order:
 1. each comment, deepest first: anonymized, or deleted with the replies of others moved up
-   (comments/erasure.py, which also clears every stored copy of the thread and the front cache);
+   (comments/erasure.py, which also clears every stored copy of the thread and the front cache), and a
+   moderator's trust of the address (comments.TrustedCommenter; an account's goes with the account);
 2. the address's subscriptions, with the notices, confirmations and deliveries sent under them
    (subscriptions.actions.erase);
 3. each account: its logged-in sessions, then the account with its social accounts and email
@@ -50,7 +51,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments import erasure
-from comments.models import Comment, Status
+from comments.models import Comment, Status, TrustedCommenter
 from groundwork.email_addresses import matching
 from groundwork.site_url import absolute_url
 from subscriptions import actions as subscription_actions
@@ -250,6 +251,7 @@ def erase(held: Holdings, *, delete_comments: bool = False, moderator=None) -> D
             erasure.delete(comment)
         else:
             erasure.anonymize(comment, moderator=moderator)
+    TrustedCommenter.objects.of_author(email=held.email).delete()
     ended = subscription_actions.erase(held.address) if held.address else 0
     sessions = end_sessions([user.pk for user in held.accounts])
     _erase_accounts(held.accounts)

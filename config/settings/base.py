@@ -241,6 +241,18 @@ COMMENTS_MODERATION_WORDS = env.list("COMMENTS_MODERATION_WORDS", default=[])
 COMMENTS_DISALLOWED_WORDS = env.list("COMMENTS_DISALLOWED_WORDS", default=[])
 COMMENTS_HOLD_ALL = env.bool("COMMENTS_HOLD_ALL", default=False)
 COMMENTS_REQUIRE_KNOWN_AUTHOR = env.bool("COMMENTS_REQUIRE_KNOWN_AUTHOR", default=True)
+# Automatic trust (comments/rules.py, docs/moderating.md): approved comments an author needs before theirs skip the
+# hold (WordPress's 1; 0: none, as COMMENTS_REQUIRE_KNOWN_AUTHOR=false); hold everything from an author whose
+# rejections (spam or Trash) among their comments of the last DAYS days exceed RATE percent (0: off), once MIN of
+# them are decided; email domains (and their subdomains) held or refused; approved comments that make an author
+# trusted (skipping the link and word holds; 0: only a moderator's trust).
+COMMENTS_APPROVED_TO_SKIP_HOLD = env.int("COMMENTS_APPROVED_TO_SKIP_HOLD", default=1)
+COMMENTS_REJECTION_RATE = env.int("COMMENTS_REJECTION_RATE", default=0)
+COMMENTS_REJECTION_DAYS = env.int("COMMENTS_REJECTION_DAYS", default=14)
+COMMENTS_REJECTION_MIN = env.int("COMMENTS_REJECTION_MIN", default=3)
+COMMENTS_HELD_DOMAINS = env.list("COMMENTS_HELD_DOMAINS", default=[])
+COMMENTS_REFUSED_DOMAINS = env.list("COMMENTS_REFUSED_DOMAINS", default=[])
+COMMENTS_TRUSTED_AFTER = env.int("COMMENTS_TRUSTED_AFTER", default=0)
 COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
 COMMENTS_MIN_SECONDS = env.int("COMMENTS_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=6 * 3600)
