@@ -76,6 +76,9 @@ class Actor(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+AUTOMATIC_ACTORS = (Actor.RULE, Actor.AKISMET, Actor.SYSTEM)
+
+
 @deconstructible
 class NoControlCharacters:
     """Refuses text holding a control character (Unicode's Cc: C0, DEL, C1) other than those `allowed`.
@@ -156,6 +159,18 @@ class CommentQuerySet(models.QuerySet):
     def thread_order(self):
         """Oldest first, with what a comment shows, in one query."""
         return self.select_related("user").order_by("created_at", "pk")
+
+    def not_reviewed(self):
+        """Approved by a rule or Akismet, and never looked at by a moderator: what no person has read.
+
+        Any moderator's event counts as a look (a decision, an edit, the "Mark reviewed" note); imported comments
+        were published on WordPress, by whoever reviewed them there, and are left out. Both lookups are served by
+        CommentEvent's (comment, actor) index.
+        """
+        events = CommentEvent.objects.filter(comment=models.OuterRef("pk"))
+        automatic = events.approvals().filter(actor__in=AUTOMATIC_ACTORS).exclude(reason=Reason.IMPORTED)
+        looked_at = events.filter(actor=Actor.MODERATOR)
+        return self.approved().filter(models.Exists(automatic)).exclude(models.Exists(looked_at))
 
     def written_by(self, email: str, users=()):
         """Every comment, in any status, written with `email` (any spelling of it) or from one of the `users`."""
@@ -455,6 +470,7 @@ class CommentEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["comment", "actor"], name="comments_event_actor")]
 
     def __str__(self):
         return f"{self.get_actor_display()}: {self.from_status or 'new'} → {self.to_status} ({self.reason})"
