@@ -320,7 +320,7 @@ class CommentAdmin(admin.ModelAdmin):
             "mailbox": mailbox,
             "domain": domain,
             "website": comment.author_url.split("://", 1)[1].rstrip("/") if linked else "",
-            "ip_search": urlencode({"q": comment.ip_address}),
+            "ip_search": urlencode({"q": comment.ip_address or ""}),
             "panel_url": "" if comment.data_erased_at else reverse("admin:comments_comment_author", args=[comment.pk]),
         }
         return render_to_string("admin/comments/comment/_author.html", context)
@@ -555,8 +555,10 @@ class CommentAdmin(admin.ModelAdmin):
         """The author of a comment, all in one page: their comments by status, how often they were approved and
         rejected, what other parts know of them (PANEL_SECTIONS), and their comments, newest first, a page at a time."""
         comment = self.get_object(request, unquote(object_id))
-        if comment is None or not self.has_view_permission(request, comment):
+        if comment is None:
             raise Http404("No such comment.")
+        if not self.has_view_permission(request, comment):
+            raise PermissionDenied
         author = Author.of(comment)
         if author is None:
             raise Http404("This comment's author erased their data.")
