@@ -214,7 +214,7 @@ class AuthorFilter(admin.SimpleListFilter):
 class NotReviewedFilter(admin.SimpleListFilter):
     """Comments published by a rule or Akismet that no moderator has looked at (CommentQuerySet.not_reviewed)."""
 
-    title = "reviewed by a moderator"
+    title = "review"
     parameter_name = "reviewed"
 
     def lookups(self, request, model_admin):
@@ -236,6 +236,9 @@ class CommentEventInline(ReadOnlyRecordsMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("moderator")
+
+
+REPLY_BOX = "#id_reply-body"  # a row's Reply link lands on the reply box, which the browser focuses
 
 
 class ReplyForm(forms.Form):
@@ -348,7 +351,7 @@ class CommentAdmin(admin.ModelAdmin):
                 "may_delete": may_delete and obj.status in DELETABLE_STATUSES,
                 "edit_url": edit_url,
                 "edit_label": "Edit" if may_change else "View",
-                "reply_url": edit_url + "#comment-reply" if may_change and may_reply(obj) else "",
+                "reply_url": edit_url + REPLY_BOX if may_change and may_reply(obj) else "",
                 "reviewed_url": reverse("admin:comments_comment_reviewed", args=[obj.pk]) if reviewing else "",
                 "keys": SHORTCUT_KEYS,
                 # The permalink finds the comment's page when followed.

@@ -41,12 +41,12 @@ class Author:
 
     @property
     def described(self) -> str:
-        """What the author is known by, for the panel's heading (no address: the panel shows the comments' own)."""
+        """How their comments are found, for the panel (no address: the panel shows the comments' own)."""
         if self.user is not None:
-            return f"account {self.user.get_username()}"
+            return f"their account, {self.user.get_username()}, and its email address"
         if self.email_key:
-            return "a guest, by their email"
-        return f"a guest without email, by name and IP address ({self.ip_address or 'none'})"
+            return "their email address"
+        return f"their name and IP address ({self.ip_address or 'none'}), having left no email"
 
     def comments(self, queryset=None):
         """The author's comments in every status, among `queryset` (all comments by default)."""

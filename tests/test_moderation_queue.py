@@ -301,7 +301,7 @@ def test_an_account_is_one_author_with_its_email(moderator_client, arrive, make_
     response = moderator_client.get(panel_url(logged_in))
 
     assert {c.pk for c in response.context["page"]} == {logged_in.pk, as_guest.pk}
-    assert "account ada-l" in text_of(response)
+    assert "found by their account, ada-l, and its email address" in text_of(response)
     assert someone.pk not in {c.pk for c in response.context["page"]}
 
 
@@ -316,7 +316,7 @@ def test_a_guest_without_email_is_their_name_and_address(moderator_client, arriv
     response = moderator_client.get(panel_url(theirs[0]))
 
     assert {c.pk for c in response.context["page"]} == {c.pk for c in theirs}
-    assert "a guest without email, by name and IP address (192.0.2.7)" in text_of(response)
+    assert "found by their name and IP address (192.0.2.7), having left no email" in text_of(response)
     assert listed(moderator_client.get(changelist(author=theirs[1].pk))) == {c.pk for c in theirs}
 
 

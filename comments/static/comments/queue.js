@@ -2,8 +2,7 @@
    comments, a letter presses the current comment's button or link that carries it in data-key, so the server does
    the work as for a click. Everything works without this file; it only adds keys, the outline on the current row,
    and what is said in the live region (role=status). Keys never fire while typing in a field, with Ctrl, Alt or
-   Meta held, or once turned off (the box in "Keyboard shortcuts", remembered in this browser).
-   On a comment's page it only puts the cursor in the reply box when the Reply link led there. */
+   Meta held, or once turned off (the box in "Keyboard shortcuts", remembered in this browser). */
 (function () {
     "use strict";
 
@@ -25,11 +24,6 @@
         } catch (error) {
             /* not remembered */
         }
-    }
-
-    if (location.hash === "#comment-reply") {
-        var box = document.querySelector("#comment-reply textarea");
-        if (box) box.focus();
     }
 
     var table = document.getElementById("result_list");
@@ -78,6 +72,10 @@
         }
     }
 
+    function lowerFirst(text) {
+        return text.charAt(0).toLowerCase() + text.slice(1);
+    }
+
     function typing(target) {
         return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
     }
@@ -108,7 +106,7 @@
             if (!box) return;
             event.preventDefault();
             box.click();
-            say((box.checked ? "Selected " : "Unselected ") + describe(row, current));
+            say((box.checked ? "Selected " : "Unselected ") + lowerFirst(describe(row, current)));
             return;
         }
         var target = row.querySelector('[data-key="' + key + '"]');
@@ -137,12 +135,12 @@
     if (position && position.page === location.pathname + location.search && rows.length) {
         var index = rows.map(idOf).indexOf(position.id);
         if (index < 0) index = Math.min(position.index, rows.length - 1);
-        var done = document.querySelector(".messagelist .success, .messagelist .warning");
+        var done = document.querySelector(".messagelist:not(.comment-queue-notes) li");
         choose(index, true);
         var now = describe(rows[index], index);
         live.textContent = "";
         setTimeout(function () {
-            say((done ? done.textContent.trim() + " " : "") + "Now " + now.charAt(0).toLowerCase() + now.slice(1));
+            say((done ? done.textContent.trim() + " " : "") + "Now " + lowerFirst(now));
         }, 100);
     }
 })();
