@@ -161,16 +161,23 @@ class CommentQuerySet(models.QuerySet):
         return self.select_related("user").order_by("created_at", "pk")
 
     def not_reviewed(self):
-        """Approved by a rule or Akismet, and never looked at by a moderator: what no person has read.
+        """Approved by a rule or Akismet, and not looked at by a moderator since: what no person has read as it is.
 
         Any moderator's event counts as a look (a decision, an edit, the "Mark reviewed" note); imported comments
         were published on WordPress, by whoever reviewed them there, and are left out. Both lookups are served by
-        CommentEvent's (comment, actor) index.
+        CommentEvent's (comment, actor) index; events are compared by id, which grows with time.
         """
-        events = CommentEvent.objects.filter(comment=models.OuterRef("pk"))
+        events = CommentEvent.objects.filter(comment=models.OuterRef("pk")).order_by()
         automatic = events.approvals().filter(actor__in=AUTOMATIC_ACTORS).exclude(reason=Reason.IMPORTED)
-        looked_at = events.filter(actor=Actor.MODERATOR)
-        return self.approved().filter(models.Exists(automatic)).exclude(models.Exists(looked_at))
+        looked_at = CommentEvent.objects.filter(
+            comment=models.OuterRef("pk"), actor=Actor.MODERATOR, pk__gt=models.OuterRef("automatic_approval")
+        )
+        return (
+            self.approved()
+            .alias(automatic_approval=models.Subquery(automatic.order_by("-pk").values("pk")[:1]))
+            .filter(automatic_approval__isnull=False)
+            .exclude(models.Exists(looked_at))
+        )
 
     def written_by(self, email: str, users=()):
         """Every comment, in any status, written with `email` (any spelling of it) or from one of the `users`."""
