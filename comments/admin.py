@@ -5,9 +5,11 @@ from django.contrib.admin.actions import delete_selected as confirm_and_delete
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -22,6 +24,7 @@ from groundwork.admin import ReadOnlyRecordsMixin
 from groundwork.email_addresses import EmailAddressField, email_key
 
 from . import akismet, bans, moderation
+from .authors import Author, counts_by_status, decisions
 from .forms import PlainTextField
 from .models import Ban, Comment, CommentEvent, Reason, Status, TrustedCommenter
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
@@ -30,6 +33,35 @@ from .templatetags.moderation_queue import remember_pending_count
 
 STATUS_TABS = [("", "All"), *Status.choices]
 SHOWN_IN_ALL = [Status.PENDING, Status.APPROVED]
+
+# The queue's keyboard shortcuts (comments/static/comments/queue.js): a row's button or link with this name answers
+# its key. WordPress's letters where its comments screen has one (j/k move, a u s d z r e act; d deletes what is in
+# Spam or the Trash, after the confirmation page); v and x are ours.
+SHORTCUT_KEYS = {
+    "approve": "a",
+    "unapprove": "u",
+    "spam": "s",
+    "trash": "d",
+    "delete": "d",
+    "not_spam": "z",
+    "restore": "z",
+    "reply": "r",
+    "edit": "e",
+    "reviewed": "v",
+}
+KEYBOARD_HELP = [
+    ("j", "Next comment"),
+    ("k", "Previous comment"),
+    ("a", "Approve"),
+    ("u", "Unapprove"),
+    ("s", "Spam"),
+    ("d", "Trash (in Spam or the Trash: delete permanently, after a confirmation)"),
+    ("z", "Not spam, or Restore from the Trash"),
+    ("r", "Reply (opens the comment's page at its reply box)"),
+    ("e", "Edit"),
+    ("v", "Mark reviewed (in Not reviewed yet)"),
+    ("x", "Select the comment for the bulk actions"),
+]
 
 
 def _plural(count, singular, plural=None):
@@ -43,6 +75,7 @@ def moderation_buttons(comment) -> list[dict]:
             "label": action.label,
             "url": reverse("admin:comments_comment_moderate", args=[comment.pk, action.name]),
             "class": action.name.replace("_", "-"),
+            "key": SHORTCUT_KEYS[action.name],
         }
         for action in MODERATOR_ACTIONS.values()
         if action.applies(comment)
@@ -52,6 +85,30 @@ def moderation_buttons(comment) -> list[dict]:
 def ban_author_url(comment, back_to: str) -> str:
     """The "Ban this author…" form, filled in from the comment; `back_to` is where it returns once saved."""
     return reverse("admin:comments_ban_add") + "?" + urlencode({"comment": comment.pk, "next": back_to})
+def may_reply(comment) -> bool:
+    """Whether a moderator may answer the comment from the admin (moderation.reply's own test, before the form)."""
+    return comment.status in (Status.PENDING, Status.APPROVED) and comment.depth < settings.COMMENTS_MAX_DEPTH
+
+
+# An author's panel (CommentAdmin.author_view): their comments a page at a time, and links to the list filtered by
+# author, where the bulk actions work on all of them ("Select all").
+AUTHOR_PAGE_SIZE = 20
+AUTHOR_LIST_TABS = [
+    ("", "Pending and approved", SHOWN_IN_ALL),
+    (Status.PENDING, "Pending", [Status.PENDING]),
+    (Status.APPROVED, "Approved", [Status.APPROVED]),
+    (Status.SPAM, "Spam", [Status.SPAM]),
+    (Status.TRASH, "Trash", [Status.TRASH]),
+]
+
+# What other parts show on an author's panel, below the counts: functions (author, comments) -> a section, or None
+# when they have nothing to show. A section is a dict: "title" (its heading), "template" (included inside it, with
+# the section as `section`), and whatever that template reads. Each should cost a fixed number of queries.
+PANEL_SECTIONS = []
+
+
+def panel_sections(author, comments) -> list[dict]:
+    return [section for make in PANEL_SECTIONS if (section := make(author, comments)) is not None]
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -121,6 +178,57 @@ class PostFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AuthorFilter(admin.SimpleListFilter):
+    """One author's comments (authors.Author), named by one of their comments' ids: from the author's panel."""
+
+    title = "author"
+    parameter_name = "author"
+    author = None
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        comment = Comment.objects.select_related("user").filter(pk=value).first() if value.isdigit() else None
+        self.author = Author.of(comment) if comment is not None else None
+        return [(value, f"By {self.author.name}" if self.author else "By nobody (no such author)")]
+
+    def value(self):
+        return super().value() or ""
+
+    def has_output(self):
+        return bool(self.value())
+
+    def choices(self, changelist):
+        yield {
+            "selected": False,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "All authors",
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": True,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return self.author.comments(queryset) if self.author else queryset.none()
+
+
+class NotReviewedFilter(admin.SimpleListFilter):
+    """Comments published by a rule or Akismet that no moderator has looked at (CommentQuerySet.not_reviewed)."""
+
+    title = "review"
+    parameter_name = "reviewed"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not reviewed yet")]
+
+    def queryset(self, request, queryset):
+        return queryset.not_reviewed() if self.value() == "no" else queryset
+
+
 class CommentEventInline(ReadOnlyRecordsMixin, admin.TabularInline):
     model = CommentEvent
     template = "admin/comments/comment/history_inline.html"
@@ -133,6 +241,9 @@ class CommentEventInline(ReadOnlyRecordsMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("moderator")
+
+
+REPLY_BOX = "#id_reply-body"  # a row's Reply link lands on the reply box, which the browser focuses
 
 
 class ReplyForm(forms.Form):
@@ -153,7 +264,7 @@ class ReplyForm(forms.Form):
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["author", "comment", "in_response_to", "submitted", "status_and_why"]
     list_display_links = ["submitted"]
-    list_filter = [StatusFilter, BlatantSpamFilter, PostFilter, "reason", "created_at"]
+    list_filter = [StatusFilter, NotReviewedFilter, BlatantSpamFilter, PostFilter, AuthorFilter, "reason", "created_at"]
     list_select_related = ["post", "parent", "user"]
     list_per_page = 50
     show_full_result_count = False
@@ -166,9 +277,10 @@ class CommentAdmin(admin.ModelAdmin):
         "mark_not_spam",
         "trash",
         "restore",
-        "delete_selected",
         "trust_author",
         "stop_trusting",
+        "mark_reviewed",
+        "delete_selected",
     ]
     fieldsets = [
         (None, {"fields": ["in_response_to", "rendered", "body"]}),
@@ -218,7 +330,8 @@ class CommentAdmin(admin.ModelAdmin):
             "mailbox": mailbox,
             "domain": domain,
             "website": comment.author_url.split("://", 1)[1].rstrip("/") if linked else "",
-            "ip_search": urlencode({"q": comment.ip_address}),
+            "ip_search": urlencode({"q": comment.ip_address or ""}),
+            "panel_url": "" if comment.data_erased_at else reverse("admin:comments_comment_author", args=[comment.pk]),
         }
         return render_to_string("admin/comments/comment/_author.html", context)
 
@@ -234,16 +347,21 @@ class CommentAdmin(admin.ModelAdmin):
         may_change = self.has_change_permission(request)
         may_delete = self.has_delete_permission(request)
         may_ban = request.user.has_perm("comments.add_ban")
+        reviewing = may_change and request.GET.get(NotReviewedFilter.parameter_name) == "no"
 
         @admin.display(description="Comment")
         def comment(obj):
+            edit_url = add_preserved_filters(preserved, reverse("admin:comments_comment_change", args=[obj.pk]))
             context = {
                 "comment": obj,
                 "text": self.comment(obj),
                 "actions": moderation_buttons(obj) if may_change else [],
                 "may_delete": may_delete and obj.status in DELETABLE_STATUSES,
-                "edit_url": add_preserved_filters(preserved, reverse("admin:comments_comment_change", args=[obj.pk])),
+                "edit_url": edit_url,
                 "edit_label": "Edit" if may_change else "View",
+                "reply_url": edit_url + REPLY_BOX if may_change and may_reply(obj) else "",
+                "reviewed_url": reverse("admin:comments_comment_reviewed", args=[obj.pk]) if reviewing else "",
+                "keys": SHORTCUT_KEYS,
                 # The permalink finds the comment's page when followed.
                 "on_site_url": reverse("comments:permalink", args=[obj.pk]) if obj.status == Status.APPROVED else "",
                 "ban_url": ban_author_url(obj, request.get_full_path()) if may_ban else "",
@@ -315,17 +433,22 @@ class CommentAdmin(admin.ModelAdmin):
         remember_pending_count(request, counts["pending"])
         changelist_url = reverse("admin:comments_comment_changelist")
         current = request.GET.get("status", "")
+        reviewing = request.GET.get(NotReviewedFilter.parameter_name) == "no"
         tabs = [
             {
                 "label": label,
                 "count": counts[value or "all"],
                 "url": changelist_url + ("?" + urlencode({"status": value}) if value else ""),
-                "current": value == current,
+                "current": value == current and not reviewing,
             }
             for value, label in STATUS_TABS
         ]
+        # Not counted here: finding them looks at each approved comment's history, which only its own page pays for.
+        not_reviewed_url = changelist_url + "?" + urlencode({NotReviewedFilter.parameter_name: "no"})
         return {
             "status_tabs": tabs,
+            "not_reviewed_tab": {"label": "Not reviewed yet", "url": not_reviewed_url, "current": reviewing},
+            "keyboard_help": KEYBOARD_HELP,
             "blatant_spam_count": counts["blatant"],
             "blatant_spam_hidden": current == Status.SPAM and request.GET.get("blatant") != "include",
             "blatant_spam_url": changelist_url + "?" + urlencode({"status": Status.SPAM, "blatant": "include"}),
@@ -371,6 +494,11 @@ class CommentAdmin(admin.ModelAdmin):
     def restore(self, request, queryset):
         self.moderate_selected(request, queryset, "restore")
 
+    @admin.action(permissions=["change"], description="Mark reviewed (leave as they are)")
+    def mark_reviewed(self, request, queryset):
+        noted = moderation.mark_reviewed(queryset, moderator=request.user)
+        self.message_user(request, f"{_plural(noted, 'comment')} marked reviewed.", messages.SUCCESS)
+
     @admin.action(permissions=["delete"], description="Delete permanently (from Spam or Trash)")
     def delete_selected(self, request, queryset):
         deletable = queryset.filter(status__in=DELETABLE_STATUSES)
@@ -411,6 +539,12 @@ class CommentAdmin(admin.ModelAdmin):
         return [
             path("<path:object_id>/moderate/<str:action>/", wrap(self.moderate_view), name="comments_comment_moderate"),
             path("<path:object_id>/reply/", wrap(self.reply_view), name="comments_comment_reply"),
+            path("<path:object_id>/reviewed/", wrap(self.reviewed_view), name="comments_comment_reviewed"),
+            path(
+                "<path:object_id>/author/",
+                self.admin_site.admin_view(self.author_view),
+                name="comments_comment_author",
+            ),
             *super().get_urls(),
         ]
 
@@ -433,10 +567,58 @@ class CommentAdmin(admin.ModelAdmin):
         else:
             done = MODERATOR_ACTIONS[action].done
             self.message_user(request, f"The comment by {comment.author_name} was {done}.", messages.SUCCESS)
+        return self._back(request)
+
+    def _back(self, request):
+        """To the page the button was on (its `next`), if it is this site's; else to the list."""
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
             target = reverse("admin:comments_comment_changelist")
         return HttpResponseRedirect(target)
+
+    def reviewed_view(self, request, object_id):
+        comment = self._comment_for_change(request, object_id)
+        moderation.mark_reviewed([comment], moderator=request.user)
+        self.message_user(request, f"The comment by {comment.author_name} was marked reviewed.", messages.SUCCESS)
+        return self._back(request)
+
+    def author_view(self, request, object_id):
+        """The author of a comment, all in one page: their comments by status, how often they were approved and
+        rejected, what other parts know of them (PANEL_SECTIONS), and their comments, newest first, a page at a time."""
+        comment = self.get_object(request, unquote(object_id))
+        if comment is None:
+            raise Http404("No such comment.")
+        if not self.has_view_permission(request, comment):
+            raise PermissionDenied
+        author = Author.of(comment)
+        if author is None:
+            raise Http404("This comment's author erased their data.")
+        comments = author.comments()
+        page = Paginator(comments.select_related("post"), AUTHOR_PAGE_SIZE).get_page(request.GET.get("page"))
+        changelist_url = reverse("admin:comments_comment_changelist")
+        by_status = counts_by_status(comments)
+        in_the_list = [
+            {
+                "label": label,
+                "count": sum(by_status[s] for s in statuses),
+                "url": changelist_url + "?" + urlencode({"author": comment.pk, **({"status": value} if value else {})}),
+            }
+            for value, label, statuses in AUTHOR_LIST_TABS
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Comments by {author.name}",
+            "author": author,
+            "from_comment": comment,
+            "by_status": [(Status(status).label, count) for status, count in by_status.items()],
+            "total": sum(by_status.values()),
+            "decisions": decisions(comments),
+            "in_the_list": in_the_list,
+            "sections": panel_sections(author, comments),
+            "page": page,
+        }
+        return TemplateResponse(request, "admin/comments/comment/author.html", context)
 
     def reply_view(self, request, object_id):
         comment = self._comment_for_change(request, object_id)
@@ -459,11 +641,15 @@ class CommentAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["comment_status"], context["comment_why"] = self.status_label(obj), self.why(obj)
+            if not obj.data_erased_at:
+                context["author_panel_url"] = reverse("admin:comments_comment_author", args=[obj.pk])
         if obj is not None and self.has_change_permission(request, obj):
             context["moderation_buttons"] = moderation_buttons(obj)
             if request.user.has_perm("comments.add_ban"):
                 context["ban_url"] = ban_author_url(obj, request.get_full_path())
-            if obj.status in (Status.PENDING, Status.APPROVED) and obj.depth < settings.COMMENTS_MAX_DEPTH:
+            if Comment.objects.filter(pk=obj.pk).not_reviewed().exists():
+                context["reviewed_url"] = reverse("admin:comments_comment_reviewed", args=[obj.pk])
+            if may_reply(obj):
                 context["reply_form"] = ReplyForm(moderator=request.user)
                 context["reply_url"] = reverse("admin:comments_comment_reply", args=[obj.pk])
         response = super().render_change_form(request, context, add, change, form_url, obj)

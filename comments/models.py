@@ -81,6 +81,9 @@ class Actor(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+AUTOMATIC_ACTORS = (Actor.RULE, Actor.AKISMET, Actor.SYSTEM)
+
+
 @deconstructible
 class NoControlCharacters:
     """Refuses text holding a control character (Unicode's Cc: C0, DEL, C1) other than those `allowed`.
@@ -161,6 +164,25 @@ class CommentQuerySet(models.QuerySet):
     def thread_order(self):
         """Oldest first, with what a comment shows, in one query."""
         return self.select_related("user").order_by("created_at", "pk")
+
+    def not_reviewed(self):
+        """Approved by a rule or Akismet, and not looked at by a moderator since: what no person has read as it is.
+
+        Any moderator's event counts as a look (a decision, an edit, the "Mark reviewed" note); imported comments
+        were published on WordPress, by whoever reviewed them there, and are left out. Both lookups are served by
+        CommentEvent's (comment, actor) index; events are compared by id, which grows with time.
+        """
+        events = CommentEvent.objects.filter(comment=models.OuterRef("pk")).order_by()
+        automatic = events.approvals().filter(actor__in=AUTOMATIC_ACTORS).exclude(reason=Reason.IMPORTED)
+        looked_at = CommentEvent.objects.filter(
+            comment=models.OuterRef("pk"), actor=Actor.MODERATOR, pk__gt=models.OuterRef("automatic_approval")
+        )
+        return (
+            self.approved()
+            .alias(automatic_approval=models.Subquery(automatic.order_by("-pk").values("pk")[:1]))
+            .filter(automatic_approval__isnull=False)
+            .exclude(models.Exists(looked_at))
+        )
 
     def written_by(self, email: str, users=()):
         """Every comment, in any status, written with `email` (any spelling of it) or from one of the `users`."""
@@ -460,6 +482,7 @@ class CommentEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["comment", "actor"], name="comments_event_actor")]
 
     def __str__(self):
         return f"{self.get_actor_display()}: {self.from_status or 'new'} → {self.to_status} ({self.reason})"

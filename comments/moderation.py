@@ -156,6 +156,20 @@ def moderate_each(comments, action: str, *, moderator) -> tuple[int, int]:
     return changed, skipped
 
 
+REVIEWED_NOTE = "Reviewed: left as it is."
+
+
+@transaction.atomic
+def mark_reviewed(comments, *, moderator) -> int:
+    """Note in each comment's history that a moderator read it and left it as it is, so it leaves the
+    "not reviewed yet" view (Comment.objects.not_reviewed); returns how many were noted."""
+    noted = 0
+    for comment in comments:
+        CommentEvent.objects.record(comment, actor=Actor.MODERATOR, moderator=moderator, note=REVIEWED_NOTE)
+        noted += 1
+    return noted
+
+
 EDITABLE_FIELDS = ("author_name", "author_email", "author_url", "body")
 
 
