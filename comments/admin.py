@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 from blog.models import Post
 from groundwork.admin import ReadOnlyRecordsMixin
 
-from . import akismet, moderation
+from . import akismet, closing, moderation
 from .forms import PlainTextField
-from .models import Comment, CommentEvent, Reason, Status
+from .models import Comment, CommentEvent, CommentingClosure, Reason, Status
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
 from .templatetags.moderation_queue import remember_pending_count
 
@@ -44,7 +44,18 @@ def moderation_buttons(comment) -> list[dict]:
         }
         for action in MODERATOR_ACTIONS.values()
         if action.applies(comment)
-    ]
+    ] + pin_buttons(comment)
+
+
+def pin_buttons(comment) -> list[dict]:
+    """Pin (a published top-level comment) or Unpin (a pinned one): first on page 1 of its thread, or back in place."""
+    if comment.pinned_at is not None:
+        action, label = "unpin", "Unpin"
+    elif comment.depth == 1 and comment.status == Status.APPROVED and comment.kind != Comment.Kind.NOTE:
+        action, label = "pin", "Pin"
+    else:
+        return []
+    return [{"label": label, "url": reverse("admin:comments_comment_pin", args=[comment.pk, action]), "class": action}]
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -373,6 +384,7 @@ class CommentAdmin(admin.ModelAdmin):
         return [
             path("<path:object_id>/moderate/<str:action>/", wrap(self.moderate_view), name="comments_comment_moderate"),
             path("<path:object_id>/reply/", wrap(self.reply_view), name="comments_comment_reply"),
+            path("<path:object_id>/pin/<str:action>/", wrap(self.pin_view), name="comments_comment_pin"),
             *super().get_urls(),
         ]
 
@@ -395,10 +407,27 @@ class CommentAdmin(admin.ModelAdmin):
         else:
             done = MODERATOR_ACTIONS[action].done
             self.message_user(request, f"The comment by {comment.author_name} was {done}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._next_or_list(request))
+
+    def pin_view(self, request, object_id, action):
+        pinning = {"pin": moderation.pin, "unpin": moderation.unpin}
+        if action not in pinning:
+            raise Http404("No such action.")
+        comment = self._comment_for_change(request, object_id)
+        try:
+            pinning[action](comment, moderator=request.user)
+        except moderation.PinNotAllowed as refusal:
+            self.message_user(request, str(refusal), messages.WARNING)
+        else:
+            done = "pinned first on page 1 of its thread" if action == "pin" else "unpinned"
+            self.message_user(request, f"The comment by {comment.author_name} was {done}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._next_or_list(request))
+
+    def _next_or_list(self, request) -> str:
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
             target = reverse("admin:comments_comment_changelist")
-        return HttpResponseRedirect(target)
+        return target
 
     def reply_view(self, request, object_id):
         comment = self._comment_for_change(request, object_id)
@@ -433,3 +462,35 @@ class CommentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         moderation.edit(obj, moderator=request.user, fields=form.changed_data)
+
+
+# Thread controls: closing comments on the whole site (one row, comments/closing.py).
+
+
+@admin.register(CommentingClosure)
+class CommentingClosureAdmin(admin.ModelAdmin):
+    fieldsets = [
+        (None, {"fields": ["closed", "message"]}),
+        ("Quiet hours, every day", {"fields": ["quiet_from", "quiet_until", "quiet_message"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        """Whoever may moderate comments may close them (no permission of its own to grant)."""
+        return request.user.has_perm("comments.change_comment")
+
+    has_change_permission = has_view_permission
+
+    def changelist_view(self, request, extra_context=None):
+        """There is one: the list opens it."""
+        closure = CommentingClosure.current()
+        return HttpResponseRedirect(reverse("admin:comments_commentingclosure_change", args=[closure.pk]))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        closing.closure_saved()
