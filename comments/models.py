@@ -544,6 +544,7 @@ class CommentingClosure(models.Model):
         help_text="When quiet hours end; earlier than the start means the next morning (22:00 to 07:00).",
     )
     quiet_message = models.CharField(
+        "message during quiet hours",
         max_length=500,
         default="Comments are closed overnight. They open again in the morning.",
         validators=[NoControlCharacters()],

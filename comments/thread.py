@@ -231,8 +231,8 @@ class _Writer:
             f'<article class="comment-body" aria-labelledby="comment-{pk}-author">',
             '<footer class="comment-meta">',
             f'<span class="comment-avatar" aria-hidden="true">{escape(comment.author_name[:1].upper())}</span>',
-            f'<b class="comment-author" id="comment-{pk}-author">{self.author(comment)}</b>',
-            PINNED_LABEL if comment.is_pinned else "",
+            f'<b class="comment-author" id="comment-{pk}-author">{self.author(comment)}'
+            f"{PINNED_LABEL if comment.is_pinned else ''}</b>",
             f'<a class="comment-permalink" href="#comment-{pk}">'
             f'<time datetime="{created.isoformat()}">{_written_on(created)}</time></a>',
             "</footer>",
@@ -250,7 +250,7 @@ class _Writer:
         return "".join(parts)
 
 
-PINNED_LABEL = '<span class="comment-pinned-label">Pinned</span>'
+PINNED_LABEL = ' <span class="comment-pinned-label">Pinned</span>'
 REMOVED_BY_A_MODERATOR = "This comment was removed by a moderator."
 DELETED_BY_ITS_AUTHOR = "This comment was deleted by its author."
 
