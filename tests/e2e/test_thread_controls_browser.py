@@ -76,7 +76,8 @@ def test_a_moderator_closes_commenting_and_readers_see_why(make_page, thread, mo
     log_in_to_admin(page, moderator)
     page.goto("/admin/comments/commentingclosure/")
     page.get_by_label("Closed on the whole site").check()
-    page.get_by_label("Message:", exact=True).fill("Comments are closed during the election; they open again on Monday.")
+    message = "Comments are closed during the election; they open again on Monday."
+    page.get_by_label("Message:", exact=True).fill(message)
     assert horizontal_overflow(page) <= 0
     save_screenshot(page, "closing-comments-admin")
     assert_no_axe_violations(page)
@@ -86,7 +87,7 @@ def test_a_moderator_closes_commenting_and_readers_see_why(make_page, thread, mo
 
     page.goto(post.get_absolute_url())
     notice = page.locator(".comments-closed-notice")
-    expect(notice).to_have_text("Comments are closed during the election; they open again on Monday.")
+    expect(notice).to_have_text(message)
     expect(page.locator("#commentform")).to_have_count(0)
     expect(page.locator(".comment-reply-link")).to_have_count(0)
     expect(page.get_by_text("I copy a line a day.")).to_be_visible()
