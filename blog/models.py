@@ -257,7 +257,12 @@ class Post(models.Model):
         "comments and excerpt show only to readers who enter this password (kept for ten days in their browser). "
         "Empty: anyone may read it.",
     )
-    comments_open = models.BooleanField(default=True, help_text="Readers may leave replies under this post.")
+    comments_open = models.BooleanField(
+        "comments open",
+        default=True,
+        help_text="Ticked: readers may leave replies. Unticked: read only, the comments stay shown and nobody may "
+        "add one.",
+    )
     pings_open = models.BooleanField(
         default=True, help_text="Kept from WordPress (pingbacks and trackbacks); this site receives none."
     )

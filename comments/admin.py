@@ -23,10 +23,10 @@ from blog.models import Post
 from groundwork.admin import ReadOnlyRecordsMixin
 from groundwork.email_addresses import EmailAddressField, email_key
 
-from . import akismet, bans, moderation
+from . import akismet, bans, closing, moderation
 from .authors import Author, counts_by_status, decisions
 from .forms import PlainTextField
-from .models import Ban, Comment, CommentEvent, Reason, Status, TrustedCommenter
+from .models import Ban, Comment, CommentEvent, CommentingClosure, Reason, Status, TrustedCommenter
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
 from .moderators import MODERATE_PERMISSION
 from .templatetags.moderation_queue import remember_pending_count
@@ -79,7 +79,18 @@ def moderation_buttons(comment) -> list[dict]:
         }
         for action in MODERATOR_ACTIONS.values()
         if action.applies(comment)
-    ]
+    ] + pin_buttons(comment)
+
+
+def pin_buttons(comment) -> list[dict]:
+    """Pin (a published top-level comment) or Unpin (a pinned one): first on page 1 of its thread, or back in place."""
+    if comment.pinned_at is not None:
+        action, label = "unpin", "Unpin"
+    elif comment.depth == 1 and comment.status == Status.APPROVED and comment.kind != Comment.Kind.NOTE:
+        action, label = "pin", "Pin"
+    else:
+        return []
+    return [{"label": label, "url": reverse("admin:comments_comment_pin", args=[comment.pk, action]), "class": action}]
 
 
 def ban_author_url(comment, back_to: str) -> str:
@@ -545,6 +556,7 @@ class CommentAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.author_view),
                 name="comments_comment_author",
             ),
+            path("<path:object_id>/pin/<str:action>/", wrap(self.pin_view), name="comments_comment_pin"),
             *super().get_urls(),
         ]
 
@@ -566,6 +578,20 @@ class CommentAdmin(admin.ModelAdmin):
             self.message_user(request, str(refusal), messages.WARNING)
         else:
             done = MODERATOR_ACTIONS[action].done
+            self.message_user(request, f"The comment by {comment.author_name} was {done}.", messages.SUCCESS)
+        return self._back(request)
+
+    def pin_view(self, request, object_id, action):
+        pinning = {"pin": moderation.pin, "unpin": moderation.unpin}
+        if action not in pinning:
+            raise Http404("No such action.")
+        comment = self._comment_for_change(request, object_id)
+        try:
+            pinning[action](comment, moderator=request.user)
+        except moderation.PinNotAllowed as refusal:
+            self.message_user(request, str(refusal), messages.WARNING)
+        else:
+            done = "pinned first on page 1 of its thread" if action == "pin" else "unpinned"
             self.message_user(request, f"The comment by {comment.author_name} was {done}.", messages.SUCCESS)
         return self._back(request)
 
@@ -926,3 +952,37 @@ class TrustedCommenterAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.has_perm(MODERATE_PERMISSION)
+
+
+
+
+# Thread controls: closing comments on the whole site (one row, comments/closing.py).
+
+
+@admin.register(CommentingClosure)
+class CommentingClosureAdmin(admin.ModelAdmin):
+    fieldsets = [
+        (None, {"fields": ["closed", "message"]}),
+        ("Quiet hours, every day", {"fields": ["quiet_from", "quiet_until", "quiet_message"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        """Whoever may moderate comments may close them (no permission of its own to grant)."""
+        return request.user.has_perm("comments.change_comment")
+
+    has_change_permission = has_view_permission
+
+    def changelist_view(self, request, extra_context=None):
+        """There is one: the list opens it."""
+        closure = CommentingClosure.current()
+        return HttpResponseRedirect(reverse("admin:comments_commentingclosure_change", args=[closure.pk]))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        closing.closure_saved()

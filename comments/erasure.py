@@ -7,9 +7,10 @@ Trash...) and `moderation.change_status` is not involved. The commenter chooses 
   the email, website, account, IP address, user agent and referrer are emptied; the text stays.
   The history gets a row saying that this was done, never what was erased, and any older note
   of the history that quotes what was erased is emptied.
-- `delete(comment)`: the comment goes, with its history. The replies others wrote to it move up
-  to its parent (to the top level if it had none), with everything under them, as WordPress does
-  when a comment is deleted: nobody else's words leave the thread with it.
+- `delete(comment)`: the comment goes, with its history. One that others answered stays as an
+  empty row in the Trash (reason "deleted by its author": no name, address, text or history left),
+  its replies in place under it: the thread shows "This comment was deleted by its author." there
+  (thread.py), and nobody else's words leave the thread or change place.
 
 Either way a published comment is gone from every copy at once (caching.purge_comment): every
 stored page of the post's thread is deleted from the cache, whatever its version, and the front
@@ -28,12 +29,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import caching
-from .models import Actor, Comment, CommentEvent, Status, comments_changed
+from .models import Actor, Comment, CommentEvent, Reason, Status, comments_changed
+from .moderation import change_status
 
 ANONYMOUS = "Anonymous"
 ERASED_NOTE = "Its author's name, email address, website, IP address and browser details were erased at their request."
 NOTE_REMOVED = "(This note quoted details its author had erased.)"
 DELETED_IN_LOG = "A comment deleted at its author's request"
+DELETED_NOTE = "Deleted at its author's request; kept empty for the replies under it."
 ERASED_FIELDS = ["author_name", "author_email", "author_url", "user", "ip_address", "user_agent", "referrer"]
 
 
@@ -59,34 +62,35 @@ def anonymize(comment: Comment, *, moderator=None) -> Comment:
 
 @transaction.atomic
 def delete(comment: Comment) -> None:
-    """Delete `comment` and its history; the replies to it move up to its parent, with everything under them."""
+    """Delete `comment` and its history; one with replies is emptied instead, and left in the Trash to hold them."""
     comment = Comment.objects.select_for_update(of=("self",)).select_related("post", "parent").get(pk=comment.pk)
     published = comment.status == Status.APPROVED
-    _move_replies(comment, under=comment.parent)
     _rename_in_admin_log(comment.pk, DELETED_IN_LOG)
+    if comment.replies.exists():
+        _empty(comment)
+        return
     comment.delete()
     if published:
-        caching.purge_comment(comment)  # the thread as it now is: its replies moved up, itself gone
+        caching.purge_comment(comment)  # the thread as it now is: itself gone
 
 
-def _move_replies(comment: Comment, *, under: Comment | None) -> None:
-    """Make the replies to `comment` replies to `under` (top level when None), and set the depth and thread of all
-    below them, in one query to read and one to write (bulk_update skips Comment.save: the post is marked here).
-    """
-    below = Comment.objects.filter(post_id=comment.post_id, depth__gt=comment.depth).only("parent", "depth", "root")
-    replies_to: dict[int | None, list[Comment]] = {}
-    for reply in below.order_by("created_at", "pk"):
-        replies_to.setdefault(reply.parent_id, []).append(reply)
-    moved = []
-    waiting = [(reply, under) for reply in replies_to.get(comment.pk, [])]
-    while waiting:
-        reply, parent = waiting.pop()
-        reply.place_under(parent)
-        moved.append(reply)
-        waiting += [(below_it, reply) for below_it in replies_to.get(reply.pk, [])]
-    Comment.objects.bulk_update(moved, ["parent", "depth", "root"])
-    if moved:
-        comments_changed(comment.post_id)
+def _empty(comment: Comment) -> None:
+    """Keep of `comment` only its place in the thread: in the Trash, "deleted by its author", nothing of it left."""
+    comment.events.all().delete()
+    comment.author_name = comment.body = comment.body_html = ""
+    comment.author_email = comment.author_url = comment.user_agent = comment.referrer = comment.honeypot_value = ""
+    comment.ip_address = comment.user = comment.pinned_at = None
+    comment.data_erased_at = timezone.now()
+    emptied = [*ERASED_FIELDS, "body", "body_html", "honeypot_value", "data_erased_at", "pinned_at"]
+    comment.save(update_fields=emptied, touch_post=False)
+    if comment.status == Status.TRASH:
+        comment.reason = Reason.AUTHOR_DELETED  # in the Trash already: only why it is there changes
+        comment.save(update_fields=["reason"], touch_post=False)
+        CommentEvent.objects.record(comment, actor=Actor.AUTHOR, note=DELETED_NOTE)
+    else:
+        change_status(comment, Status.TRASH, actor=Actor.AUTHOR, reason=Reason.AUTHOR_DELETED, note=DELETED_NOTE)
+    comments_changed(comment.post_id)
+    caching.purge_comment(comment)
 
 
 def _details(comment: Comment) -> list[str]:

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from groundwork.email_addresses import EmailAddressField
 
-from . import akismet, rules
+from . import akismet, closing
 from .commenters import commenter
 from .models import LINE_BREAKS_AND_TABS, Comment, NoControlCharacters
 
@@ -154,8 +154,10 @@ class CommentForm(forms.Form):
         return self.cleaned_data["timestamp"]
 
     def clean(self):
-        if rules.comments_closed(self.post):
-            raise forms.ValidationError(self.error_messages["closed"], code="closed")
+        closed = closing.closed(self.post)
+        if closed:
+            message = closed.message if closed.site_wide else self.error_messages["closed"]
+            raise forms.ValidationError(message, code="closed")
         return super().clean()
 
     def build_comment(self, *, post) -> Comment:

@@ -60,6 +60,7 @@ class Reason(models.TextChoices):
     REJECTION_RATE = "rejection-rate", "Author's comments are often rejected"
     HELD_DOMAIN = "held-domain", "Email domain held for moderation"
     TRUSTED = "trusted", "Trusted commenter"
+    AUTHOR_DELETED = "author-deleted", "Deleted by its author; kept empty for the replies under it"
 
 
 class Kind(models.TextChoices):
@@ -149,13 +150,28 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(models.Q(status=Status.APPROVED) | models.Q(pk__in=own_ids, status=Status.PENDING))
 
     def thread_roots(self):
-        """The top-level published comments, oldest first: what a post's thread is paged by (after `for_post`)."""
-        return self.published().filter(depth=1).order_by("created_at", "pk")
+        """The top-level comments a post's thread is paged by, oldest first (after `for_post`): published ones not
+        pinned, and removed ones with a published reply, shown as placeholders (`behind_a_placeholder`)."""
+        return self.filter(paged_root()).order_by("created_at", "pk")
+
+    def pinned(self):
+        """The published top-level comments pinned first on page 1, in the order they were pinned."""
+        return self.published().filter(PINNED).order_by("pinned_at", "pk")
+
+    def behind_a_placeholder(self):
+        """Comments removed (by a moderator, or deleted by their author) under which a published reply still hangs:
+        the thread shows a placeholder in their place, and the replies under it.
+
+        A comment with a reply that was removed in turn is read too: the thread leaves out those with nothing
+        published under them (thread.py).
+        """
+        replies = Comment.objects.filter(models.Q(status=Status.APPROVED) | REMOVED, parent=models.OuterRef("pk"))
+        return self.filter(REMOVED, models.Exists(replies))
 
     def with_thread_places(self):
         """Each comment with what `thread_page` needs, in the same query: how many published threads its post has,
         and how many start before its own (a feed links twenty comments: not two queries each)."""
-        threads = Comment.objects.published().filter(depth=1, post=models.OuterRef("post")).order_by()
+        threads = Comment.objects.filter(paged_root(), post=models.OuterRef("post")).order_by()
         start = Coalesce(models.OuterRef("root__created_at"), models.OuterRef("created_at"))
         start_pk = Coalesce(models.OuterRef("root_id"), models.OuterRef("pk"))
         before = threads.filter(models.Q(created_at__lt=start) | models.Q(created_at=start, pk__lt=start_pk))
@@ -276,6 +292,13 @@ class Comment(models.Model):
         "request (the text stays, under Anonymous). Nothing about it is sent to Akismet after that.",
     )
 
+    pinned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a moderator pinned this top-level comment first on page 1 of its thread (moderation.pin).",
+    )
+
     objects = CommentQuerySet.as_manager()
 
     class Meta:
@@ -329,15 +352,17 @@ class Comment(models.Model):
     def thread_page(self) -> tuple[int, int]:
         """(The page of its post's thread this comment is on, the page the article's own address shows.)
 
-        A reply is on its top-level comment's page; a held top-level comment, shown only to its
-        author, on the newest.
+        A reply is on its top-level comment's page (a pinned one's on page 1, a removed one's where its
+        placeholder is); a held top-level comment, shown only to its author, on the newest.
         """
         roots = Comment.objects.for_post(self.post_id).thread_roots()
         threads = getattr(self, "threads_on_post", None)  # with_thread_places() read it with the comment
         pages = comment_page_count(roots.count() if threads is None else threads)
         root = self.root or self
         number = pages
-        if settings.COMMENTS_PER_PAGE and root.status == Status.APPROVED:
+        if root.is_pinned:
+            number = 1
+        elif settings.COMMENTS_PER_PAGE and (root.status == Status.APPROVED or root is not self):  # or a placeholder
             before = getattr(self, "threads_before", None)
             if before is None:
                 earlier = models.Q(created_at__lt=root.created_at) | models.Q(
@@ -347,13 +372,22 @@ class Comment(models.Model):
             number = before // settings.COMMENTS_PER_PAGE + 1
         return number, default_comment_page(pages)
 
+    @property
+    def is_pinned(self) -> bool:
+        return self.pinned_at is not None and self.status == Status.APPROVED and self.depth == 1
+
+    @property
+    def deleted_by_its_author(self) -> bool:
+        """Kept empty, in the Trash, for the published replies under it (erasure.delete)."""
+        return self.reason == Reason.AUTHOR_DELETED
+
     @classmethod
     def build(cls, *, post, body: str, parent: "Comment | None" = None, body_html=None, **fields) -> "Comment":
         """A new, unsaved comment: the one way comments are made (the form, the admin's reply, imports, the demo).
 
-        Its depth and thread (root) follow from its parent, set by `place_under` and nowhere else (erasure.py moves
-        replies with it too), and its HTML from its text (`body_html`: made from it already, by `render_comment` as
-        `render_body` makes it: an import makes it beside its reading, wordpress/reading.py).
+        Its depth and thread (root) follow from its parent, set by `place_under` and nowhere else, and its HTML
+        from its text (`body_html`: made from it already, by `render_comment` as `render_body` makes it: an import
+        makes it beside its reading, wordpress/reading.py).
         """
         comment = cls.made_of({"post": post, "body": body, **fields})
         if parent is not None:
@@ -413,6 +447,21 @@ class Comment(models.Model):
     def render_body(self) -> None:
         """Derive the HTML shown from the text written (stored, so pages never render it again)."""
         self.body_html = render_comment(self.body, written_in_html=self.written_in_html)
+
+
+# What a thread shows where (as querysets filter it): published comments; pinned ones first on page 1; and in place
+# of a comment removed from it (held again, spam, the Trash, deleted by its author) that has a published reply
+# under it, a placeholder ("This comment was removed by a moderator."), the replies nested under it as before.
+
+REMOVED = models.Q(status__in=[Status.PENDING, Status.SPAM, Status.TRASH]) & ~models.Q(kind=Kind.NOTE)
+PINNED = models.Q(depth=1, pinned_at__isnull=False)
+
+
+def paged_root() -> models.Q:
+    """A top-level comment the thread is paged by: published and not pinned, or a placeholder for a reply."""
+    has_reply = models.Exists(Comment.objects.published().filter(root=models.OuterRef("pk")))
+    published = models.Q(status=Status.APPROVED, pinned_at__isnull=True) & ~models.Q(kind=Kind.NOTE)
+    return models.Q(depth=1) & (published | (REMOVED & has_reply))
 
 
 def comments_changed(*post_ids) -> None:
@@ -620,3 +669,66 @@ class TrustedCommenter(models.Model):
 
     def __str__(self):
         return self.user.get_username() if self.user_id else self.email_key
+
+
+
+
+# Thread controls (issue 22): closing comments on the whole site, at once or during quiet hours every night.
+
+
+class CommentingClosure(models.Model):
+    """Whether readers may comment anywhere on the site: one row (`current`), changed by moderators in the admin.
+
+    comments/closing.py reads it (cached, forgotten when it is saved) and says what a reader is told.
+    """
+
+    closed = models.BooleanField(
+        "closed on the whole site",
+        default=False,
+        help_text="No new comments anywhere: every article shows the message below instead of the form, and keeps "
+        "its comments shown. Saving this clears every cached article page at once.",
+    )
+    message = models.CharField(
+        max_length=500,
+        default="Comments are closed for now.",
+        validators=[NoControlCharacters()],
+        help_text="Shown above every thread while commenting is closed (plain text).",
+    )
+    quiet_from = models.TimeField(
+        "quiet hours from",
+        null=True,
+        blank=True,
+        help_text="Every day from this time (the site's time zone) comments are closed, until the time below. "
+        "Empty: no quiet hours.",
+    )
+    quiet_until = models.TimeField(
+        "quiet hours until",
+        null=True,
+        blank=True,
+        help_text="When quiet hours end; earlier than the start means the next morning (22:00 to 07:00).",
+    )
+    quiet_message = models.CharField(
+        "message during quiet hours",
+        max_length=500,
+        default="Comments are closed overnight. They open again in the morning.",
+        validators=[NoControlCharacters()],
+        help_text="Shown above every thread during quiet hours (plain text).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "closing comments site-wide"
+
+    def __str__(self):
+        return "Closing comments site-wide"
+
+    def clean(self):
+        if (self.quiet_from is None) != (self.quiet_until is None):
+            raise ValidationError("Give quiet hours both a start and an end, or neither.")
+        if self.quiet_from is not None and self.quiet_from == self.quiet_until:
+            raise ValidationError("Quiet hours must start and end at different times.")
+
+    @classmethod
+    def current(cls) -> "CommentingClosure":
+        """The site's one row (made, open, the first time it is asked for)."""
+        return cls.objects.get_or_create(pk=1)[0]

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from blog.models import Post
 from groundwork.email_addresses import email_key
 from groundwork.links import LinkRefused
 
 from . import akismet, caching, links, notifications, rules, signals
-from .models import Actor, Comment, CommentEvent, Reason, Status, TrustedCommenter
+from .models import Actor, Comment, CommentEvent, Kind, Reason, Status, TrustedCommenter, comments_changed
 
 ALLOWED_TRANSITIONS = {
     Status.PENDING: {Status.PENDING, Status.APPROVED, Status.SPAM, Status.TRASH},
@@ -257,3 +259,43 @@ def stop_trusting(comment: Comment, *, moderator) -> int:
     if removed:
         CommentEvent.objects.record(comment, actor=Actor.MODERATOR, moderator=moderator, note=UNTRUSTED_NOTE)
     return removed
+
+
+
+
+# Pinning: a moderator puts a few published top-level comments first on page 1 of their thread (models.Comment.pinned).
+
+
+class PinNotAllowed(Exception):
+    pass
+
+
+@transaction.atomic
+def pin(comment: Comment, *, moderator) -> CommentEvent:
+    """Pin `comment` first on page 1 of its thread: only a published top-level one, COMMENTS_MAX_PINNED a post."""
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("post").get(pk=comment.pk)
+    if comment.depth != 1 or comment.status != Status.APPROVED or comment.kind == Kind.NOTE:
+        raise PinNotAllowed("Only a published top-level comment can be pinned.")
+    if comment.is_pinned:
+        raise PinNotAllowed("The comment is pinned already.")
+    Post.objects.select_for_update().filter(pk=comment.post_id).first()  # two moderators pinning at once: in turn
+    if Comment.objects.for_post(comment.post_id).pinned().count() >= settings.COMMENTS_MAX_PINNED:
+        raise PinNotAllowed(f"A post has at most {settings.COMMENTS_MAX_PINNED} pinned comments: unpin one first.")
+    return _set_pinned(comment, timezone.now(), moderator=moderator, note="Pinned first on page 1 of the thread.")
+
+
+@transaction.atomic
+def unpin(comment: Comment, *, moderator) -> CommentEvent:
+    """Put a pinned comment back in its place in the thread."""
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("post").get(pk=comment.pk)
+    if comment.pinned_at is None:
+        raise PinNotAllowed("The comment is not pinned.")
+    return _set_pinned(comment, None, moderator=moderator, note="Unpinned: back in its place in the thread.")
+
+
+def _set_pinned(comment: Comment, pinned_at, *, moderator, note: str) -> CommentEvent:
+    comment.pinned_at = pinned_at
+    comment.save(update_fields=["pinned_at", "updated_at"], touch_post=False)
+    comments_changed(comment.post_id)
+    caching.purge_comment(comment)  # every page: page 1 gains or loses it, the others' threads move
+    return CommentEvent.objects.record(comment, actor=Actor.MODERATOR, moderator=moderator, note=note)

@@ -4,6 +4,7 @@
   (15, as Akismet does), with its history.
 - Trashed comments are deleted once they have sat in the Trash, untouched, for
   COMMENTS_TRASH_RETENTION_DAYS (30, as WordPress empties its Trash), with their history.
+  Either stays while a reply still hangs under it: the thread shows a placeholder in its place.
 - What the commenter's browser told us (IP address, user agent, referrer), which only Akismet
   needs, is blanked on comments older than COMMENTS_IP_RETENTION_DAYS (60); the comment stays.
 - Captchas handed out and never answered are deleted once expired.
@@ -52,7 +53,9 @@ def delete_old_trash(now=None) -> int:
 def _delete_untouched(comments, days: int, described: str, now=None) -> int:
     """Delete the `comments` not updated for `days` days, with their history; returns how many comments went."""
     cutoff = (now or timezone.now()) - timedelta(days=days)
-    deleted = comments.filter(updated_at__lt=cutoff).delete()[1].get(Comment._meta.label, 0)
+    holding_up_replies = Comment.objects.behind_a_placeholder().values("pk")  # the thread shows them as placeholders
+    old = comments.filter(updated_at__lt=cutoff).exclude(pk__in=holding_up_replies)
+    deleted = old.delete()[1].get(Comment._meta.label, 0)
     if deleted:
         logger.info("Deleted %s %s comment(s) older than %s.", deleted, described, cutoff)
     return deleted

@@ -31,17 +31,31 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .cookies import own_comment_ids
-from .models import Comment, Kind, Status, comment_page_count, comment_page_url, default_comment_page
+from .models import (
+    REMOVED,
+    Comment,
+    Kind,
+    Status,
+    comment_page_count,
+    comment_page_url,
+    default_comment_page,
+    paged_root,
+)
 
 
 @dataclass
 class Node:
     comment: Comment
     replies: list["Node"] = field(default_factory=list)
+    placeholder: bool = False  # removed from the thread, shown for the replies under it: nothing of it is written
 
     @property
     def awaiting_moderation(self):
-        return self.comment.status == Status.PENDING
+        return self.comment.status == Status.PENDING and not self.placeholder
+
+    def holds_something(self) -> bool:
+        """Whether a published comment (or the reader's own held one) is here or under it."""
+        return not self.placeholder or any(reply.holds_something() for reply in self.replies)
 
 
 @dataclass
@@ -94,18 +108,30 @@ class Thread:
             first = (self.number - 1) * settings.COMMENTS_PER_PAGE
             roots = roots[first : first + settings.COMMENTS_PER_PAGE]
         on_page = Q(pk__in=roots) | Q(root__in=roots)
+        if self.number == 1:
+            pinned = Comment.objects.for_post(self.post).pinned().values("pk")
+            on_page |= Q(pk__in=pinned) | Q(root__in=pinned)
         if self.own and self.number == self.page_count:
             on_page |= Q(pk__in=self.own, depth=1)  # the reader's own held comments close the newest page
-        visible = Comment.objects.for_post(self.post).visible_to(self.own).exclude(kind=Kind.NOTE)
-        comments = list(visible.filter(on_page).thread_order())
+        on_post = Comment.objects.for_post(self.post)
+        shown = on_post.visible_to(self.own).exclude(kind=Kind.NOTE) | on_post.behind_a_placeholder()
+        comments = list(shown.filter(on_page).thread_order())
 
-        nodes = {comment.pk: Node(comment) for comment in comments}
+        mine = set(self.own)
+        nodes = {}
+        for comment in comments:
+            hidden = comment.status != Status.APPROVED and not (comment.status == Status.PENDING and comment.pk in mine)
+            nodes[comment.pk] = Node(comment, placeholder=hidden)
         top = []
         for comment in comments:
             comment.post = self.post  # known already: spares a query per comment
             parent = nodes.get(comment.parent_id)
             (parent.replies if parent else top).append(nodes[comment.pk])
-        return top, {pk: node.comment for pk, node in nodes.items()}
+        for node in nodes.values():
+            node.replies = [reply for reply in node.replies if reply.holds_something()]
+        top = [node for node in top if node.holds_something()]
+        top.sort(key=lambda node: (0, node.comment.pinned_at, node.comment.pk) if node.comment.is_pinned else (1,))
+        return top, {pk: node.comment for pk, node in nodes.items() if not node.placeholder}
 
 
 STORED_SECONDS = 300
@@ -135,8 +161,10 @@ def load_thread(post, request, number: int | None = None) -> Thread:
         return cached
     counts = cache.get(_counts_key(post))
     if counts is None:
-        published = Comment.objects.for_post(post).published()
-        counts = published.aggregate(total=Count("pk"), roots=Count("pk", filter=Q(depth=1)))
+        shown = Comment.objects.for_post(post).filter(Q(status=Status.APPROVED) | REMOVED).exclude(kind=Kind.NOTE)
+        counts = shown.aggregate(
+            total=Count("pk", filter=Q(status=Status.APPROVED)), roots=Count("pk", filter=paged_root())
+        )
         cache.set(_counts_key(post), counts, STORED_SECONDS)
     pages = comment_page_count(counts["roots"])
     default = default_comment_page(pages)
@@ -172,11 +200,14 @@ class _Writer:
     def node(self, node: Node) -> str:
         comment = node.comment
         waiting = node.awaiting_moderation
-        classes = f"{comment.kind} depth-{comment.depth}{' comment-awaiting' if waiting else ''}"
-        parts = [f'<li id="comment-{comment.pk}" class="{classes}">']
+        state = " comment-awaiting" if waiting else " comment-removed" if node.placeholder else ""
+        pinned = " comment-pinned" if comment.is_pinned and not node.placeholder else ""
+        parts = [f'<li id="comment-{comment.pk}" class="{comment.kind} depth-{comment.depth}{state}{pinned}">']
         if comment.wordpress_id and comment.wordpress_id != comment.pk:
             parts.append(f'<span id="comment-{comment.wordpress_id}" class="old-anchor"></span>')
-        if comment.kind in (Kind.PINGBACK, Kind.TRACKBACK):
+        if node.placeholder:
+            parts.append(f'<p class="comment-body comment-placeholder"><em>{_placeholder_text(comment)}</em></p>')
+        elif comment.kind in (Kind.PINGBACK, Kind.TRACKBACK):
             parts.append(f'<p class="comment-body ping-body">{comment.get_kind_display()}: {self.author(comment)}</p>')
         else:
             parts.append(self.body(comment, waiting))
@@ -200,7 +231,8 @@ class _Writer:
             f'<article class="comment-body" aria-labelledby="comment-{pk}-author">',
             '<footer class="comment-meta">',
             f'<span class="comment-avatar" aria-hidden="true">{escape(comment.author_name[:1].upper())}</span>',
-            f'<b class="comment-author" id="comment-{pk}-author">{self.author(comment)}</b>',
+            f'<b class="comment-author" id="comment-{pk}-author">{self.author(comment)}'
+            f"{PINNED_LABEL if comment.is_pinned else ''}</b>",
             f'<a class="comment-permalink" href="#comment-{pk}">'
             f'<time datetime="{created.isoformat()}">{_written_on(created)}</time></a>',
             "</footer>",
@@ -216,6 +248,15 @@ class _Writer:
             )
         parts.append("</article>")
         return "".join(parts)
+
+
+PINNED_LABEL = ' <span class="comment-pinned-label">Pinned</span>'
+REMOVED_BY_A_MODERATOR = "This comment was removed by a moderator."
+DELETED_BY_ITS_AUTHOR = "This comment was deleted by its author."
+
+
+def _placeholder_text(comment) -> str:
+    return DELETED_BY_ITS_AUTHOR if comment.deleted_by_its_author else REMOVED_BY_A_MODERATOR
 
 
 def _written_on(moment) -> str:

@@ -14,9 +14,10 @@ every task after. `Worker` keeps the claiming and adds:
    A worker killed (SIGKILL, a machine lost) renews nothing, and its task is taken over a lease later;
 2. a task that fails because the database went away is put back in the queue, not failed;
 3. a database error in its own loop is waited out with growing pauses, never the end of it;
-4. twice a lease (at most every 30 s), while it looks for work: abandoned tasks put back, and comments
+4. twice a lease (at most every 30 s), while it looks for work: abandoned tasks put back, comments
    left waiting for a spam check that no queued task will run given one
-   (comments.pipeline.queue_forgotten_checks);
+   (comments.pipeline.queue_forgotten_checks), and the front cache's article pages purged when quiet
+   hours begin or end (comments.closing.purge_at_boundaries);
 5. one log line per task: its path, how it ended, how long it took, its arguments' ids (the comment's
    among them; never an address or a name) and what it returned.
 """
@@ -36,6 +37,7 @@ from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from comments.closing import purge_at_boundaries
 from comments.pipeline import queue_forgotten_checks
 from groundwork.mail import ids_only, without_addresses
 from groundwork.task_queue import DbWorker, exclusive_transaction, is_locked_database_exception
@@ -140,6 +142,8 @@ class Worker(DbWorker):
         queued = queue_forgotten_checks()
         if queued:
             logger.warning("Queued the spam check of %s comment(s) that no task was going to check.", queued)
+        if purge_at_boundaries():
+            logger.info("Commenting opened or closed on the whole site: every article page purged.")
 
     def claim_next(self) -> tuple[bool, DBTaskResult | None]:
         """(Whether the queue could be read, the task claimed if there was one), as db_worker claims it."""

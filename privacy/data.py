@@ -14,8 +14,8 @@ addresses, dates, status, and the IP address, user agent and referrer still stor
 subscriptions; the accounts with what their provider gave.
 
 `erase(held, delete_comments=...)` removes it, in one transaction, in this order:
-1. each comment, deepest first: anonymized, or deleted with the replies of others moved up
-   (comments/erasure.py, which also clears every stored copy of the thread and the front cache), and a
+1. each comment, deepest first: anonymized, or deleted (emptied instead, a placeholder, when others answered it:
+   comments/erasure.py, which also clears every stored copy of the thread and the front cache), and a
    moderator's trust of the address (comments.TrustedCommenter; an account's goes with the account);
 2. the address's subscriptions, with the notices, confirmations and deliveries sent under them
    (subscriptions.actions.erase);

@@ -433,7 +433,8 @@ def test_tasks_queued_before_an_erasure_send_nothing_of_it_afterwards(
 def test_deleting_entirely_keeps_the_replies_of_others_in_the_thread(
     client, smtp_server, run_tasks, post, make_comment
 ):
-    """Chosen deletion removes the reader's comments; the replies others wrote move up, with everything under them."""
+    """Chosen deletion removes the reader's comments; those others answered stay as empty placeholders ("deleted by
+    its author"), the replies others wrote in place under them."""
     mine = make_comment(post, author_name=NAME, author_email=EMAIL, body="My opening remark.")
     answer = make_comment(post, parent=mine, author_name="Olwen", body="Olwen answers.")
     my_reply = make_comment(post, parent=answer, author_name=NAME, author_email=EMAIL, body="My rejoinder.")
@@ -442,13 +443,17 @@ def test_deleting_entirely_keeps_the_replies_of_others_in_the_thread(
 
     assert erase(client, link, choice="delete").status_code == 200
 
-    assert not Comment.objects.filter(pk__in=[mine.pk, my_reply.pk]).exists()
+    emptied = Comment.objects.filter(pk__in=[mine.pk, my_reply.pk])
+    assert {(c.status, c.reason, c.author_name, c.author_email, c.body) for c in emptied} == {
+        (Status.TRASH, Reason.AUTHOR_DELETED, "", "", "")
+    }
     answer.refresh_from_db()
     last.refresh_from_db()
-    assert (answer.parent_id, answer.depth, answer.root_id) == (None, 1, None)
-    assert (last.parent_id, last.depth, last.root_id) == (answer.pk, 2, answer.pk)
+    assert (answer.parent_id, answer.depth, answer.root_id) == (mine.pk, 2, mine.pk)
+    assert (last.parent_id, last.depth, last.root_id) == (my_reply.pk, 4, mine.pk)
     article = Client().get(post.get_absolute_url()).content.decode()
     assert "Olwen answers." in article and "Tomos has the last word." in article
+    assert article.count("This comment was deleted by its author.") == 2
     assert "My opening remark." not in article and left_over(article) == []
     assert DataRequest.objects.get().action == "delete"
 

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from comments import cookies, drafts, rules
+from comments import closing, cookies, drafts
 from comments.caching import store_section, stored_section
 from comments.forms import comment_form_for, form_context
 from comments.models import Comment, Status
@@ -43,11 +43,11 @@ def comments_section(context, post):
     token, timestamp or captcha): the page stays the same for everyone, and comments.js asks
     the form-state endpoint for those when the reader starts writing. For them the section's
     HTML is stored, under the thread's version (which changes with any comment shown) and
-    whether comments are open: most requests never load a comment or render the form.
+    whether comments are open (and if not, why): most requests never load a comment or render the form.
     """
     request = context["request"]
     thread = _thread(context, post)
-    closed = rules.comments_closed(post)
+    closed = closing.closed(post)
     shared = not is_personal(request) and "replytocom" not in request.GET
     html = stored_section(thread, closed=closed) if shared else None
     if html is None:
@@ -74,6 +74,6 @@ def _section_context(request, post, thread, closed) -> dict:
         "user": request.user,
         "thread": thread,
         "max_depth": settings.COMMENTS_MAX_DEPTH,
-        "thread_html": render(thread, closed=closed),
+        "thread_html": render(thread, closed=closed is not None),
         "comments_closed": closed,
     }

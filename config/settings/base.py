@@ -235,6 +235,8 @@ COMMENTS_MAX_DEPTH = env.int("COMMENTS_MAX_DEPTH", default=5)
 # Long threads are paged: top-level comments a page (0: never paged), and which page the article shows.
 COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=50)
 COMMENTS_DEFAULT_PAGE = env.str("COMMENTS_DEFAULT_PAGE", default="newest")  # or "oldest"
+# How many top-level comments a moderator may pin first on page 1 of a post's thread (docs/moderating.md).
+COMMENTS_MAX_PINNED = env.int("COMMENTS_MAX_PINNED", default=3)
 COMMENTS_FLOOD_SECONDS = env.int("COMMENTS_FLOOD_SECONDS", default=15)
 COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)
 COMMENTS_MODERATION_WORDS = env.list("COMMENTS_MODERATION_WORDS", default=[])
