@@ -5,7 +5,7 @@ from django.contrib.admin.actions import delete_selected as confirm_and_delete
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -20,14 +20,19 @@ from django.views.decorators.http import require_POST
 from blog.models import Post
 from groundwork.admin import ReadOnlyRecordsMixin
 
-from . import akismet, moderation
+from . import akismet, decisions, moderation
 from .forms import PlainTextField
-from .models import Comment, CommentEvent, Reason, Status
+from .models import Comment, CommentEvent, Reason, Report, Status
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
+from .moderators import MODERATE_PERMISSION
 from .templatetags.moderation_queue import remember_pending_count
 
 STATUS_TABS = [("", "All"), *Status.choices]
 SHOWN_IN_ALL = [Status.PENDING, Status.APPROVED]
+
+
+def _reported_view(request) -> bool:
+    return request.GET.get("reported") == "1"
 
 
 def _plural(count, singular, plural=None):
@@ -114,6 +119,45 @@ class PostFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReportedFilter(admin.SimpleListFilter):
+    """The "Reported" tab: comments with readers' reports no moderator has decided on yet."""
+
+    title = "readers' reports"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Not decided yet")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(Exists(Report.objects.undecided().filter(comment=OuterRef("pk"))))
+        return queryset
+
+
+class ReportInline(ReadOnlyRecordsMixin, admin.StackedInline):
+    model = Report
+    verbose_name_plural = "Readers' reports"
+    fields = [
+        ("created_at", "reason", "outcome", "decided_at"),
+        "note",
+        "explanation",
+        "exact_url",
+        ("reporter_name", "reporter_email", "good_faith"),
+        ("acknowledged_at", "outcome_sent_at"),
+        ("user", "ip_address"),
+    ]
+    readonly_fields = [name for row in fields for name in (row if isinstance(row, tuple) else (row,))]
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        """Whoever moderates the comment reads its reports: they are part of its record, as its history is."""
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
 class CommentEventInline(ReadOnlyRecordsMixin, admin.TabularInline):
     model = CommentEvent
     template = "admin/comments/comment/history_inline.html"
@@ -146,7 +190,7 @@ class ReplyForm(forms.Form):
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["author", "comment", "in_response_to", "submitted", "status_and_why"]
     list_display_links = ["submitted"]
-    list_filter = [StatusFilter, BlatantSpamFilter, PostFilter, "reason", "created_at"]
+    list_filter = [StatusFilter, ReportedFilter, BlatantSpamFilter, PostFilter, "reason", "created_at"]
     list_select_related = ["post", "parent", "user"]
     list_per_page = 50
     show_full_result_count = False
@@ -168,10 +212,14 @@ class CommentAdmin(admin.ModelAdmin):
         "user_agent",
         "referrer",
     ]
-    inlines = [CommentEventInline]
+    inlines = [ReportInline, CommentEventInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("post", "parent", "user")
+        comments = super().get_queryset(request).select_related("post", "parent", "user")
+        if _reported_view(request):
+            undecided = Report.objects.undecided().order_by("created_at", "pk")
+            comments = comments.prefetch_related(Prefetch("reports", queryset=undecided, to_attr="undecided_reports"))
+        return comments
 
     def has_add_permission(self, request):
         return False
@@ -190,7 +238,14 @@ class CommentAdmin(admin.ModelAdmin):
     # The list
 
     def get_list_display(self, request):
-        return [column if column != "comment" else self.comment_column(request) for column in self.list_display]
+        columns = [column if column != "comment" else self.comment_column(request) for column in self.list_display]
+        return [*columns, "readers_reports"] if _reported_view(request) else columns
+
+    @admin.display(description="Readers' reports")
+    def readers_reports(self, comment):
+        keep_url = reverse("admin:comments_comment_keep", args=[comment.pk])
+        context = {"comment": comment, "reports": comment.undecided_reports, "keep_url": keep_url}
+        return render_to_string("admin/comments/comment/_reports.html", context)
 
     @admin.display(description="Author", ordering="author_name")
     def author(self, comment):
@@ -292,6 +347,11 @@ class CommentAdmin(admin.ModelAdmin):
             blatant=Count("pk", filter=Q(status=Status.SPAM, reason=Reason.AKISMET_DISCARD)),
             trash=Count("pk", filter=Q(status=Status.TRASH)),
             unreachable=Count("pk", filter=Q(status=Status.PENDING, reason=Reason.AKISMET_UNREACHABLE)),
+            reported=Count(
+                "pk",
+                filter=Q(status__in=SHOWN_IN_ALL)
+                & Q(Exists(Report.objects.undecided().filter(comment=OuterRef("pk")))),
+            ),
         )
         remember_pending_count(request, counts["pending"])
         changelist_url = reverse("admin:comments_comment_changelist")
@@ -301,10 +361,18 @@ class CommentAdmin(admin.ModelAdmin):
                 "label": label,
                 "count": counts[value or "all"],
                 "url": changelist_url + ("?" + urlencode({"status": value}) if value else ""),
-                "current": value == current,
+                "current": value == current and not _reported_view(request),
             }
             for value, label in STATUS_TABS
         ]
+        tabs.append(
+            {
+                "label": "Reported",
+                "count": counts["reported"],
+                "url": changelist_url + "?reported=1",
+                "current": _reported_view(request) and not current,
+            }
+        )
         return {
             "status_tabs": tabs,
             "blatant_spam_count": counts["blatant"],
@@ -373,6 +441,7 @@ class CommentAdmin(admin.ModelAdmin):
         return [
             path("<path:object_id>/moderate/<str:action>/", wrap(self.moderate_view), name="comments_comment_moderate"),
             path("<path:object_id>/reply/", wrap(self.reply_view), name="comments_comment_reply"),
+            path("<path:object_id>/keep/", wrap(self.keep_view), name="comments_comment_keep"),
             *super().get_urls(),
         ]
 
@@ -400,6 +469,20 @@ class CommentAdmin(admin.ModelAdmin):
             target = reverse("admin:comments_comment_changelist")
         return HttpResponseRedirect(target)
 
+    def keep_view(self, request, object_id):
+        """A moderator read the reports on a published comment and keeps it (decisions.keep)."""
+        comment = self._comment_for_change(request, object_id)
+        decided = decisions.keep(comment, moderator=request.user)
+        if decided:
+            message = f"The comment by {comment.author_name} is kept; {_plural(decided, 'report')} decided."
+            self.message_user(request, message, messages.SUCCESS)
+        else:
+            self.message_user(request, "No report on this comment was waiting for a decision.", messages.WARNING)
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            target = reverse("admin:comments_comment_changelist") + "?reported=1"
+        return HttpResponseRedirect(target)
+
     def reply_view(self, request, object_id):
         comment = self._comment_for_change(request, object_id)
         change_url = reverse("admin:comments_comment_change", args=[comment.pk])
@@ -423,6 +506,8 @@ class CommentAdmin(admin.ModelAdmin):
             context["comment_status"], context["comment_why"] = self.status_label(obj), self.why(obj)
         if obj is not None and self.has_change_permission(request, obj):
             context["moderation_buttons"] = moderation_buttons(obj)
+            if obj.status == Status.APPROVED and obj.reports.undecided().exists():
+                context["keep_url"] = reverse("admin:comments_comment_keep", args=[obj.pk])
             if obj.status in (Status.PENDING, Status.APPROVED) and obj.depth < settings.COMMENTS_MAX_DEPTH:
                 context["reply_form"] = ReplyForm(moderator=request.user)
                 context["reply_url"] = reverse("admin:comments_comment_reply", args=[obj.pk])
