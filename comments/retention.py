@@ -107,14 +107,14 @@ def kept_here() -> dict[str, str]:
 
 @task
 def daily_maintenance() -> str:
-    """Queue tomorrow's run, then forget what is due (old spam and trash, IP addresses, captchas, finished tasks)."""
+    """Queue tomorrow's run, then forget what is due (old spam and trash, reports' senders, IP addresses, captchas,
+    finished tasks)."""
     schedule_daily(run_after=timezone.now() + INTERVAL)
     spam, trash, ips = delete_old_spam(), delete_old_trash(), erase_old_ips()
     captchas, tasks, reporters = delete_expired_captchas(), delete_finished_tasks(), forget_reporters()
     return (
-        f"deleted {spam} old spam comment(s), {trash} old trashed comment(s), "
-        f"forgot the IP address and browser details of {ips} comment(s) and the senders of {reporters} report(s), "
-        f"{captchas} expired captcha(s), "
+        f"deleted {spam} old spam comment(s), {trash} old trashed comment(s), the senders of {reporters} old "
+        f"report(s), forgot the IP address and browser details of {ips} comment(s), {captchas} expired captcha(s), "
         f"{tasks} finished task(s)"
     )
 
