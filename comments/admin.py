@@ -6,7 +6,7 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -23,10 +23,10 @@ from blog.models import Post
 from groundwork.admin import ReadOnlyRecordsMixin
 from groundwork.email_addresses import EmailAddressField, email_key
 
-from . import akismet, bans, closing, moderation
-from .authors import Author, counts_by_status, decisions
+from . import akismet, bans, closing, decisions, moderation
+from .authors import Author, approvals_and_rejections, counts_by_status
 from .forms import PlainTextField
-from .models import Ban, Comment, CommentEvent, CommentingClosure, Reason, Status, TrustedCommenter
+from .models import Ban, Comment, CommentEvent, CommentingClosure, Reason, Report, Status, TrustedCommenter
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
 from .moderators import MODERATE_PERMISSION
 from .templatetags.moderation_queue import remember_pending_count
@@ -64,6 +64,10 @@ KEYBOARD_HELP = [
 ]
 
 
+def _reported_view(request) -> bool:
+    return request.GET.get("reported") == "1"
+
+
 def _plural(count, singular, plural=None):
     return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
@@ -96,6 +100,8 @@ def pin_buttons(comment) -> list[dict]:
 def ban_author_url(comment, back_to: str) -> str:
     """The "Ban this author…" form, filled in from the comment; `back_to` is where it returns once saved."""
     return reverse("admin:comments_ban_add") + "?" + urlencode({"comment": comment.pk, "next": back_to})
+
+
 def may_reply(comment) -> bool:
     """Whether a moderator may answer the comment from the admin (moderation.reply's own test, before the form)."""
     return comment.status in (Status.PENDING, Status.APPROVED) and comment.depth < settings.COMMENTS_MAX_DEPTH
@@ -240,6 +246,45 @@ class NotReviewedFilter(admin.SimpleListFilter):
         return queryset.not_reviewed() if self.value() == "no" else queryset
 
 
+class ReportedFilter(admin.SimpleListFilter):
+    """The "Reported" tab: comments with readers' reports no moderator has decided on yet."""
+
+    title = "readers' reports"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Not decided yet")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(Exists(Report.objects.undecided().filter(comment=OuterRef("pk"))))
+        return queryset
+
+
+class ReportInline(ReadOnlyRecordsMixin, admin.StackedInline):
+    model = Report
+    verbose_name_plural = "Readers' reports"
+    fields = [
+        ("created_at", "reason", "outcome", "decided_at"),
+        "note",
+        "explanation",
+        "exact_url",
+        ("reporter_name", "reporter_email", "good_faith"),
+        ("acknowledged_at", "outcome_sent_at"),
+        ("user", "ip_address"),
+    ]
+    readonly_fields = [name for row in fields for name in (row if isinstance(row, tuple) else (row,))]
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        """Whoever moderates the comment reads its reports: they are part of its record, as its history is."""
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
 class CommentEventInline(ReadOnlyRecordsMixin, admin.TabularInline):
     model = CommentEvent
     template = "admin/comments/comment/history_inline.html"
@@ -275,7 +320,16 @@ class ReplyForm(forms.Form):
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["author", "comment", "in_response_to", "submitted", "status_and_why"]
     list_display_links = ["submitted"]
-    list_filter = [StatusFilter, NotReviewedFilter, BlatantSpamFilter, PostFilter, AuthorFilter, "reason", "created_at"]
+    list_filter = [
+        StatusFilter,
+        ReportedFilter,
+        NotReviewedFilter,
+        BlatantSpamFilter,
+        PostFilter,
+        AuthorFilter,
+        "reason",
+        "created_at",
+    ]
     list_select_related = ["post", "parent", "user"]
     list_per_page = 50
     show_full_result_count = False
@@ -308,10 +362,14 @@ class CommentAdmin(admin.ModelAdmin):
         "user_agent",
         "referrer",
     ]
-    inlines = [CommentEventInline]
+    inlines = [ReportInline, CommentEventInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("post", "parent", "user")
+        comments = super().get_queryset(request).select_related("post", "parent", "user")
+        if _reported_view(request):
+            undecided = Report.objects.undecided().order_by("created_at", "pk")
+            comments = comments.prefetch_related(Prefetch("reports", queryset=undecided, to_attr="undecided_reports"))
+        return comments
 
     def has_add_permission(self, request):
         return False
@@ -330,7 +388,14 @@ class CommentAdmin(admin.ModelAdmin):
     # The list
 
     def get_list_display(self, request):
-        return [column if column != "comment" else self.comment_column(request) for column in self.list_display]
+        columns = [column if column != "comment" else self.comment_column(request) for column in self.list_display]
+        return [*columns, "readers_reports"] if _reported_view(request) else columns
+
+    @admin.display(description="Readers' reports")
+    def readers_reports(self, comment):
+        keep_url = reverse("admin:comments_comment_keep", args=[comment.pk])
+        context = {"comment": comment, "reports": comment.undecided_reports, "keep_url": keep_url}
+        return render_to_string("admin/comments/comment/_reports.html", context)
 
     @admin.display(description="Author", ordering="author_name")
     def author(self, comment):
@@ -440,6 +505,11 @@ class CommentAdmin(admin.ModelAdmin):
             blatant=Count("pk", filter=Q(status=Status.SPAM, reason=Reason.AKISMET_DISCARD)),
             trash=Count("pk", filter=Q(status=Status.TRASH)),
             unreachable=Count("pk", filter=Q(status=Status.PENDING, reason=Reason.AKISMET_UNREACHABLE)),
+            reported=Count(
+                "pk",
+                filter=Q(status__in=SHOWN_IN_ALL)
+                & Q(Exists(Report.objects.undecided().filter(comment=OuterRef("pk")))),
+            ),
         )
         remember_pending_count(request, counts["pending"])
         changelist_url = reverse("admin:comments_comment_changelist")
@@ -450,10 +520,18 @@ class CommentAdmin(admin.ModelAdmin):
                 "label": label,
                 "count": counts[value or "all"],
                 "url": changelist_url + ("?" + urlencode({"status": value}) if value else ""),
-                "current": value == current and not reviewing,
+                "current": value == current and not reviewing and not _reported_view(request),
             }
             for value, label in STATUS_TABS
         ]
+        tabs.append(
+            {
+                "label": "Reported",
+                "count": counts["reported"],
+                "url": changelist_url + "?reported=1",
+                "current": _reported_view(request) and not current,
+            }
+        )
         # Not counted here: finding them looks at each approved comment's history, which only its own page pays for.
         not_reviewed_url = changelist_url + "?" + urlencode({NotReviewedFilter.parameter_name: "no"})
         return {
@@ -557,6 +635,7 @@ class CommentAdmin(admin.ModelAdmin):
                 name="comments_comment_author",
             ),
             path("<path:object_id>/pin/<str:action>/", wrap(self.pin_view), name="comments_comment_pin"),
+            path("<path:object_id>/keep/", wrap(self.keep_view), name="comments_comment_keep"),
             *super().get_urls(),
         ]
 
@@ -639,12 +718,26 @@ class CommentAdmin(admin.ModelAdmin):
             "from_comment": comment,
             "by_status": [(Status(status).label, count) for status, count in by_status.items()],
             "total": sum(by_status.values()),
-            "decisions": decisions(comments),
+            "decisions": approvals_and_rejections(comments),
             "in_the_list": in_the_list,
             "sections": panel_sections(author, comments),
             "page": page,
         }
         return TemplateResponse(request, "admin/comments/comment/author.html", context)
+
+    def keep_view(self, request, object_id):
+        """A moderator read the reports on a published comment and keeps it (decisions.keep)."""
+        comment = self._comment_for_change(request, object_id)
+        decided = decisions.keep(comment, moderator=request.user)
+        if decided:
+            message = f"The comment by {comment.author_name} is kept; {_plural(decided, 'report')} decided."
+            self.message_user(request, message, messages.SUCCESS)
+        else:
+            self.message_user(request, "No report on this comment was waiting for a decision.", messages.WARNING)
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            target = reverse("admin:comments_comment_changelist") + "?reported=1"
+        return HttpResponseRedirect(target)
 
     def reply_view(self, request, object_id):
         comment = self._comment_for_change(request, object_id)
@@ -675,6 +768,8 @@ class CommentAdmin(admin.ModelAdmin):
                 context["ban_url"] = ban_author_url(obj, request.get_full_path())
             if Comment.objects.filter(pk=obj.pk).not_reviewed().exists():
                 context["reviewed_url"] = reverse("admin:comments_comment_reviewed", args=[obj.pk])
+            if obj.status == Status.APPROVED and obj.reports.undecided().exists():
+                context["keep_url"] = reverse("admin:comments_comment_keep", args=[obj.pk])
             if may_reply(obj):
                 context["reply_form"] = ReplyForm(moderator=request.user)
                 context["reply_url"] = reverse("admin:comments_comment_reply", args=[obj.pk])
@@ -869,8 +964,6 @@ class BanAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(target)
 
 
-
-
 class TrustAddressForm(forms.ModelForm):
     """Trust an address before its owner comments: every spelling that reaches the same mailbox (its key)."""
 
@@ -952,8 +1045,6 @@ class TrustedCommenterAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.has_perm(MODERATE_PERMISSION)
-
-
 
 
 # Thread controls: closing comments on the whole site (one row, comments/closing.py).

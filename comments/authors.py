@@ -66,7 +66,7 @@ def counts_by_status(comments) -> dict[str, int]:
     return {status: counted[status] for status in Status.values}
 
 
-def decisions(comments) -> dict[str, int]:
+def approvals_and_rejections(comments) -> dict[str, int]:
     """How often `comments` were approved and rejected (moved into spam or the trash), by a moderator and
     automatically (the rules, Akismet), from their history, in one query."""
     approvals = Q(to_status=Status.APPROVED) & ~Q(from_status=Status.APPROVED)

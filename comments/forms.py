@@ -14,6 +14,7 @@ breaks and tabs), and the email must be one the site can mail and tell from othe
 """
 
 import time
+from urllib.parse import urlsplit
 
 from captcha.fields import CaptchaField
 from captcha.models import CaptchaStore
@@ -24,10 +25,11 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 
 from groundwork.email_addresses import EmailAddressField
+from groundwork.site_url import absolute_url
 
 from . import akismet, closing
 from .commenters import commenter
-from .models import LINE_BREAKS_AND_TABS, Comment, NoControlCharacters
+from .models import LINE_BREAKS_AND_TABS, Comment, NoControlCharacters, Report
 
 TIMESTAMP_SALT = "comments.form-timestamp"
 
@@ -246,3 +248,97 @@ def form_context(request, post, form, *, reply_to=None, personal=True) -> dict:
         "uses_akismet": akismet.is_configured(),
         "login_template": settings.COMMENTS_LOGIN_TEMPLATE,
     }
+
+
+# Reporting a comment (reports.py): a reason and a note; "Illegal content" is a notice under the DSA's Art. 16, and
+# asks for what the article says a notice holds.
+
+
+class ThisSitesUrlField(forms.CharField):
+    """An address on this site (SITE_URL's scheme and host): a notice is about a comment here, and says where it is.
+
+    Nothing else is accepted: an address elsewhere names content this site does not host, and is one more link
+    a stranger could put before the moderators.
+    """
+
+    default_validators = [NoControlCharacters()]
+    default_error_messages = {"elsewhere": "Give the address of the comment on this site, starting with %(site)s/."}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        site = urlsplit(absolute_url("/"))
+        given = urlsplit(value)
+        if value and (given.scheme.lower(), given.netloc.lower()) != (site.scheme, site.netloc.lower()):
+            raise forms.ValidationError(
+                self.error_messages["elsewhere"], code="elsewhere", params={"site": absolute_url("/").rstrip("/")}
+            )
+        return value
+
+
+def report_size(field: str) -> int:
+    return Report._meta.get_field(field).max_length
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why are you reporting this comment?", choices=Report.Reason, widget=forms.RadioSelect
+    )
+    note = PlainTextField(
+        label="Anything to add? (optional)",
+        required=False,
+        max_length=report_size("note"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 45}),
+    )
+    explanation = PlainTextField(
+        label="Why is this comment illegal?",
+        required=False,
+        max_length=report_size("explanation"),
+        help_text="Which law it breaks, and how, as precisely as you can.",
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 45}),
+    )
+    exact_url = ThisSitesUrlField(
+        label="The comment's exact address", required=False, max_length=report_size("exact_url")
+    )
+    reporter_name = SingleLineField(
+        label="Your name",
+        required=False,
+        max_length=report_size("reporter_name"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    reporter_email = EmailAddressField(
+        label="Your email",
+        required=False,
+        max_length=report_size("reporter_email"),
+        help_text="We confirm we received your notice, and tell you what we decide. Never shown on the site.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    good_faith = forms.BooleanField(
+        label="I am convinced in good faith that the information and allegations in this notice are accurate and "
+        "complete.",
+        required=False,
+    )
+
+    NOTICE_FIELDS = ("explanation", "exact_url", "reporter_name", "reporter_email", "good_faith")
+    error_messages = {
+        "explanation": "Say why you hold the comment illegal.",
+        "exact_url": "Give the comment's address.",
+        "reporter_name": "Give your name.",
+        "reporter_email": "Give your email address.",
+        "good_faith": "Confirm that you send this notice in good faith.",
+    }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Report.Reason.ILLEGAL:
+            for name in self.NOTICE_FIELDS:
+                if name not in self.errors and not data.get(name):
+                    self.add_error(name, forms.ValidationError(self.error_messages[name], code="required"))
+        return data
+
+    def report_details(self) -> dict:
+        """The report's fields: a notice's details only for a notice."""
+        data = self.cleaned_data
+        details = {"reason": data["reason"], "note": data["note"]}
+        if data["reason"] == Report.Reason.ILLEGAL:
+            details |= {name: data[name] for name in self.NOTICE_FIELDS}
+        return details

@@ -29,6 +29,7 @@ from .moderators import may_moderate
 # A link's action (one of moderation.MODERATOR_ACTIONS), and its button.
 ACTIONS = ("approve", "spam", "trash")
 ACTION_LABELS = {"approve": "Approve", "spam": "Mark as spam", "trash": "Move to Trash"}
+LINK_NOTE = "Via the link in the moderation email."  # what a link's action notes in the history
 
 
 def _salt(action: str) -> str:

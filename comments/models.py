@@ -61,6 +61,7 @@ class Reason(models.TextChoices):
     HELD_DOMAIN = "held-domain", "Email domain held for moderation"
     TRUSTED = "trusted", "Trusted commenter"
     AUTHOR_DELETED = "author-deleted", "Deleted by its author; kept empty for the replies under it"
+    REPORTED = "reported", "Reported by readers"
 
 
 class Kind(models.TextChoices):
@@ -80,6 +81,7 @@ class Actor(models.TextChoices):
     AKISMET = "akismet", "Akismet"
     MODERATOR = "moderator", "Moderator"
     SYSTEM = "system", "System"
+    READERS = "readers", "Readers' reports"
 
 
 AUTOMATIC_ACTORS = (Actor.RULE, Actor.AKISMET, Actor.SYSTEM)
@@ -615,8 +617,6 @@ class Ban(models.Model):
         return self.ends_at is None or self.ends_at > timezone.now()
 
 
-
-
 # Trust (issue 22): commenters a moderator trusts; their comments skip the link and word holds (rules.py).
 
 
@@ -669,8 +669,6 @@ class TrustedCommenter(models.Model):
 
     def __str__(self):
         return self.user.get_username() if self.user_id else self.email_key
-
-
 
 
 # Thread controls (issue 22): closing comments on the whole site, at once or during quiet hours every night.
@@ -732,3 +730,97 @@ class CommentingClosure(models.Model):
     def current(cls) -> "CommentingClosure":
         """The site's one row (made, open, the first time it is asked for)."""
         return cls.objects.get_or_create(pk=1)[0]
+
+
+# Reader reports, illegal-content notices (DSA Art. 16) and statements of reasons (Art. 17): comments/reports.py.
+
+
+class ReportReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    ABUSIVE = "abusive", "Abusive or harassing"
+    OFF_TOPIC = "off-topic", "Off-topic"
+    ILLEGAL = "illegal", "Illegal content"
+    OTHER = "other", "Something else"
+
+
+class ReportOutcome(models.TextChoices):
+    KEPT = "kept", "Kept: the comment stays published"
+    REMOVED = "removed", "Removed"
+
+
+class ReportQuerySet(models.QuerySet):
+    def notices(self):
+        """The illegal-content notices (DSA Art. 16): their senders are told of receipt and of the decision."""
+        return self.filter(reason=ReportReason.ILLEGAL)
+
+    def undecided(self):
+        """Reports no moderator has decided on yet."""
+        return self.filter(outcome="")
+
+    def on_comments_by(self, email: str, users=()):
+        """Reports on the comments written with `email` (any spelling) or from one of the `users`: an author's panel."""
+        return self.filter(comment__in=Comment.objects.written_by(email, users)).select_related("comment")
+
+    def filed_by(self, email: str, users=()):
+        """Reports a reader filed: with `email` as the notice's sender (any spelling), or from one of the `users`."""
+        mine = models.Q(reporter_email_key=email_key(email)) if email else models.Q(pk__in=[])
+        return self.filter(mine | models.Q(user__in=users))
+
+
+class Report(models.Model):
+    """A reader's report of a published comment; with reason "illegal", a notice under the DSA's Art. 16."""
+
+    Reason = ReportReason
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=10, choices=ReportReason)
+    note = models.TextField(blank=True, max_length=2000, help_text="What the reader added, in their words.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comment_reports",
+        help_text="The account the report was filed from, if the reader was logged in.",
+    )
+    reporter_id = models.CharField(
+        max_length=32, blank=True, help_text="A guest's random id, from a signed cookie in their browser."
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # What a notice of illegal content must hold (DSA Art. 16(2)).
+    explanation = models.TextField(blank=True, max_length=5000, help_text="Why the sender holds the content illegal.")
+    exact_url = models.URLField(blank=True, max_length=500, help_text="The exact address of the content.")
+    reporter_name = models.CharField("name", max_length=245, blank=True)
+    reporter_email = models.EmailField("email", max_length=254, blank=True, validators=[validate_address])
+    reporter_email_key = models.CharField(max_length=KEY_LENGTH, blank=True, editable=False)
+    good_faith = models.BooleanField(
+        default=False, help_text="The sender confirmed the notice is accurate and complete."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, help_text="When the notice's receipt was emailed.")
+    outcome = models.CharField(
+        max_length=7, choices=ReportOutcome, blank=True, help_text="What a moderator decided after the report."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the decision was emailed.")
+    data_erased_at = models.DateTimeField(null=True, blank=True, help_text="When the reporter's details were erased.")
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "user"], condition=models.Q(user__isnull=False), name="one_report_per_account"
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "reporter_id"], condition=~models.Q(reporter_id=""), name="one_report_per_guest"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} on comment {self.comment_id}"
+
+    def save(self, *args, **kwargs):
+        self.reporter_email_key = email_key(self.reporter_email)
+        super().save(*args, **kwargs)

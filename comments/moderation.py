@@ -12,7 +12,9 @@ What follows a change, queued in the same transaction (the task queue is a datab
 - a moderator who moves a comment into spam, or out of it, corrects Akismet: submit-spam or
   submit-ham is sent by a task, retried until Akismet answers;
 - a comment that becomes approved may be announced to the post's author, and is announced to
-  whoever listens to `signals.comment_published` (the subscriptions app: followers, the commenter).
+  whoever listens to `signals.comment_published` (the subscriptions app: followers, the commenter);
+- a moderator's decision on a reported comment is sent to whoever sent a notice about it, and a comment
+  a moderator moves to the Trash gets its author a statement of reasons (decisions.decided).
 """
 
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from blog.models import Post
 from groundwork.email_addresses import email_key
 from groundwork.links import LinkRefused
 
-from . import akismet, caching, links, notifications, rules, signals
+from . import akismet, caching, decisions, links, notifications, rules, signals
 from .models import Actor, Comment, CommentEvent, Kind, Reason, Status, TrustedCommenter, comments_changed
 
 ALLOWED_TRANSITIONS = {
@@ -58,6 +60,8 @@ def change_status(
     if to == Status.APPROVED and from_status != Status.APPROVED:
         notifications.comment_approved(comment)
         signals.comment_published.send(sender=Comment, comment=comment, event=event)
+    if actor == Actor.MODERATOR:
+        decisions.decided(comment, event)
     # Last: the post's row stays locked from here to the commit only, not while the rest is done, since
     # every comment of a busy post being approved at once waits for it.
     comment.touched_post()
@@ -107,8 +111,6 @@ MODERATOR_ACTIONS = {
     )
 }
 
-LINK_NOTE = "Via the link in the moderation email."
-
 # Deleting is for good and takes the history with it, so only what was thrown away can go.
 DELETABLE_STATUSES = frozenset({Status.SPAM, Status.TRASH})
 
@@ -138,7 +140,7 @@ def act_on_link(link: links.ModerationLink) -> CommentEvent:
             raise LinkRefused(links.used_message(comment), status=410, comment=comment)
         comment.post = link.comment.post
         try:
-            event = moderate(comment, link.action, moderator=link.moderator, note=LINK_NOTE)
+            event = moderate(comment, link.action, moderator=link.moderator, note=links.LINK_NOTE)
         except TransitionNotAllowed as error:
             raise LinkRefused(str(error), status=409, comment=comment) from None
     link.comment = comment
@@ -259,8 +261,6 @@ def stop_trusting(comment: Comment, *, moderator) -> int:
     if removed:
         CommentEvent.objects.record(comment, actor=Actor.MODERATOR, moderator=moderator, note=UNTRUSTED_NOTE)
     return removed
-
-
 
 
 # Pinning: a moderator puts a few published top-level comments first on page 1 of their thread (models.Comment.pinned).

@@ -7,6 +7,8 @@
   Either stays while a reply still hangs under it: the thread shows a placeholder in its place.
 - What the commenter's browser told us (IP address, user agent, referrer), which only Akismet
   needs, is blanked on comments older than COMMENTS_IP_RETENTION_DAYS (60); the comment stays.
+- Readers' reports keep their sender's name, email, IP address and browser id for
+  COMMENTS_REPORT_RETENTION_DAYS (180), then those are blanked; the report stays with its comment.
 - Captchas handed out and never answered are deleted once expired.
 - The task queue's finished rows (their arguments and results name comments and the addresses
   emails went to) are deleted TASK_RESULT_RETENTION_DAYS (14) after they finished.
@@ -33,7 +35,7 @@ from django_tasks_db.models import DBTaskResult
 
 from groundwork import retry
 
-from .models import Comment
+from .models import Comment, Report
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,16 @@ def erase_old_ips(now=None) -> int:
     return Comment.objects.filter(sent, created_at__lt=cutoff).update(ip_address=None, user_agent="", referrer="")
 
 
+def forget_reporters(now=None) -> int:
+    """Blank the sender's name, email, IP address and browser id of reports older than the retention period."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.COMMENTS_REPORT_RETENTION_DAYS)
+    old = Report.objects.filter(created_at__lt=cutoff, data_erased_at__isnull=True)
+    return old.update(
+        reporter_name="", reporter_email="", reporter_email_key="", ip_address=None, reporter_id="", data_erased_at=now
+    )
+
+
 def kept_here() -> dict[str, str]:
     """How long this site keeps each detail it sends Akismet (akismet.SENT_FIELDS), in the reader's words."""
     browser = f"{settings.COMMENTS_IP_RETENTION_DAYS} days, then deleted from your comment"
@@ -98,13 +110,14 @@ def kept_here() -> dict[str, str]:
 
 @task
 def daily_maintenance() -> str:
-    """Queue tomorrow's run, then forget what is due (old spam and trash, IP addresses, captchas, finished tasks)."""
+    """Queue tomorrow's run, then forget what is due (old spam and trash, reports' senders, IP addresses, captchas,
+    finished tasks)."""
     schedule_daily(run_after=timezone.now() + INTERVAL)
     spam, trash, ips = delete_old_spam(), delete_old_trash(), erase_old_ips()
-    captchas, tasks = delete_expired_captchas(), delete_finished_tasks()
+    captchas, tasks, reporters = delete_expired_captchas(), delete_finished_tasks(), forget_reporters()
     return (
-        f"deleted {spam} old spam comment(s), {trash} old trashed comment(s), "
-        f"forgot the IP address and browser details of {ips} comment(s), {captchas} expired captcha(s), "
+        f"deleted {spam} old spam comment(s), {trash} old trashed comment(s), the senders of {reporters} old "
+        f"report(s), forgot the IP address and browser details of {ips} comment(s), {captchas} expired captcha(s), "
         f"{tasks} finished task(s)"
     )
 

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.html import escape
@@ -240,12 +241,19 @@ class _Writer:
         if waiting:
             parts.append('<p class="comment-awaiting-moderation"><em>Your comment is awaiting moderation.</em></p>')
         parts.append(f'<div class="comment-content">{comment.body_html}</div>')
-        if not waiting and not self.closed and comment.depth < self.max_depth:
-            parts.append(
-                f'<p class="reply"><a class="comment-reply-link" rel="nofollow" '
-                f'href="{escape(self.reply_url)}?replytocom={pk}#respond" data-comment-id="{pk}" '
-                f'data-author="{name}" aria-label="Reply to {name}">Reply</a></p>'
+        if not waiting:
+            reply = ""
+            if not self.closed and comment.depth < self.max_depth:
+                reply = (
+                    f'<a class="comment-reply-link" rel="nofollow" '
+                    f'href="{escape(self.reply_url)}?replytocom={pk}#respond" data-comment-id="{pk}" '
+                    f'data-author="{name}" aria-label="Reply to {name}">Reply</a>'
+                )
+            report = (
+                f'<a class="comment-report-link" rel="nofollow" href="{reverse("comments:report", args=[pk])}" '
+                f'aria-label="Report the comment by {name}">Report</a>'
             )
+            parts.append(f'<p class="reply">{reply}{report}</p>')
         parts.append("</article>")
         return "".join(parts)
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("comments/post/<int:post_id>/", views.post_comment, name="post"),
     path("comments/form-state/<int:post_id>/", views.form_state, name="form-state"),
     path("comments/<int:comment_id>/", views.comment_permalink, name="permalink"),
+    path("comments/<int:comment_id>/report/", views.report_comment, name="report"),
     path("comments/moderate/<slug:action>/<str:token>/", views.moderate_by_link, name="moderate"),
     path("comments/feed/", feeds.LatestCommentsFeed(), name="feed"),
     path("comments/feed/atom/", feeds.LatestCommentsAtomFeed(), name="feed_atom"),

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,9 +18,10 @@ from blog.models import Post
 from blog.protection import is_locked
 from groundwork import csrf, limits
 from groundwork.links import opens_link, render_link_page
+from groundwork.site_url import absolute_url
 
-from . import cookies, links, moderation, pipeline
-from .forms import GuestCommentForm, comment_form_for, form_context, issue_timestamp
+from . import cookies, links, moderation, pipeline, reports
+from .forms import GuestCommentForm, ReportForm, comment_form_for, form_context, issue_timestamp
 from .models import Comment
 
 
@@ -188,3 +190,44 @@ def moderate_by_link(request, link, action, token):
     if request.method == "POST":
         context["event"] = moderation.act_on_link(link)
     return render_link_page(request, "comments/moderate_confirm.html", context)
+
+
+def _reportable(request, comment_id):
+    """A published comment on a post the reader may read: 404 for any other."""
+    comment = reports.reportable(comment_id)
+    if comment is None or not comment.post.is_public or is_locked(request, comment.post):
+        raise Http404("No published comment has this number.")
+    return comment
+
+
+def _initial_report(request, comment) -> dict:
+    initial = {"exact_url": absolute_url(reverse("comments:permalink", args=[comment.pk]))}
+    if request.user.is_authenticated:
+        initial |= {"reporter_name": request.user.get_full_name(), "reporter_email": request.user.email}
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def report_comment(request, comment_id):
+    """A reader reports a published comment (reports.py): GET shows the form, the POST files it."""
+    comment = _reportable(request, comment_id)
+    context = {"comment": comment, "post": comment.post}
+    if request.method == "GET":
+        form = ReportForm(initial=_initial_report(request, comment))
+        return render(request, "comments/report.html", {**context, "form": form})
+    form = ReportForm(data=request.POST)
+    if not form.is_valid():
+        return render(request, "comments/report.html", {**context, "form": form}, status=400)
+    if limits.over_reader_limit(request, "comments.report", settings.COMMENTS_RATE_REPORTS):
+        return render(request, "comments/report.html", {**context, "form": form, "waiting": True}, status=429)
+    reader = reports.Reader.from_request(request)
+    try:
+        report = reports.file_report(comment.pk, reader, form.report_details())
+    except reports.NotReportable:
+        raise Http404("The comment is not published any more.") from None
+    except reports.AlreadyReported as refusal:
+        return render(request, "comments/reported.html", {**context, "already": refusal.message})
+    response = render(request, "comments/reported.html", {**context, "report": report})
+    reader.remember(response)
+    return response

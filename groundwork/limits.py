@@ -6,6 +6,10 @@ process shares (Redis in production), so a limit holds however many processes se
 rates are COMMENTS_RATE_FORM_STATE (the form's state and new captcha pictures: each one stores a
 captcha) and COMMENTS_RATE_POSTS, each "per address,per network", e.g. "30/m,300/m". Over a limit
 the reader is told to wait a minute, and what they wrote is kept (views.py).
+
+`over_reader_limit` counts one limit per reader instead: their account when they are logged in (many
+readers may share an address), else their address (a guest can drop a cookie, not an address): reports
+of comments (COMMENTS_RATE_REPORTS).
 """
 
 import ipaddress
@@ -43,3 +47,15 @@ def over_limit(request, group: str, rates: list[str]) -> bool:
     by_address = is_ratelimited(request, group=f"{group}.address", key=_address, rate=per_address, increment=True)
     by_network = is_ratelimited(request, group=f"{group}.network", key=_network, rate=per_network, increment=True)
     return by_address or by_network
+
+
+def _reader(group, request) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"address:{_address(group, request)}"
+
+
+def over_reader_limit(request, group: str, rate: str) -> bool:
+    """Count this request against `rate` for the reader (account, or else address); True when it is exceeded."""
+    return is_ratelimited(request, group=f"{group}.reader", key=_reader, rate=rate, increment=True)

@@ -7,7 +7,9 @@ the same with a dotless i is not):
   account linked to it (comments/);
 - the address's subscriptions, and whether it asked for no email at all (subscriptions/);
 - the social login accounts linked to it, by the account's email or one of its allauth
-  EmailAddress rows. Staff accounts are left out: they are the site's own, managed in the admin.
+  EmailAddress rows. Staff accounts are left out: they are the site's own, managed in the admin;
+- the reports of comments sent with the address (a notice of illegal content) or from those accounts
+  (comments/reports.py), while they still hold the sender's details.
 
 `export(held)` is all of it as one JSON document: the comments with their articles' titles and
 addresses, dates, status, and the IP address, user agent and referrer still stored; the
@@ -18,7 +20,7 @@ subscriptions; the accounts with what their provider gave.
    comments/erasure.py, which also clears every stored copy of the thread and the front cache), and a
    moderator's trust of the address (comments.TrustedCommenter; an account's goes with the account);
 2. the address's subscriptions, with the notices, confirmations and deliveries sent under them
-   (subscriptions.actions.erase);
+   (subscriptions.actions.erase), and the sender's name, email and IP address in their reports;
 3. each account: its logged-in sessions, then the account with its social accounts and email
    addresses (allauth's rows go with it), renamed in the admin's log;
 4. django-axes's records of admin logins tried with the address or the account as username;
@@ -51,7 +53,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments import erasure
-from comments.models import Comment, Status, TrustedCommenter
+from comments.models import Comment, Report, Status, TrustedCommenter
 from groundwork.email_addresses import matching
 from groundwork.site_url import absolute_url
 from subscriptions import actions as subscription_actions
@@ -86,9 +88,14 @@ class Holdings:
     def subscriptions(self) -> list:
         return list(self.address.subscriptions.select_related("post")) if self.address else []
 
+    @cached_property
+    def reports(self) -> list:
+        """The reports of comments filed with this address (a notice's sender) or from these accounts."""
+        return list(Report.objects.filed_by(self.email, self.accounts).exclude(data_erased_at__isnull=False))
+
     @property
     def empty(self) -> bool:
-        return not (self.comments or self.address or self.accounts)
+        return not (self.comments or self.address or self.accounts or self.reports)
 
 
 def holdings(email: str) -> Holdings:
@@ -159,6 +166,7 @@ def export(held: Holdings) -> dict:
             "followed": [_subscription(subscription) for subscription in held.subscriptions],
         },
         "accounts": [_account(user) for user in held.accounts],
+        "reports": [_report(report) for report in held.reports],
     }
 
 
@@ -184,6 +192,21 @@ def _comment(comment: Comment) -> dict:
         "ip_address": comment.ip_address,
         "user_agent": comment.user_agent,
         "referrer": comment.referrer,
+    }
+
+
+def _report(report: Report) -> dict:
+    return {
+        "comment": report.comment_id,
+        "reason": report.reason,
+        "note": report.note,
+        "sent_at": report.created_at.isoformat(),
+        "explanation": report.explanation,
+        "address_given": report.exact_url,
+        "name": report.reporter_name,
+        "email": report.reporter_email,
+        "ip_address": report.ip_address,
+        "outcome": report.outcome,
     }
 
 
@@ -253,6 +276,9 @@ def erase(held: Holdings, *, delete_comments: bool = False, moderator=None) -> D
             erasure.anonymize(comment, moderator=moderator)
     TrustedCommenter.objects.of_author(email=held.email).delete()
     ended = subscription_actions.erase(held.address) if held.address else 0
+    Report.objects.filter(pk__in=[report.pk for report in held.reports]).update(
+        reporter_name="", reporter_email="", reporter_email_key="", ip_address=None, data_erased_at=timezone.now()
+    )
     sessions = end_sessions([user.pk for user in held.accounts])
     _erase_accounts(held.accounts)
     _erase_admin_login_attempts([held.email, *(user.get_username() for user in held.accounts)])

@@ -93,6 +93,7 @@ class PolicyView(TemplateView):
             spam_retention_days=settings.COMMENTS_SPAM_RETENTION_DAYS,
             trash_retention_days=settings.COMMENTS_TRASH_RETENTION_DAYS,
             ip_retention_days=settings.COMMENTS_IP_RETENTION_DAYS,
+            report_retention_days=settings.COMMENTS_REPORT_RETENTION_DAYS,
             details_cookie_days=cookies.YEAR // DAY,
             own_comments_cookie_days=cookies.OWN_COMMENTS_SECONDS // DAY,
             unconfirmed_days=settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE // DAY,

@@ -81,10 +81,11 @@ def queue(make_comment, post):
 
 
 def test_tabs_show_the_count_of_each_status(admin_client, queue):
-    """The tabs read All (pending + approved), Pending, Approved, Spam (blatant spam apart) and Trash, with counts."""
+    """The tabs read All (pending + approved), Pending, Approved, Spam (blatant spam apart), Trash and Reported
+    (readers' reports: tests/test_reports.py), with counts."""
     response = admin_client.get(changelist())
     tabs = {tab["label"]: tab["count"] for tab in response.context["status_tabs"]}
-    assert tabs == {"All": 5, "Pending": 2, "Approved": 3, "Spam": 1, "Trash": 1}
+    assert tabs == {"All": 5, "Pending": 2, "Approved": 3, "Spam": 1, "Trash": 1, "Reported": 0}
     assert "Pending (2)" in text_of(response)
 
 
@@ -469,6 +470,8 @@ def edit_data(comment, **changes):
         "body": comment.body,
         "events-TOTAL_FORMS": 0,
         "events-INITIAL_FORMS": 0,
+        "reports-TOTAL_FORMS": 0,  # the readers' reports (read-only, as the history)
+        "reports-INITIAL_FORMS": 0,
     }
     return {**data, **changes}
 

@@ -558,8 +558,10 @@ def test_a_comment_decided_before_its_email_goes_out_is_not_announced(smtp_serve
     a_minute_later(send_tasks().filter(status="READY"))
     results = run_tasks()
 
-    assert [result.return_value for result in results] == ["not sent: the comment is trash now"] * 2
-    assert smtp_server.messages == []
+    held_emails = [result for result in results if result.args_kwargs["args"][0] == "comments.notifications.compose"]
+    assert [result.return_value for result in held_emails] == ["not sent: the comment is trash now"] * 2
+    # The commenter gets the statement of reasons for the Trash (tests/test_reports.py), nothing about moderating.
+    assert [message.rcpt_tos for message in smtp_server.messages] == [[comment.author_email]]
     assert CommentEvent.objects.filter(comment=comment).count() == 3
 
 

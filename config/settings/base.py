@@ -266,6 +266,12 @@ COMMENTS_LOGIN_TEMPLATE = "accounts/_comment_login.html"
 # captcha pictures (each stores a captcha), and comment posts.
 COMMENTS_RATE_FORM_STATE = env.list("COMMENTS_RATE_FORM_STATE", default=["30/m", "300/m"])
 COMMENTS_RATE_POSTS = env.list("COMMENTS_RATE_POSTS", default=["10/m", "60/m"])
+# Readers' reports of comments (comments/reports.py): reports a reader may file (per account, or per address for a
+# guest), as django-ratelimit writes a rate ("3/10m": 3 per 10 minutes); how many readers' reports put a published
+# comment back in the queue; days a report keeps its sender's name, email, address and browser id.
+COMMENTS_RATE_REPORTS = env.str("COMMENTS_RATE_REPORTS", default="3/10m")
+COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
+COMMENTS_REPORT_RETENTION_DAYS = env.int("COMMENTS_REPORT_RETENTION_DAYS", default=180)
 # Passwords tried on password-protected posts (blog/protection.py), counted the same way.
 BLOG_RATE_PASSWORDS = env.list("BLOG_RATE_PASSWORDS", default=["5/m", "30/m"])
 # The limits are counted in the cache: with Redis away nothing is counted and every request passes (rather than

@@ -17,6 +17,7 @@ INSTALLED_APPS += ["demo"]  # noqa: F405 (its commands and demo provider are tes
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Every test client comes from 127.0.0.1: the abuse limits' own tests set them low.
 COMMENTS_RATE_FORM_STATE = COMMENTS_RATE_POSTS = ["10000/m", "10000/m"]
+COMMENTS_RATE_REPORTS = "10000/m"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # The real database-backed queue: tests drain it with the `run_tasks` fixture (db_worker --batch).
