@@ -3,7 +3,8 @@
 1. The form has validated the input (forms.py): required fields and sizes, email and
    website, the post accepts comments, the parent is an approved comment on this post
    and not too deep, the captcha for guests, and the signed form timestamp.
-2. Refuse a duplicate or a flood (rules.refusal): nothing is stored, the reader is told why.
+2. Refuse a duplicate, a flood or an email at a refused domain (rules.refusal): nothing is stored, the
+   reader is told why.
    The check and the insert happen under a lock on the sender (email, account, address), so
    the same form sent twice at once, or a burst from one reader, is judged one at a time.
 3. Store the comment, status pending, reason "waiting for the spam check", with what Akismet
