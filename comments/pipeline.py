@@ -4,10 +4,10 @@
    website, the post accepts comments, the parent is an approved comment on this post
    and not too deep, the captcha for guests, and the signed form timestamp.
 2. Refuse a banned author (bans.refusal: an in-force ban on their account, email, email's domain
-   or network), then a duplicate or a flood (rules.refusal): nothing is stored, the reader is told
-   why (a ban's reason, and when a suspension ends). The checks and the insert happen under a lock
-   on the sender (email, account, address), so the same form sent twice at once, or a burst from
-   one reader, is judged one at a time.
+   or network), then a duplicate, a flood or an email at a refused domain (rules.refusal): nothing is
+   stored, the reader is told why (a ban's reason, and when a suspension ends). The checks and the
+   insert happen under a lock on the sender (email, account, address), so the same form sent twice
+   at once, or a burst from one reader, is judged one at a time.
 3. Store the comment, status pending, reason "waiting for the spam check", with what Akismet
    needs (IP, user agent, referrer, times), and its first history row.
 4. Run the local rules (rules.verdict) and remember their verdict on the comment. A filled-in
