@@ -327,14 +327,18 @@ def test_a_guest_without_email_is_their_name_and_address(moderator_client, arriv
 
 def test_the_panel_refuses_what_it_should(moderator_client, arrive, make_user, make_comment):
     """No panel for a comment whose author erased their data, nor for one that does not exist; a filter by an author
-    who does not exist lists nothing; staff who may not see comments get no panel."""
+    who does not exist, or by something that is not a comment's id (an Arabic-Indic digit among them), lists
+    nothing; staff who may not see comments get no panel."""
     erased = make_comment(author_name="Anonymous", author_email="", ip_address=None, data_erased_at=timezone.now())
     assert moderator_client.get(panel_url(erased)).status_code == 404
     assert moderator_client.get(reverse("admin:comments_comment_author", args=[987654])).status_code == 404
     assert panel_url(erased) not in moderator_client.get(changelist()).text
-    arrive()
+    real = arrive()
     assert listed(moderator_client.get(changelist(author=987654))) == set()
-    assert listed(moderator_client.get(changelist(author="1 OR 1=1"))) == set()
+    arabic_indic = "".join(chr(0x660 + int(digit)) for digit in str(real.pk))  # int() reads them as real's id
+    for hostile in (f"{real.pk} OR 1=1", "99999999999999999999999", arabic_indic, f"-{real.pk}", "%00"):
+        assert listed(moderator_client.get(changelist(author=hostile))) == set(), hostile
+    assert moderator_client.get(reverse("admin:comments_comment_author", args=["9" * 30])).status_code == 404
 
     outsider = make_user("outsider", is_staff=True)
     moderator_client.force_login(outsider)
