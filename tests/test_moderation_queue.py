@@ -379,17 +379,22 @@ def test_panel_sections_plug_in_below_the_counts(moderator_client, arrive, monke
 
 
 def test_panel_costs_the_same_whatever_the_number_of_comments(moderator_client, make_post):
-    """An author's panel makes as many queries for 3 of their comments as for 30 and 300 (paged by 20)."""
+    """An author's panel, and the list filtered to them, make as many queries for 3 of their comments as for 30 and
+    300 (paged by 20 and by 50)."""
     post = make_post()
-    counts = []
+    counts, listing = [], []
     for total in (3, 30, 300):
         add_approved_by_rules(post, total - Comment.objects.count())
         Comment.objects.update(author_email="prolific@example.org", author_email_key="prolific@example.org")
         queries, response = captured(moderator_client, panel_url(Comment.objects.first()))
         assert response.context["total"] == total
         counts.append(queries)
-    print(f"\nAuthor's panel: {counts} queries for 3, 30 and 300 comments")
+        queries, response = captured(moderator_client, changelist(author=Comment.objects.first().pk))
+        assert len(response.context["cl"].result_list) == min(total, 50)
+        listing.append(queries)
+    print(f"\nAuthor's panel: {counts} queries, the list by author: {listing}, for 3, 30 and 300 comments")
     assert len(set(counts)) == 1, counts
+    assert len(set(listing)) == 1, listing
 
 
 def test_rows_and_change_page_link_to_the_panel(moderator_client, arrive):
