@@ -268,25 +268,25 @@ def test_panel_counts_an_authors_comments_and_decisions(moderator_client, arrive
     assert first.body in page
 
 
-def test_panel_links_to_the_list_filtered_by_author_where_bulk_actions_reach_them_all(moderator_client, arrive):
+def test_panel_links_to_the_list_filtered_by_author_where_bulk_actions_reach_them_all(
+    moderator_client, arrive, monkeypatch
+):
     """The panel's links open the list with only the author's comments, by status, and "Select all" with a bulk
     action acts on every one of them, on every page."""
-    comments_admin.CommentAdmin.list_per_page = 2
-    try:
-        theirs = [arrive(author_email="spammer@example.org", author_name="Cheap Watches") for _ in range(5)]
-        other = arrive(author_email="gertrude@example.org")
-        response = moderator_client.get(panel_url(theirs[0]))
-        first = response.context["in_the_list"][0]
-        assert (first["label"], first["count"]) == ("Pending and approved", 5)
-        assert first["url"] == changelist(author=theirs[0].pk)
+    monkeypatch.setattr(comments_admin.CommentAdmin, "list_per_page", 2)
+    theirs = [arrive(author_email="spammer@example.org", author_name="Cheap Watches") for _ in range(5)]
+    other = arrive(author_email="gertrude@example.org")
+    response = moderator_client.get(panel_url(theirs[0]))
+    first = response.context["in_the_list"][0]
+    assert (first["label"], first["count"]) == ("Pending and approved", 5)
+    assert first["url"] == changelist(author=theirs[0].pk)
 
-        listing = moderator_client.get(first["url"])
-        assert len(listed(listing)) == 2 and listed(listing) < {c.pk for c in theirs}
-        assert "By Cheap Watches" in text_of(listing)
-        data = {"action": "mark_spam", "index": 0, "select_across": 1, "_selected_action": [theirs[0].pk]}
-        done = moderator_client.post(first["url"], data, follow=True)
-    finally:
-        del comments_admin.CommentAdmin.list_per_page
+    listing = moderator_client.get(first["url"])
+    assert len(listed(listing)) == 2 and listed(listing) < {c.pk for c in theirs}
+    assert "By Cheap Watches" in text_of(listing)
+    data = {"action": "mark_spam", "index": 0, "select_across": 1, "_selected_action": [theirs[0].pk]}
+    done = moderator_client.post(first["url"], data, follow=True)
+
     assert "5 comments marked as spam." in text_of(done)
     assert set(Comment.objects.filter(pk__in=[c.pk for c in theirs]).values_list("status", flat=True)) == {SPAM}
     other.refresh_from_db()
