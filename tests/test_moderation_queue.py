@@ -268,25 +268,25 @@ def test_panel_counts_an_authors_comments_and_decisions(moderator_client, arrive
     assert first.body in page
 
 
-def test_panel_links_to_the_list_filtered_by_author_where_bulk_actions_reach_them_all(moderator_client, arrive):
+def test_panel_links_to_the_list_filtered_by_author_where_bulk_actions_reach_them_all(
+    moderator_client, arrive, monkeypatch
+):
     """The panel's links open the list with only the author's comments, by status, and "Select all" with a bulk
     action acts on every one of them, on every page."""
-    comments_admin.CommentAdmin.list_per_page = 2
-    try:
-        theirs = [arrive(author_email="spammer@example.org", author_name="Cheap Watches") for _ in range(5)]
-        other = arrive(author_email="gertrude@example.org")
-        response = moderator_client.get(panel_url(theirs[0]))
-        first = response.context["in_the_list"][0]
-        assert (first["label"], first["count"]) == ("Pending and approved", 5)
-        assert first["url"] == changelist(author=theirs[0].pk)
+    monkeypatch.setattr(comments_admin.CommentAdmin, "list_per_page", 2)
+    theirs = [arrive(author_email="spammer@example.org", author_name="Cheap Watches") for _ in range(5)]
+    other = arrive(author_email="gertrude@example.org")
+    response = moderator_client.get(panel_url(theirs[0]))
+    first = response.context["in_the_list"][0]
+    assert (first["label"], first["count"]) == ("Pending and approved", 5)
+    assert first["url"] == changelist(author=theirs[0].pk)
 
-        listing = moderator_client.get(first["url"])
-        assert len(listed(listing)) == 2 and listed(listing) < {c.pk for c in theirs}
-        assert "By Cheap Watches" in text_of(listing)
-        data = {"action": "mark_spam", "index": 0, "select_across": 1, "_selected_action": [theirs[0].pk]}
-        done = moderator_client.post(first["url"], data, follow=True)
-    finally:
-        del comments_admin.CommentAdmin.list_per_page
+    listing = moderator_client.get(first["url"])
+    assert len(listed(listing)) == 2 and listed(listing) < {c.pk for c in theirs}
+    assert "By Cheap Watches" in text_of(listing)
+    data = {"action": "mark_spam", "index": 0, "select_across": 1, "_selected_action": [theirs[0].pk]}
+    done = moderator_client.post(first["url"], data, follow=True)
+
     assert "5 comments marked as spam." in text_of(done)
     assert set(Comment.objects.filter(pk__in=[c.pk for c in theirs]).values_list("status", flat=True)) == {SPAM}
     other.refresh_from_db()
@@ -327,14 +327,18 @@ def test_a_guest_without_email_is_their_name_and_address(moderator_client, arriv
 
 def test_the_panel_refuses_what_it_should(moderator_client, arrive, make_user, make_comment):
     """No panel for a comment whose author erased their data, nor for one that does not exist; a filter by an author
-    who does not exist lists nothing; staff who may not see comments get no panel."""
+    who does not exist, or by something that is not a comment's id (an Arabic-Indic digit among them), lists
+    nothing; staff who may not see comments get no panel."""
     erased = make_comment(author_name="Anonymous", author_email="", ip_address=None, data_erased_at=timezone.now())
     assert moderator_client.get(panel_url(erased)).status_code == 404
     assert moderator_client.get(reverse("admin:comments_comment_author", args=[987654])).status_code == 404
     assert panel_url(erased) not in moderator_client.get(changelist()).text
-    arrive()
+    real = arrive()
     assert listed(moderator_client.get(changelist(author=987654))) == set()
-    assert listed(moderator_client.get(changelist(author="1 OR 1=1"))) == set()
+    arabic_indic = "".join(chr(0x660 + int(digit)) for digit in str(real.pk))  # int() reads them as real's id
+    for hostile in (f"{real.pk} OR 1=1", "99999999999999999999999", arabic_indic, f"-{real.pk}", "%00"):
+        assert listed(moderator_client.get(changelist(author=hostile))) == set(), hostile
+    assert moderator_client.get(reverse("admin:comments_comment_author", args=["9" * 30])).status_code == 404
 
     outsider = make_user("outsider", is_staff=True)
     moderator_client.force_login(outsider)
@@ -375,17 +379,22 @@ def test_panel_sections_plug_in_below_the_counts(moderator_client, arrive, monke
 
 
 def test_panel_costs_the_same_whatever_the_number_of_comments(moderator_client, make_post):
-    """An author's panel makes as many queries for 3 of their comments as for 30 and 300 (paged by 20)."""
+    """An author's panel, and the list filtered to them, make as many queries for 3 of their comments as for 30 and
+    300 (paged by 20 and by 50)."""
     post = make_post()
-    counts = []
+    counts, listing = [], []
     for total in (3, 30, 300):
         add_approved_by_rules(post, total - Comment.objects.count())
         Comment.objects.update(author_email="prolific@example.org", author_email_key="prolific@example.org")
         queries, response = captured(moderator_client, panel_url(Comment.objects.first()))
         assert response.context["total"] == total
         counts.append(queries)
-    print(f"\nAuthor's panel: {counts} queries for 3, 30 and 300 comments")
+        queries, response = captured(moderator_client, changelist(author=Comment.objects.first().pk))
+        assert len(response.context["cl"].result_list) == min(total, 50)
+        listing.append(queries)
+    print(f"\nAuthor's panel: {counts} queries, the list by author: {listing}, for 3, 30 and 300 comments")
     assert len(set(counts)) == 1, counts
+    assert len(set(listing)) == 1, listing
 
 
 def test_rows_and_change_page_link_to_the_panel(moderator_client, arrive):
