@@ -344,6 +344,17 @@ def test_closing_site_wide_shows_the_message_keeps_the_comments_and_refuses_a_co
     assert Comment.objects.count() == before
 
 
+def test_a_form_from_a_page_cached_before_closing_is_refused_with_the_message(moderator_client, post, reader):
+    """Without JavaScript, the form of a page cached before closing comes back with the message, the text kept."""
+    close_in_admin(moderator_client, closed="on", message="Closed while we move house.")
+    sent = {"comment": "Typed on an old page.", "name": "Late Reader", "email": "late@example.com", "timestamp": ""}
+    response = reader.post(reverse("comments:post", args=[post.pk]), sent)
+    assert response.status_code == 400
+    assert "Closed while we move house." in text_of(response)
+    assert page_of(response).value("comment") == "Typed on an old page."
+    assert not Comment.objects.exists()
+
+
 def test_opening_again_brings_the_form_back(moderator_client, post, reader):
     """Unticking "closed" in the admin puts the form back at once, and comments are taken again."""
     close_in_admin(moderator_client, closed="on")
