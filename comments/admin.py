@@ -601,7 +601,7 @@ class BanAdmin(admin.ModelAdmin):
                 bans.aim(ban, user=comment.user, text=initial[field] if field != "user" else "")
             except ValidationError:
                 continue
-            live = bans.comments_under(ban).filter(status__in=[Status.PENDING, Status.APPROVED]).count()
+            live = bans.comments_under(ban, Comment.objects.filter(status__in=bans.LIVE)).count()
             target = ban.user.get_username() if kind == Ban.Kind.ACCOUNT else ban.value
             reach.append((ban.get_kind_display(), target, live))
         return reach

@@ -336,7 +336,7 @@ def test_reject_everything_they_wrote_before_moves_it_to_the_trash(admin_client,
         assert (comment.status, comment.reason) == (Status.TRASH, Reason.BANNED)
         event = comment.events.get(to_status=Status.TRASH)
         assert event.actor == Actor.MODERATOR
-        assert f"Ban #{ban.pk} (network 203.0.113.0/24)" in event.note
+        assert f"ban #{ban.pk} (network 203.0.113.0/24)" in event.note
     spam.refresh_from_db()
     neighbour.refresh_from_db()
     assert spam.status == Status.SPAM and neighbour.status == Status.APPROVED
