@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -482,6 +484,10 @@ class BanForm(forms.ModelForm):
         ban = self.instance
         if ban.pk and ban.kind in self.TEXT_FIELDS:
             self.initial.setdefault(self.TEXT_FIELDS[ban.kind], ban.value)
+
+    def clean_reason(self):
+        """One line, as it is shown: the box's line breaks become spaces (any other control character is refused)."""
+        return " ".join(re.split(r"[\r\n\t]+", self.cleaned_data["reason"])).strip()
 
     def clean_ends_at(self):
         ends_at = self.cleaned_data["ends_at"]

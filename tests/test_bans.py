@@ -223,6 +223,12 @@ def test_the_admin_form_refuses_what_is_not_a_target(admin_client, fields, error
     assert any(error in message for message in page_errors(response)), page_errors(response)
 
 
+def test_line_breaks_in_the_reason_become_spaces(admin_client):
+    """The reason is one line of plain text: what the box's line breaks split is joined with spaces."""
+    ban_in_admin(admin_client, kind="email", email="a@b.example", reason="Spam.\r\n\r\nAgain and\tagain.")
+    assert Ban.objects.get().reason == "Spam. Again and again."
+
+
 def test_an_end_date_in_the_past_lifts_a_ban(admin_client, post):
     """Changing a ban in the admin to end now lets its person comment again; its target stays as it was."""
     ban_in_admin(admin_client, kind="network", network="203.0.113.0/24")
@@ -444,3 +450,18 @@ def test_after_reject_everything_the_cached_article_shows_none_of_it(front_cache
     for post in (first, second):
         assert sum(f"GET /purge{post.get_absolute_url()} " in line for line in purged) == 1
     assert kept.body in httpx.get(front.url + first.get_absolute_url(), timeout=60).text
+
+
+def test_checking_a_comment_against_every_ban_is_one_query(make_comment, make_user, django_assert_num_queries):
+    """However many bans there are, whether one applies to a comment is a single query (indexed columns only)."""
+    for n in range(40):
+        for kind, text in [("email", f"x{n}@example.com"), ("domain", f"d{n}.example"), ("network", f"10.{n}.0.0/16")]:
+            ban = Ban(kind=kind, reason="r")
+            bans.aim(ban, text=text)
+            ban.save()
+    comment = make_comment(commit=False, user=make_user(), author_email="y@d7.example", ip_address="10.99.0.1")
+    with django_assert_num_queries(1):
+        assert "The reason they give: r" in bans.refusal(comment)
+    comment.author_email, comment.ip_address = "y@e7.example", "10.40.0.1"
+    with django_assert_num_queries(1):
+        assert bans.refusal(comment) is None
