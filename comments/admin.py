@@ -530,7 +530,7 @@ class InForceFilter(admin.SimpleListFilter):
 @admin.register(Ban)
 class BanAdmin(admin.ModelAdmin):
     form = BanForm
-    list_display = ["what", "shown_reason", "until", "created_by", "created_at", "in_force"]
+    list_display = ["what", "shown_reason", "until", "made", "in_force"]
     list_display_links = ["what"]
     list_filter = [InForceFilter, "kind"]
     list_select_related = ["user", "created_by"]
@@ -563,9 +563,17 @@ class BanAdmin(admin.ModelAdmin):
             return "Permanent"
         return date_format(timezone.localtime(ban.ends_at), r"Y/m/d \a\t g:i a")
 
+    @admin.display(description="Made", ordering="created_at")
+    def made(self, ban):
+        by = ban.created_by.get_username() if ban.created_by else "(deleted)"
+        return f"{date_format(timezone.localtime(ban.created_at), 'Y/m/d')} by {by}"
+
     @admin.display(description="In force", boolean=True)
     def in_force(self, ban):
         return ban.is_in_force
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Bans and suspensions", **(extra_context or {})})
 
     def _comment_from_query(self, request):
         comment_id = request.GET.get("comment", "")

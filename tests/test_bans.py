@@ -264,10 +264,11 @@ def test_the_ban_list_shows_what_why_until_by_and_whether_in_force(admin_client,
         for cell in page.find_all()
         if cell.tag in ("th", "td") and any(a.tag == "tbody" for a in cell.ancestors)
     ]
-    rows = [cells[index : index + 7] for index in range(0, len(cells), 7)]
-    assert rows[0][1:5] == ["network 2001:db8:5::/48", "A bot farm.", rows[0][3], "mod"]
+    rows = [cells[index : index + 6] for index in range(0, len(cells), 6)]
+    made = f"{timezone.localtime().strftime('%Y/%m/%d')} by mod"
+    assert rows[0][1:5] == ["network 2001:db8:5::/48", "A bot farm.", rows[0][3], made]
     assert rows[0][3].startswith(timezone.localtime(timezone.now() - timedelta(days=1)).strftime("%Y/%m/%d"))
-    assert rows[1][1:5] == ["domain spam.example", "Nothing but spam.", "Permanent", "mod"]
+    assert rows[1][1:5] == ["domain spam.example", "Nothing but spam.", "Permanent", made]
     icons = [img.attrs["alt"] for img in page.find_all("img") if any(a.tag == "tbody" for a in img.ancestors)]
     assert icons == ["False", "True"]
     expired = admin_client.get(reverse("admin:comments_ban_changelist") + "?in_force=no")
