@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -826,6 +828,10 @@ class BanForm(forms.ModelForm):
         if ban.pk and ban.kind in self.TEXT_FIELDS:
             self.initial.setdefault(self.TEXT_FIELDS[ban.kind], ban.value)
 
+    def clean_reason(self):
+        """One line, as it is shown: the box's line breaks become spaces (any other control character is refused)."""
+        return " ".join(re.split(r"[\r\n\t]+", self.cleaned_data["reason"])).strip()
+
     def clean_ends_at(self):
         ends_at = self.cleaned_data["ends_at"]
         if ends_at is not None and not self.instance.pk and ends_at <= timezone.now():
@@ -867,7 +873,7 @@ class InForceFilter(admin.SimpleListFilter):
 @admin.register(Ban)
 class BanAdmin(admin.ModelAdmin):
     form = BanForm
-    list_display = ["what", "shown_reason", "until", "created_by", "created_at", "in_force"]
+    list_display = ["what", "shown_reason", "until", "made", "in_force"]
     list_display_links = ["what"]
     list_filter = [InForceFilter, "kind"]
     list_select_related = ["user", "created_by"]
@@ -900,9 +906,17 @@ class BanAdmin(admin.ModelAdmin):
             return "Permanent"
         return date_format(timezone.localtime(ban.ends_at), r"Y/m/d \a\t g:i a")
 
+    @admin.display(description="Made", ordering="created_at")
+    def made(self, ban):
+        by = ban.created_by.get_username() if ban.created_by else "(deleted)"
+        return f"{date_format(timezone.localtime(ban.created_at), 'Y/m/d')} by {by}"
+
     @admin.display(description="In force", boolean=True)
     def in_force(self, ban):
         return ban.is_in_force
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Bans and suspensions", **(extra_context or {})})
 
     def _comment_from_query(self, request):
         comment_id = request.GET.get("comment", "")
@@ -944,7 +958,7 @@ class BanAdmin(admin.ModelAdmin):
                 bans.aim(ban, user=comment.user, text=initial[field] if field != "user" else "")
             except ValidationError:
                 continue
-            live = bans.comments_under(ban).filter(status__in=[Status.PENDING, Status.APPROVED]).count()
+            live = bans.comments_under(ban, Comment.objects.filter(status__in=bans.LIVE)).count()
             target = ban.user.get_username() if kind == Ban.Kind.ACCOUNT else ban.value
             reach.append((ban.get_kind_display(), target, live))
         return reach

@@ -146,20 +146,28 @@ def refusal(comment: Comment) -> str | None:
     return message
 
 
-def comments_under(ban: Ban):
-    """Every comment, in any status, whose author the ban names (a network ban reads each comment's address)."""
+def comments_under(ban: Ban, comments=None):
+    """The comments (of `comments`, every one by default) whose author the ban names, in any status.
+
+    A network ban reads the address of each comment with one (an address's text does not sort by its number):
+    narrow `comments` first, as `reject_earlier` does to what is pending or approved.
+    """
+    comments = Comment.objects.all() if comments is None else comments
     if ban.kind == Ban.Kind.ACCOUNT:
-        return Comment.objects.filter(user_id=ban.user_id)
+        return comments.filter(user_id=ban.user_id)
     if ban.kind == Ban.Kind.EMAIL:
-        return Comment.objects.filter(author_email_key=ban.value)
+        return comments.filter(author_email_key=ban.value)
     if ban.kind == Ban.Kind.DOMAIN:
-        return Comment.objects.filter(
+        return comments.filter(
             models.Q(author_email_key__endswith=f"@{ban.value}") | models.Q(author_email_key__endswith=f".{ban.value}")
         )
     first, last = int(ban.network_first, 16), int(ban.network_last, 16)
-    addresses = Comment.objects.filter(ip_address__isnull=False).values_list("pk", "ip_address")
+    addresses = comments.filter(ip_address__isnull=False).values_list("pk", "ip_address")
     inside = [pk for pk, address in addresses.iterator() if first <= address_number(address) <= last]
-    return Comment.objects.filter(pk__in=inside)
+    return comments.filter(pk__in=inside)
+
+
+LIVE = [Status.PENDING, Status.APPROVED]
 
 
 def reject_earlier(ban: Ban, *, moderator, as_spam: bool) -> int:
@@ -168,10 +176,10 @@ def reject_earlier(ban: Ban, *, moderator, as_spam: bool) -> int:
     One transaction; each comment's history names the ban; each article touched is purged once. Returns how many.
     """
     to = Status.SPAM if as_spam else Status.TRASH
-    note = f"Ban #{ban.pk} ({ban}): everything its author wrote was rejected."
+    note = f"Rejected with all its author wrote before: ban #{ban.pk} ({ban})."
     rejected = 0
     with transaction.atomic(), caching.one_purge_per_page():
-        comments = comments_under(ban).filter(status__in=[Status.PENDING, Status.APPROVED])
+        comments = comments_under(ban, Comment.objects.filter(status__in=LIVE))
         for comment in comments.select_for_update(of=("self",)).select_related("post").order_by("pk"):
             change_status(comment, to, actor=Actor.MODERATOR, reason=Reason.BANNED, moderator=moderator, note=note)
             rejected += 1

@@ -597,7 +597,7 @@ class Ban(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["kind", "value"], name="comments_ban_value"),
-            models.Index(fields=["network_first", "network_last"], name="comments_ban_network"),
+            models.Index(fields=["kind", "network_first", "network_last"], name="comments_ban_network"),
         ]
         constraints = [
             models.CheckConstraint(

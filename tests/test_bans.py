@@ -3,6 +3,7 @@ from a comment's "Ban this author…"), refusing the banned person's comments th
 and taking back what they wrote before in one action (to the Trash, or to Spam reported to Akismet)."""
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from comments import bans
 from comments.models import Actor, Ban, Comment, CommentEvent, Reason, Status
+from tests.test_addresses import query_plan
 from tests.test_leave_a_reply import filled_in, form_state, page_of, send, text_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("comments_from_one_test_client")]
@@ -223,6 +225,12 @@ def test_the_admin_form_refuses_what_is_not_a_target(admin_client, fields, error
     assert any(error in message for message in page_errors(response)), page_errors(response)
 
 
+def test_line_breaks_in_the_reason_become_spaces(admin_client):
+    """The reason is one line of plain text: what the box's line breaks split is joined with spaces."""
+    ban_in_admin(admin_client, kind="email", email="a@b.example", reason="Spam.\r\n\r\nAgain and\tagain.")
+    assert Ban.objects.get().reason == "Spam. Again and again."
+
+
 def test_an_end_date_in_the_past_lifts_a_ban(admin_client, post):
     """Changing a ban in the admin to end now lets its person comment again; its target stays as it was."""
     ban_in_admin(admin_client, kind="network", network="203.0.113.0/24")
@@ -258,10 +266,11 @@ def test_the_ban_list_shows_what_why_until_by_and_whether_in_force(admin_client,
         for cell in page.find_all()
         if cell.tag in ("th", "td") and any(a.tag == "tbody" for a in cell.ancestors)
     ]
-    rows = [cells[index : index + 7] for index in range(0, len(cells), 7)]
-    assert rows[0][1:5] == ["network 2001:db8:5::/48", "A bot farm.", rows[0][3], "mod"]
+    rows = [cells[index : index + 6] for index in range(0, len(cells), 6)]
+    made = f"{timezone.localtime().strftime('%Y/%m/%d')} by mod"
+    assert rows[0][1:5] == ["network 2001:db8:5::/48", "A bot farm.", rows[0][3], made]
     assert rows[0][3].startswith(timezone.localtime(timezone.now() - timedelta(days=1)).strftime("%Y/%m/%d"))
-    assert rows[1][1:5] == ["domain spam.example", "Nothing but spam.", "Permanent", "mod"]
+    assert rows[1][1:5] == ["domain spam.example", "Nothing but spam.", "Permanent", made]
     icons = [img.attrs["alt"] for img in page.find_all("img") if any(a.tag == "tbody" for a in img.ancestors)]
     assert icons == ["False", "True"]
     expired = admin_client.get(reverse("admin:comments_ban_changelist") + "?in_force=no")
@@ -336,7 +345,7 @@ def test_reject_everything_they_wrote_before_moves_it_to_the_trash(admin_client,
         assert (comment.status, comment.reason) == (Status.TRASH, Reason.BANNED)
         event = comment.events.get(to_status=Status.TRASH)
         assert event.actor == Actor.MODERATOR
-        assert f"Ban #{ban.pk} (network 203.0.113.0/24)" in event.note
+        assert f"ban #{ban.pk} (network 203.0.113.0/24)" in event.note
     spam.refresh_from_db()
     neighbour.refresh_from_db()
     assert spam.status == Status.SPAM and neighbour.status == Status.APPROVED
@@ -444,3 +453,20 @@ def test_after_reject_everything_the_cached_article_shows_none_of_it(front_cache
     for post in (first, second):
         assert sum(f"GET /purge{post.get_absolute_url()} " in line for line in purged) == 1
     assert kept.body in httpx.get(front.url + first.get_absolute_url(), timeout=60).text
+
+
+def test_checking_a_comment_against_every_ban_is_one_query(make_comment, make_user, django_assert_num_queries):
+    """However many bans there are, whether one applies to a comment is a single query that reads indexes only."""
+    for n in range(40):
+        for kind, text in [("email", f"x{n}@example.com"), ("domain", f"d{n}.example"), ("network", f"10.{n}.0.0/16")]:
+            ban = Ban(kind=kind, reason="r")
+            bans.aim(ban, text=text)
+            ban.save()
+    comment = make_comment(commit=False, user=make_user(), author_email="y@d7.example", ip_address="10.99.0.1")
+    with django_assert_num_queries(1) as queries:
+        assert "The reason they give: r" in bans.refusal(comment)
+    plan = query_plan(queries.captured_queries[0]["sql"])
+    assert not re.search(r"Seq Scan|^SCAN comments_ban\b(?! USING)", plan, re.M), plan
+    comment.author_email, comment.ip_address = "y@e7.example", "10.40.0.1"
+    with django_assert_num_queries(1):
+        assert bans.refusal(comment) is None

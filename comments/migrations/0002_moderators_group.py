@@ -16,7 +16,8 @@ PERMISSIONS = [
 ]
 
 
-def create_moderators_group(apps, schema_editor):
+def grant_to_moderators(apps, schema_editor, permissions):
+    """Give the Moderators group `permissions` ((app label, model, codename) each), creating both if need be."""
     app_config = apps.get_app_config("comments")
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
@@ -25,12 +26,16 @@ def create_moderators_group(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.using(schema_editor.connection.alias).get_or_create(name=GROUP)
-    for app_label, model, codename in PERMISSIONS:
+    for app_label, model, codename in permissions:
         group.permissions.add(
             Permission.objects.using(schema_editor.connection.alias).get(
                 content_type__app_label=app_label, content_type__model=model, codename=codename
             )
         )
+
+
+def create_moderators_group(apps, schema_editor):
+    grant_to_moderators(apps, schema_editor, PERMISSIONS)
 
 
 def remove_moderators_group(apps, schema_editor):

@@ -59,6 +59,7 @@ def test_ban_this_author_from_a_comments_row(make_page, banning_moderator, troll
     log_in_to_admin(page, banning_moderator)
     page.goto("/admin/comments/comment/?status=pending")
     row = page.locator("#result_list tbody tr", has_text="Wat Tyler")
+    save_screenshot(page, "ban-queue-row")
     row.get_by_role("link", name="Ban this author… (comment by Wat Tyler)").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Ban the author of a comment: Wat Tyler")
@@ -92,10 +93,16 @@ def test_ban_this_author_from_a_comments_row(make_page, banning_moderator, troll
 
 
 def test_ban_this_author_on_a_phone(make_page, banning_moderator, troll):
-    """At 390 px the change page's "Ban this author…" form and the ban list fit the screen and pass axe."""
+    """At 390 px the queue's rows with "Ban this author…", the form opened from the change page and the ban list fit
+    the screen and pass axe."""
     _, pending = troll
     page = make_page(PHONE, mobile=True)
     log_in_to_admin(page, banning_moderator)
+    page.goto("/admin/comments/comment/?status=pending")
+    expect(page.get_by_role("link", name="Ban this author… (comment by Wat Tyler)")).to_be_visible()
+    assert_no_axe_violations(page)
+    save_screenshot(page, "ban-queue-row")
+    assert horizontal_overflow(page) <= 0
     page.goto(f"/admin/comments/comment/{pending.pk}/change/")
     page.get_by_role("link", name="Ban this author…").click()
     expect(page.get_by_role("textbox", name="Network")).to_have_value("203.0.113.0/24")
