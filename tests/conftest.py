@@ -53,15 +53,18 @@ def author(make_user):
 
 
 def moderators_group():
-    """The Moderators group with the permissions its migrations give it (comments/ and subscriptions/ 0002), made
-    again where a transactional test emptied the tables."""
+    """The Moderators group with the permissions its migrations give it (comments/ 0002 and 0011,
+    subscriptions/ 0002), made again where a transactional test emptied the tables."""
     from importlib import import_module
 
     from django.contrib.auth.models import Group, Permission
 
     group, made = Group.objects.get_or_create(name="Moderators")
     if made:
-        on_comments = import_module("comments.migrations.0002_moderators_group").PERMISSIONS
+        on_comments = [
+            *import_module("comments.migrations.0002_moderators_group").PERMISSIONS,
+            *import_module("comments.migrations.0011_moderators_may_ban").PERMISSIONS,
+        ]
         on_subscriptions = import_module("subscriptions.migrations.0002_moderators_see_and_remove_subscriptions")
         granted = [*on_comments, *(("subscriptions", *permission) for permission in on_subscriptions.PERMISSIONS)]
         group.permissions.set(

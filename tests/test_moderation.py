@@ -603,10 +603,16 @@ def test_anonymous_pages_do_not_show_or_vary_on_the_count(client, queue, make_us
 
 
 def test_moderators_group_has_only_comment_permissions():
-    """The Moderators group may view, change and delete comments and read their history, see and remove
-    subscriptions and see how new posts were sent (subscriptions' migration 0002), nothing else."""
+    """The Moderators group may view, change and delete comments and read their history, ban commenters
+    (comments' migration 0011), see and remove subscriptions and see how new posts were sent (subscriptions'
+    migration 0002), nothing else."""
     codenames = set(Group.objects.get(name="Moderators").permissions.values_list("codename", flat=True))
     assert codenames == {"view_comment", "change_comment", "delete_comment", "view_commentevent"} | {
+        "view_ban",
+        "add_ban",
+        "change_ban",
+        "delete_ban",
+    } | {
         "view_subscription",
         "delete_subscription",
         "view_address",

@@ -26,14 +26,6 @@ def _no_speed_trap(settings):
 
 
 @pytest.fixture
-def banning_moderator(moderator):
-    from django.contrib.auth.models import Permission
-
-    moderator.user_permissions.add(*Permission.objects.filter(content_type__model="ban"))
-    return moderator
-
-
-@pytest.fixture
 def troll(make_post, make_comment):
     """An article where Wat Tyler has two approved comments and a pending one, and Gertrude one approved comment."""
     from comments.models import Status
@@ -51,12 +43,12 @@ def notice(page, text):
     return page.locator(".messagelist li", has_text=text)
 
 
-def test_ban_this_author_from_a_comments_row(make_page, banning_moderator, troll):
+def test_ban_this_author_from_a_comments_row(make_page, moderator, troll):
     """From the queue's row, "Ban this author…" opens a form filled in from the comment; saved with "reject everything",
     the moderator is back in the queue, and the article shows none of the author's comments."""
     article, _ = troll
     page = make_page()
-    log_in_to_admin(page, banning_moderator)
+    log_in_to_admin(page, moderator)
     page.goto("/admin/comments/comment/?status=pending")
     row = page.locator("#result_list tbody tr", has_text="Wat Tyler")
     save_screenshot(page, "ban-queue-row")
@@ -92,12 +84,12 @@ def test_ban_this_author_from_a_comments_row(make_page, banning_moderator, troll
     expect(reader.get_by_text("Your beans are a disgrace.")).to_have_count(0)
 
 
-def test_ban_this_author_on_a_phone(make_page, banning_moderator, troll):
+def test_ban_this_author_on_a_phone(make_page, moderator, troll):
     """At 390 px the queue's rows with "Ban this author…", the form opened from the change page and the ban list fit
     the screen and pass axe."""
     _, pending = troll
     page = make_page(PHONE, mobile=True)
-    log_in_to_admin(page, banning_moderator)
+    log_in_to_admin(page, moderator)
     page.goto("/admin/comments/comment/?status=pending")
     expect(page.get_by_role("link", name="Ban this author… (comment by Wat Tyler)")).to_be_visible()
     assert_no_axe_violations(page)
