@@ -120,14 +120,22 @@ AUTHOR_LIST_TABS = [
     (Status.TRASH, "Trash", [Status.TRASH]),
 ]
 
-# What other parts show on an author's panel, below the counts: functions (author, comments) -> a section, or None
-# when they have nothing to show. A section is a dict: "title" (its heading), "template" (included inside it, with
-# the section as `section`), and whatever that template reads. Each should cost a fixed number of queries.
-PANEL_SECTIONS = []
+
+def bans_section(comment, author, comments) -> dict:
+    """Every ban naming the author (bans.matching), in force or expired, newest first: a few rows, one query."""
+    found = bans.matching(comment).select_related("user", "created_by").order_by("-created_at")
+    return {"title": "Bans", "template": "admin/comments/comment/_author_bans.html", "bans": list(found)}
 
 
-def panel_sections(author, comments) -> list[dict]:
-    return [section for make in PANEL_SECTIONS if (section := make(author, comments)) is not None]
+# What other parts show on an author's panel, below the counts: functions (the comment it was opened from, its
+# author, their comments) -> a section, or None when they have nothing to show. A section is a dict: "title" (its
+# heading), "template" (included inside it, with the section as `section`), and whatever that template reads. Each
+# costs a fixed number of queries.
+PANEL_SECTIONS = [bans_section]
+
+
+def panel_sections(comment, author, comments) -> list[dict]:
+    return [section for make in PANEL_SECTIONS if (section := make(comment, author, comments)) is not None]
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -727,7 +735,7 @@ class CommentAdmin(admin.ModelAdmin):
             "total": sum(by_status.values()),
             "decisions": approvals_and_rejections(comments),
             "in_the_list": in_the_list,
-            "sections": panel_sections(author, comments),
+            "sections": panel_sections(comment, author, comments),
             "page": page,
         }
         return TemplateResponse(request, "admin/comments/comment/author.html", context)

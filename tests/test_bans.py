@@ -280,6 +280,24 @@ def test_only_who_may_ban_sees_ban_this_author(client, moderator, make_comment):
     assert client.get(reverse("admin:comments_ban_add")).status_code == 403
 
 
+def test_the_authors_panel_lists_the_bans_naming_them(admin_client, make_comment):
+    """An author's panel lists every ban that names them, in force or expired, and no ban on someone else."""
+    comment = make_comment(status=Status.APPROVED, author_email="loud@example.com", ip_address="203.0.113.7")
+    ban_in_admin(admin_client, kind="email", email="Loud@Example.com", reason="Shouting at everyone")
+    ban_in_admin(admin_client, kind="network", network="203.0.113.0/24", reason="Their office, last spring")
+    Ban.objects.filter(kind=Ban.Kind.NETWORK).update(ends_at=timezone.now() - timedelta(days=1))
+    ban_in_admin(admin_client, kind="network", network="203.0.114.0/24", reason="Somebody else")
+
+    panel = text_of(admin_client.get(reverse("admin:comments_comment_author", args=[comment.pk])))
+
+    section = re.search(r">Bans</h2>(.*?)</section>", panel, re.S)[1]
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)]
+    assert len(rows) == 3  # the heading and two bans, newest first
+    assert rows[1].startswith("network 203.0.113.0/24 Their office, last spring") and rows[1].endswith("No (expired)")
+    assert rows[2] == "email loud@example.com Shouting at everyone Permanent Yes"
+    assert "Somebody else" not in section
+
+
 # "Ban this author…" from a comment
 
 

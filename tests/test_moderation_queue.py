@@ -358,26 +358,6 @@ def test_the_panel_escapes_what_the_author_wrote(moderator_client, arrive):
     assert "<img src=x" not in panel
 
 
-def test_panel_sections_plug_in_below_the_counts(moderator_client, arrive, monkeypatch, settings, tmp_path):
-    """A function in PANEL_SECTIONS adds its section (its title as a heading, its template inside, reading the
-    section); one returning None adds nothing."""
-    (tmp_path / "bans_section.html").write_text("<p>{{ section.summary }} for {{ author.name }}</p>")
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}]
-    comment = arrive(author_name="Beatrix Potter")
-
-    def bans(author, comments):
-        return {"title": "Bans", "template": "bans_section.html", "summary": f"{comments.count()} comment, no ban"}
-
-    monkeypatch.setattr(comments_admin, "PANEL_SECTIONS", [bans, lambda author, comments: None])
-
-    response = moderator_client.get(panel_url(comment))
-
-    assert [section["title"] for section in response.context["sections"]] == ["Bans"]
-    assert re.search(
-        r'<h2 id="author-section-1">Bans</h2>\s*<p>1 comment, no ban for Beatrix Potter</p>', response.text
-    )
-
-
 def test_panel_costs_the_same_whatever_the_number_of_comments(moderator_client, make_post):
     """An author's panel, and the list filtered to them, make as many queries for 3 of their comments as for 30 and
     300 (paged by 20 and by 50)."""
