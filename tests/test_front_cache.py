@@ -27,7 +27,7 @@ def front(front_cache):
 
 
 def get(front, path, **cookies) -> httpx.Response:
-    return httpx.get(front.url + path, cookies=cookies, timeout=10)
+    return httpx.get(front.url + path, cookies=cookies, timeout=60)
 
 
 def test_anonymous_readers_are_served_from_the_cache(front, post):

@@ -19,7 +19,7 @@ def site(gunicorn):
 
 
 def get(site, path, **cookies) -> httpx.Response:
-    return httpx.get(site.url + path, cookies=cookies, timeout=10)
+    return httpx.get(site.url + path, cookies=cookies, timeout=60)
 
 
 def is_shared(response) -> bool:
@@ -42,18 +42,18 @@ def test_anonymous_pages_are_one_copy_for_every_cache(site, post, make_comment):
 def test_a_conditional_get_for_an_unchanged_page_is_a_304(site, post):
     """If-None-Match with the page's ETag gets 304 Not Modified, with no body; a changed page gets a 200 again."""
     url = site.url + post.get_absolute_url()
-    first = httpx.get(url, timeout=10)
-    again = httpx.get(url, headers={"If-None-Match": first.headers["etag"]}, timeout=10)
+    first = httpx.get(url, timeout=60)
+    again = httpx.get(url, headers={"If-None-Match": first.headers["etag"]}, timeout=60)
     assert (again.status_code, again.content) == (304, b"")
 
     Comment.build(post=post, body="New.", author_name="N", author_email="n@x.org", status=Status.APPROVED).save()
-    changed = httpx.get(url, headers={"If-None-Match": first.headers["etag"]}, timeout=10)
+    changed = httpx.get(url, headers={"If-None-Match": first.headers["etag"]}, timeout=60)
     assert changed.status_code == 200
 
 
 def test_a_reader_with_only_the_csrf_cookie_still_shares_the_page(site, post):
     """Opening the form once leaves a CSRF cookie; the article is still the shared copy."""
-    state = httpx.get(f"{site.url}/comments/form-state/{post.pk}/", timeout=10)
+    state = httpx.get(f"{site.url}/comments/form-state/{post.pk}/", timeout=60)
     response = get(site, post.get_absolute_url(), csrftoken=state.cookies["csrftoken"])
     assert is_shared(response)
 
@@ -72,7 +72,7 @@ def test_pages_that_must_not_be_kept_say_no_store(site, post, make_post):
     draft = make_post(status="draft")
     answers = [
         get(site, f"/comments/form-state/{post.pk}/"),
-        httpx.get(f"{site.url}/admin/login/", timeout=10),
+        httpx.get(f"{site.url}/admin/login/", timeout=60),
     ]
     for response in answers:
         assert "no-store" in response.headers["cache-control"] and "private" in response.headers["cache-control"]

@@ -250,7 +250,7 @@ def test_each_run_has_its_own_demo_login_provider(runs):
     addresses = {name: runs[name].demo_login_url() for name in ("a", "b")}
     assert addresses["a"] != addresses["b"]
     for name, address in addresses.items():
-        discovery = requests.get(f"{address}/.well-known/openid-configuration", timeout=10)
+        discovery = requests.get(f"{address}/.well-known/openid-configuration", timeout=60)
         assert discovery.status_code == 200, name
         assert discovery.json()["issuer"] == address
 
@@ -265,7 +265,7 @@ def test_each_site_sends_its_readers_to_its_own_provider(runs):
         assert addresses[other] not in sources
         location = log_in_with_the_demo_button(run)
         assert location.startswith(f"{addresses[name]}/authorize?"), location
-        assert requests.get(location, timeout=10).status_code == 200  # the provider's "who are you?" page
+        assert requests.get(location, timeout=60).status_code == 200  # the provider's "who are you?" page
 
 
 def test_make_run_keeps_everything_in_the_folders_it_is_given(runs):
@@ -286,7 +286,7 @@ def test_explicit_site_url_and_demo_login_port_are_respected(runs):
     check_site_links(run, f"http://localhost:{run.port}")
     address = run.demo_login_url()
     assert address == f"http://127.0.0.1:{run.variables['DEMO_LOGIN_PORT']}"
-    assert requests.get(f"{address}/.well-known/openid-configuration", timeout=10).json()["issuer"] == address
+    assert requests.get(f"{address}/.well-known/openid-configuration", timeout=60).json()["issuer"] == address
     assert address in form_action_sources(run.get("/robots.txt"))
 
 

@@ -308,6 +308,6 @@ def test_the_demo_login_provider_does_not_exist_in_production(gunicorn):
     import httpx
 
     server = gunicorn()
-    response = httpx.get(f"{server.url}/accounts/oidc/demo/login/", timeout=10)
+    response = httpx.get(f"{server.url}/accounts/oidc/demo/login/", timeout=60)
 
     assert response.status_code == 404

@@ -36,7 +36,7 @@ def running(pid: int) -> bool:
 
 def answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=10).status_code == 200
+        return httpx.get(url, timeout=60).status_code == 200
     except httpx.HTTPError:
         return False
 

@@ -492,8 +492,8 @@ def shared_front(front_cache, redis_server, settings):
 
 
 def cached_twice(front, path) -> httpx.Response:
-    httpx.get(front.url + path, timeout=10)
-    second = httpx.get(front.url + path, timeout=10)
+    httpx.get(front.url + path, timeout=60)
+    second = httpx.get(front.url + path, timeout=60)
     assert second.headers["x-cache"] == "HIT"
     return second
 
@@ -507,7 +507,7 @@ def test_closing_site_wide_shows_on_the_first_request_after_saving(shared_front,
 
     close_in_admin(moderator_client, closed="on", message="Closed for the night of the vote.")
 
-    first = httpx.get(shared_front.url + path, timeout=10)
+    first = httpx.get(shared_front.url + path, timeout=60)
     assert "Closed for the night of the vote." in first.text
     assert 'id="commentform"' not in first.text
     assert "Cached with the form." in first.text
@@ -536,7 +536,7 @@ def test_quiet_hours_beginning_are_purged_by_the_task_workers_housekeeping(share
     )
     cache.delete(closing.CLOSURE_KEY)  # as CLOSURE_SECONDS passing would
 
-    page = eventually(lambda: "Night hours." in (text := httpx.get(shared_front.url + path, timeout=10).text) and text)
+    page = eventually(lambda: "Night hours." in (text := httpx.get(shared_front.url + path, timeout=60).text) and text)
     assert page and 'id="commentform"' not in page
 
 
@@ -551,7 +551,7 @@ def test_pinning_shows_on_the_first_request_after_the_pin(front_cache, post, mak
 
     press(moderator_client, newer, "pin")
 
-    first = httpx.get(front.url + path, timeout=10).text
+    first = httpx.get(front.url + path, timeout=60).text
     assert first.index(f'id="comment-{newer.pk}"') < first.index(f'id="comment-{older.pk}"')
     assert "comment-pinned-label" in first
 
