@@ -127,11 +127,26 @@ def bans_section(comment, author, comments) -> dict:
     return {"title": "Bans", "template": "admin/comments/comment/_author_bans.html", "bans": list(found)}
 
 
+REPORTS_ON_PANEL = 20
+
+
+def reports_section(comment, author, comments) -> dict:
+    """Readers' reports on the author's comments, the newest REPORTS_ON_PANEL of them, and how many in all: two
+    queries."""
+    reports = Report.objects.filter(comment__in=comments).select_related("comment")
+    return {
+        "title": "Readers' reports on their comments",
+        "template": "admin/comments/comment/_author_reports.html",
+        "count": reports.count(),
+        "reports": list(reports[:REPORTS_ON_PANEL]),
+    }
+
+
 # What other parts show on an author's panel, below the counts: functions (the comment it was opened from, its
 # author, their comments) -> a section, or None when they have nothing to show. A section is a dict: "title" (its
 # heading), "template" (included inside it, with the section as `section`), and whatever that template reads. Each
 # costs a fixed number of queries.
-PANEL_SECTIONS = [bans_section]
+PANEL_SECTIONS = [bans_section, reports_section]
 
 
 def panel_sections(comment, author, comments) -> list[dict]:

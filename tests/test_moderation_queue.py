@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from comments import admin as comments_admin
-from comments.models import Actor, Comment, CommentEvent, Reason, Status
+from comments.models import Actor, Comment, CommentEvent, Reason, Report, Status
 from comments.moderation import REVIEWED_NOTE, change_status, moderate, record_received
 
 pytestmark = pytest.mark.django_db
@@ -358,6 +358,30 @@ def test_the_panel_escapes_what_the_author_wrote(moderator_client, arrive):
     assert "<img src=x" not in panel
 
 
+def test_the_panel_lists_readers_reports_on_the_authors_comments(moderator_client, arrive):
+    """The panel lists the reports on the author's comments, with reason, note and decision, escaped, and no report on
+    someone else's."""
+    theirs = arrive(author_email="gertrude@example.org", body="First thoughts")
+    again = arrive(author_email="Gertrude@Example.org", body="Second thoughts")
+    other = arrive(author_email="someone@example.org", body="Not theirs")
+    Report.objects.create(comment=theirs, reason=Report.Reason.ABUSIVE, note="<b>rude</b> to me", reporter_id="a")
+    Report.objects.create(comment=again, reason=Report.Reason.SPAM, note="an advert", reporter_id="b")
+    Report.objects.create(comment=other, reason=Report.Reason.SPAM, note="someone else's", reporter_id="c")
+
+    panel = moderator_client.get(panel_url(theirs)).text
+
+    section = re.search(r">Readers&#x27; reports on their comments</h2>(.*?)</section>", panel, re.S)[1]
+    cells = [
+        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)
+    ]
+    assert [row[1:] for row in cells if row] == [
+        ["Spam", "an advert", "Not yet", "Second thoughts"],
+        ["Abusive or harassing", "&lt;b&gt;rude&lt;/b&gt; to me", "Not yet", "First thoughts"],
+    ]
+    assert "someone else" not in section
+
+
 def test_panel_costs_the_same_whatever_the_number_of_comments(moderator_client, make_post):
     """An author's panel, and the list filtered to them, make as many queries for 3 of their comments as for 30 and
     300 (paged by 20 and by 50)."""
@@ -366,6 +390,8 @@ def test_panel_costs_the_same_whatever_the_number_of_comments(moderator_client, 
     for total in (3, 30, 300):
         add_approved_by_rules(post, total - Comment.objects.count())
         Comment.objects.update(author_email="prolific@example.org", author_email_key="prolific@example.org")
+        reported = Comment.objects.exclude(reports__isnull=False)
+        Report.objects.bulk_create(Report(comment=c, reason=Report.Reason.SPAM, reporter_id="r") for c in reported)
         queries, response = captured(moderator_client, panel_url(Comment.objects.first()))
         assert response.context["total"] == total
         counts.append(queries)
