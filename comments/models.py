@@ -757,10 +757,6 @@ class ReportQuerySet(models.QuerySet):
         """Reports no moderator has decided on yet."""
         return self.filter(outcome="")
 
-    def on_comments_by(self, email: str, users=()):
-        """Reports on the comments written with `email` (any spelling) or from one of the `users`: an author's panel."""
-        return self.filter(comment__in=Comment.objects.written_by(email, users)).select_related("comment")
-
     def filed_by(self, email: str, users=()):
         """Reports a reader filed: with `email` as the notice's sender (any spelling), or from one of the `users`."""
         mine = models.Q(reporter_email_key=email_key(email)) if email else models.Q(pk__in=[])

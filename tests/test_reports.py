@@ -537,14 +537,6 @@ def test_the_readers_data_includes_the_notices_they_sent_and_erasure_forgets_the
     assert data.holdings("marianne@example.net").empty
 
 
-def test_an_authors_reports_are_found_by_their_address(client, comment, make_comment, article):
-    """Report.objects.on_comments_by(email) finds the reports on an author's comments (the author's panel)."""
-    other = make_comment(article)
-    guests_report(comment, 1)
-    guests_report(other, 1, start=5)
-    assert [report.comment for report in Report.objects.on_comments_by("GERTRUDE@example.org")] == [comment]
-
-
 # The front cache
 
 
