@@ -97,7 +97,11 @@ def test_a_comment_unapproved_before_its_email_goes_out_is_not_sent(client, smtp
 
     assert "not told: the comment is not published now" in results
     assert "not sent: the comment is trash now" in results  # its author's "now published" email
-    assert smtp_server.to("watcher@example.org") == [] and smtp_server.to("quick@example.org") == []
+    assert smtp_server.to("watcher@example.org") == []
+    # Its author hears only why it was removed (the statement of reasons, tests/test_reports.py).
+    assert [message.message["Subject"].strip() for message in smtp_server.to("quick@example.org")] == [
+        f'[The Quiet Margin] Your comment on "{post.title}" was removed'
+    ]
 
 
 def test_a_busy_post_sends_a_few_emails_an_hour_and_then_one_digest(client, smtp_server, run_tasks, post, settings):
