@@ -19,6 +19,7 @@ content" asks for the notice's details too. `file_report` stores it, in the comm
 
 1. a reader reports a comment once: an account once; a guest once per browser (a random id in a
    signed cookie, `REPORTER_COOKIE`) and once per address (a guest can drop a cookie, not an address);
+   each report is noted in the comment's history, with its reason (who sent it is on the report only);
 2. a notice's sender is sent the acknowledgement (decisions.compose_acknowledgement);
 3. the COMMENTS_REPORTS_TO_HOLD-th reader's report (3) puts the comment back in the queue, pending
    with reason "Reported by readers" (actor: the readers), and the moderators get one email
@@ -43,7 +44,7 @@ from groundwork import mail
 from groundwork.proxies import client_ip
 
 from . import decisions, moderation, notifications
-from .models import Actor, Comment, Report, ReportReason, Status
+from .models import Actor, Comment, CommentEvent, Report, ReportReason, Status
 from .models import Reason as CommentReason
 
 REPORTER_COOKIE = "comments_reporter"
@@ -117,6 +118,9 @@ def file_report(comment_id: int, reader: Reader, details: dict) -> Report:
             raise AlreadyReported
         report = Report.objects.create(
             comment=comment, user=reader.user, reporter_id=reader.reporter_id, ip_address=reader.ip_address, **details
+        )
+        CommentEvent.objects.record(
+            comment, actor=Actor.READERS, note=f"Reported by a reader: {report.get_reason_display()}."
         )
         if report.reason == ReportReason.ILLEGAL:
             mail.send_later(decisions.compose_acknowledgement, report.pk)

@@ -284,8 +284,13 @@ def test_the_nth_reporter_holds_the_comment_with_one_email(
     run_tasks()
     comment.refresh_from_db()
     assert (comment.status, comment.reason) == (Status.PENDING, Reason.REPORTED)
-    event = comment.events.last()
-    assert (event.actor, event.from_status, event.note) == (Actor.READERS, Status.APPROVED, "Reported by 3 readers.")
+    history = [(event.actor, event.from_status, event.to_status, event.note) for event in comment.events.all()]
+    assert history[-4:] == [
+        (Actor.READERS, Status.APPROVED, Status.APPROVED, "Reported by a reader: Abusive or harassing."),
+        (Actor.READERS, Status.APPROVED, Status.APPROVED, "Reported by a reader: Abusive or harassing."),
+        (Actor.READERS, Status.APPROVED, Status.APPROVED, "Reported by a reader: Abusive or harassing."),
+        (Actor.READERS, Status.APPROVED, Status.PENDING, "Reported by 3 readers."),
+    ]
     (received,) = smtp_server.messages
     assert received.rcpt_tos == [moderator.email]
     assert received.subject == '[The Quiet Margin] Reported by readers: "Notes from the allotment"'
@@ -343,7 +348,8 @@ def test_two_reports_at_once_hold_the_comment_once(settings, moderator, comment,
     for thread in threads:
         thread.join()
     assert all(isinstance(result, Report) for result in results), results
-    assert CommentEvent.objects.filter(comment=comment, actor=Actor.READERS).count() == 1
+    holds = CommentEvent.objects.filter(comment=comment, actor=Actor.READERS, to_status=Status.PENDING)
+    assert holds.count() == 1
     run_tasks()
     assert len(smtp_server.messages) == 1
 
