@@ -11,7 +11,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from captcha.models import CaptchaStore
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -20,8 +19,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from comments import moderation, rules
-from comments.forms import issue_timestamp
 from comments.models import Actor, Comment, CommentEvent, Reason, Status, TrustedCommenter
+from tests.test_addresses import post_comment as send_form
 from tests.test_addresses import query_plan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mail_through_smtp", "akismet_fake", "quick_readers")]
@@ -50,21 +49,9 @@ def desk(moderator):
     return browser
 
 
-def post_comment(post, *, email, name="Ann Example", **fields):
+def post_comment(post, *, email, **fields):
     """A guest sends the comment form (captcha answered) from an address of their own; the site's answer."""
-    number = next(_numbers)
-    key = CaptchaStore.generate_key()
-    form = {
-        "comment": f"Remark number {number}.",
-        "name": name,
-        "email": email,
-        "url": "",
-        "timestamp": issue_timestamp(post),
-        "captcha_0": key,
-        "captcha_1": CaptchaStore.objects.get(hashkey=key).response,
-        **fields,
-    }
-    return Client().post(reverse("comments:post", args=[post.pk]), form, REMOTE_ADDR=f"198.51.100.{number % 250 + 1}")
+    return send_form(Client(), post, email=email, ip=f"198.51.100.{next(_numbers) % 250 + 1}", **fields)
 
 
 def checked(response, run_tasks) -> Comment:
