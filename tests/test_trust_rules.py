@@ -504,6 +504,10 @@ def test_an_authors_standing_counts_their_comments_and_says_if_they_are_trusted(
 def test_the_trust_rules_read_indexes_not_every_comment(settings, post, make_comment, make_user, moderator):
     """The rate, the approvals, the trust mark and the standing are each asked of an index, never a table scan."""
     settings.COMMENTS_REJECTION_RATE, settings.COMMENTS_TRUSTED_AFTER = 50, 3
+    # A table read whole fails on either database. SQLite, which keeps no statistics here, must also pick the author's
+    # index over the status or date one; PostgreSQL picks among indexes by the statistics it happens to hold (40 rows:
+    # the status index can look as good as the author's), so there only a table scan fails.
+    scan = r"Seq Scan" if connection.vendor == "postgresql" else r"^SCAN|comments_comment_(status|created_at)_"
     for _ in range(40):
         make_comment(post)
     TrustedCommenter.objects.create(email_key="other@mail.example", marked_by=moderator)
@@ -516,10 +520,7 @@ def test_the_trust_rules_read_indexes_not_every_comment(settings, post, make_com
             rules.author_standing(comment)
         plans = [query_plan(query["sql"]) for query in queries.captured_queries]
         assert len(plans) >= 4, plans
-        assert not any(
-            re.search(r"Seq Scan|^SCAN|comments_comment_status_|comments_comment_created_at_", plan, re.M)
-            for plan in plans
-        ), plans
+        assert not any(re.search(scan, plan, re.M) for plan in plans), plans
 
 
 # Erasure: a moderator's trust is held under the address
