@@ -5,6 +5,8 @@
 - `comment_author*`: name, email and website, only when the reader ticks "Save my name...".
   Percent-encoded (UTF-8), as WordPress does: a header must be Latin-1, and gunicorn refuses
   a response whose cookie carries a name such as "Иван".
+- `comments_reporter`: a guest who reports a comment, a random id (signed), so that one browser
+  reports a comment once (reports.py); set by the report page only.
 
 The article page is the same for every reader without these cookies, so a page cache can
 keep it; a reader who has them gets a page of their own.
@@ -19,7 +21,8 @@ from groundwork.shared_pages import COMMENT_AUTHOR, OWN_COMMENTS
 OWN_COMMENTS_SALT = "comments.own"
 OWN_COMMENTS_KEPT = 20
 DETAILS = COMMENT_AUTHOR
-READER_COOKIES = (OWN_COMMENTS, *DETAILS.values())  # every cookie the comments set
+REPORTER = "comments_reporter"
+READER_COOKIES = (OWN_COMMENTS, *DETAILS.values(), REPORTER)  # every cookie the comments set
 YEAR = 365 * 24 * 3600
 OWN_COMMENTS_SECONDS = 30 * 24 * 3600  # the privacy page states both lifetimes
 
@@ -55,6 +58,7 @@ def save_details(response, *, remember: bool, name="", email="", url=""):
 
 
 def delete_reader_cookies(response) -> None:
-    """Delete every cookie the comments set in the reader's browser: their held comments, their remembered details."""
+    """Delete every cookie the comments set in the reader's browser: their held comments, their remembered details,
+    their reporter's id."""
     for name in READER_COOKIES:
         response.delete_cookie(name, samesite="Lax")

@@ -43,11 +43,11 @@ from django.db import transaction
 from groundwork import mail
 from groundwork.proxies import client_ip
 
-from . import decisions, moderation, notifications
+from . import cookies, decisions, moderation, notifications
 from .models import Actor, Comment, CommentEvent, Report, ReportReason, Status
 from .models import Reason as CommentReason
 
-REPORTER_COOKIE = "comments_reporter"
+REPORTER_COOKIE = cookies.REPORTER
 REPORTER_SALT = "comments.reporter"
 
 

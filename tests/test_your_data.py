@@ -556,7 +556,7 @@ def test_the_privacy_page_says_how_long_each_detail_sent_to_akismet_is_kept(clie
 
 @pytest.mark.django_db(transaction=True)
 def test_erasing_clears_the_readers_cookies_through_gunicorn(gunicorn, post):
-    """The erasure's answer, through gunicorn, deletes the remembered details and own-comments cookies."""
+    """The erasure's answer, through gunicorn, deletes the remembered details, own-comments and reporter cookies."""
     server = gunicorn(COMMENTS_MIN_SECONDS="0")
     with GuestBrowser(server.url) as guest:
         posted = guest.post_comment(post, name=NAME, email=EMAIL, remember="yes")
@@ -577,7 +577,13 @@ def test_erasing_clears_the_readers_cookies_through_gunicorn(gunicorn, post):
         for cookie in answer.headers.get_list("set-cookie")
         if "Max-Age=0" in cookie and "expires=Thu, 01 Jan 1970" in cookie
     }
-    assert {"comment_author", "comment_author_email", "comment_author_url", "comments_own"} <= cleared
+    assert {
+        "comment_author",
+        "comment_author_email",
+        "comment_author_url",
+        "comments_own",
+        "comments_reporter",
+    } <= cleared
     assert "comment_author" not in guest.http.cookies
     assert Comment.objects.get(body="A reply sent over real HTTP.").author_name == "Anonymous"
 
