@@ -25,7 +25,7 @@ from blog.models import Post
 from groundwork.admin import ReadOnlyRecordsMixin
 from groundwork.email_addresses import EmailAddressField, email_key
 
-from . import akismet, bans, closing, decisions, moderation
+from . import akismet, bans, closing, decisions, moderation, pipeline
 from .authors import Author, approvals_and_rejections, counts_by_status
 from .forms import PlainTextField
 from .models import Ban, Comment, CommentEvent, CommentingClosure, Reason, Report, Status, TrustedCommenter
@@ -810,6 +810,8 @@ class CommentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         moderation.edit(obj, moderator=request.user, fields=form.changed_data)
+        if "body" in form.changed_data:
+            pipeline.text_edited(obj)
 
 
 # Bans (bans.py): the list, and the form that bans by hand or from a comment ("Ban this author…")

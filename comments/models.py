@@ -39,6 +39,8 @@ class Reason(models.TextChoices):
 
     SPAM_CHECK = "spam-check", "Waiting for the spam check"
     AKISMET_UNREACHABLE = "akismet-unreachable", "Akismet unreachable, will retry"
+    AKISMET_PROVISIONAL = "akismet-provisional", "Provisionally not spam: Akismet is still checking"
+    AKISMET_KEY_INVALID = "akismet-key-invalid", "The Akismet key is invalid: held for a person"
     NO_AKISMET_KEY = "no-akismet-key", "No Akismet key configured"
     AKISMET_SPAM = "akismet-spam", "Akismet: spam"
     AKISMET_DISCARD = "akismet-discard", "Akismet: blatant spam (discard)"
@@ -270,6 +272,14 @@ class Comment(models.Model):
     )
     rule_reason = models.CharField(max_length=24, choices=Reason, default=Reason.FIRST_COMMENT, editable=False)
     akismet_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    akismet_guid = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="Akismet's name for its last check of this comment (X-akismet-guid): sent back with a report, "
+        "and what its webhook names.",
+    )
 
     # What Akismet needs to judge the comment, as it was when submitted.
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -820,3 +830,50 @@ class Report(models.Model):
     def save(self, *args, **kwargs):
         self.reporter_email_key = email_key(self.reporter_email)
         super().save(*args, **kwargs)
+
+
+# What Akismet last said about the site itself (comments/akismet.py): the key, its alerts, its usage.
+
+
+class AkismetState(models.Model):
+    """The one row (`current`) saying how Akismet stands with this site, kept by the worker, shown in the admin.
+
+    The web processes and the workers share it through the database, not the cache: without Redis each
+    process has its own cache, and a moderator must see what the worker found.
+    """
+
+    key_digest = models.CharField(
+        max_length=64, blank=True, help_text="Which key, site and API address the key fields below are about."
+    )
+    key_verified_at = models.DateTimeField(null=True, blank=True)
+    key_invalid_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Akismet said the key is invalid; nothing is sent until it changes."
+    )
+    last_answer_at = models.DateTimeField(null=True, blank=True)
+    alert_code = models.CharField(max_length=12, blank=True)
+    alert_message = models.CharField(max_length=500, blank=True)
+    alert_at = models.DateTimeField(null=True, blank=True)
+    usage = models.JSONField(null=True, blank=True, help_text="usage-limit's answer, as Akismet gave it.")
+    key_sites = models.JSONField(null=True, blank=True, help_text="key-sites' answer, as Akismet gave it.")
+    read_at = models.DateTimeField(null=True, blank=True, help_text="When the worker last read the usage and sites.")
+
+    class Meta:
+        verbose_name = "Akismet's state"
+
+    def __str__(self):
+        return "Akismet"
+
+    @classmethod
+    def current(cls) -> "AkismetState":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class AkismetCall(models.Model):
+    """One call to Akismet and whether it was answered: the health box counts the last day's."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    endpoint = models.CharField(max_length=20)
+    answered = models.BooleanField()
+
+    def __str__(self):
+        return f"{self.endpoint} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -51,7 +51,7 @@ def change_status(
     if to not in ALLOWED_TRANSITIONS[Status(from_status)]:
         raise TransitionNotAllowed(f"A comment cannot go from {from_status} to {to}.")
     comment.status, comment.reason = to, reason
-    comment.save(update_fields=["status", "reason", "akismet_attempts", "updated_at"], touch_post=False)
+    comment.save(update_fields=["status", "reason", "akismet_attempts", "akismet_guid", "updated_at"], touch_post=False)
     event = CommentEvent.objects.record(comment, actor=actor, from_status=from_status, moderator=moderator, note=note)
     if actor == Actor.MODERATOR and (from_status == Status.SPAM) != (to == Status.SPAM):
         akismet.report_to_akismet.enqueue(comment.pk, to == Status.SPAM)

@@ -94,6 +94,7 @@ def kept_here() -> dict[str, str]:
         "referrer": browser,
         "permalink": "nothing about you (the article's address)",
         "comment_type": "as long as your comment",
+        "comment_parent": "as long as your comment",
         "comment_author": yours,
         "comment_author_email": yours,
         "comment_author_url": yours,
@@ -104,7 +105,11 @@ def kept_here() -> dict[str, str]:
         "blog_charset": the_sites,
         "user_role": yours,
         "honeypot_field_name": the_sites,
+        settings.COMMENTS_HONEYPOT_FIELD: "nothing: a comment that fills it in is spam, and deleted with the spam",
         "comment_context": "nothing about you (the article's)",
+        "recheck_reason": the_sites,
+        "guid": "as long as your comment",
+        "callback": the_sites,
     }
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("comments/<int:comment_id>/", views.comment_permalink, name="permalink"),
     path("comments/<int:comment_id>/report/", views.report_comment, name="report"),
     path("comments/moderate/<slug:action>/<str:token>/", views.moderate_by_link, name="moderate"),
+    path("comments/akismet/webhook/", views.akismet_webhook, name="akismet-webhook"),
     path("comments/feed/", feeds.LatestCommentsFeed(), name="feed"),
     path("comments/feed/atom/", feeds.LatestCommentsAtomFeed(), name="feed_atom"),
     re_path(ARTICLE + r"feed/$", feeds.PostCommentsFeed(), name="post_feed"),

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from blog.models import Post
@@ -20,7 +21,7 @@ from groundwork import csrf, limits
 from groundwork.links import opens_link, render_link_page
 from groundwork.site_url import absolute_url
 
-from . import cookies, links, moderation, pipeline, reports
+from . import akismet, cookies, links, moderation, pipeline, reports
 from .forms import GuestCommentForm, ReportForm, comment_form_for, form_context, issue_timestamp
 from .models import Comment
 
@@ -231,3 +232,19 @@ def report_comment(request, comment_id):
     response = render(request, "comments/reported.html", {**context, "report": report})
     reader.remember(response)
     return response
+
+
+@csrf_exempt  # Akismet's servers call it: no session, no form; the key in the body is what is checked
+@never_cache
+@require_POST
+def akismet_webhook(request):
+    """Akismet's final answers about provisional checks, when AKISMET_WEBHOOK lets it call (docs/akismet.md)."""
+    if not settings.AKISMET_WEBHOOK:
+        raise Http404
+    try:
+        answers = akismet.webhook_answers(request.body)
+    except akismet.WebhookRefused:
+        return HttpResponse("Not Akismet's key.", status=403, content_type="text/plain")
+    for guid, spam in answers:
+        pipeline.decide_from_webhook(guid, spam=spam)
+    return HttpResponse("ok", content_type="text/plain")

@@ -17,7 +17,8 @@ every task after. `Worker` keeps the claiming and adds:
 4. twice a lease (at most every 30 s), while it looks for work: abandoned tasks put back, comments
    left waiting for a spam check that no queued task will run given one
    (comments.pipeline.queue_forgotten_checks), and the front cache's article pages purged when quiet
-   hours begin or end (comments.closing.purge_at_boundaries);
+   hours begin or end (comments.closing.purge_at_boundaries), and Akismet's health box read again when it
+   is older than AKISMET_HEALTH_SECONDS (comments.akismet.keep_health_fresh);
 5. one log line per task: its path, how it ended, how long it took, its arguments' ids (the comment's
    among them; never an address or a name) and what it returned.
 """
@@ -37,6 +38,7 @@ from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from comments.akismet import keep_health_fresh
 from comments.closing import purge_at_boundaries
 from comments.pipeline import queue_forgotten_checks
 from groundwork.mail import ids_only, without_addresses
@@ -144,6 +146,7 @@ class Worker(DbWorker):
             logger.warning("Queued the spam check of %s comment(s) that no task was going to check.", queued)
         if purge_at_boundaries():
             logger.info("Commenting opened or closed on the whole site: every article page purged.")
+        keep_health_fresh()
 
     def claim_next(self) -> tuple[bool, DBTaskResult | None]:
         """(Whether the queue could be read, the task claimed if there was one), as db_worker claims it."""

@@ -288,7 +288,8 @@ def test_a_comment_deleted_while_akismet_is_asked_leaves_nothing_to_check(worker
 
     erasure.delete(comment)
     akismet_fake.release()
-    finished = eventually(lambda: DBTaskResult.objects.filter(finished_at__isnull=False).first(), seconds=30)
+    checks = DBTaskResult.objects.filter(task_path=pipeline.check_for_spam.module_path, finished_at__isnull=False)
+    finished = eventually(checks.first, seconds=30)
 
     assert finished is not None, worker.log
     assert (finished.status, finished.return_value, finished.traceback) == ("SUCCESSFUL", pipeline.NOTHING_TO_CHECK, "")

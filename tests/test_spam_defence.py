@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from comments import pipeline
+from comments import akismet, pipeline
 from comments.akismet import backoff as akismet_backoff
 from comments.forms import CommentForm, GuestCommentForm, issue_timestamp
 from comments.models import Actor, Comment, CommentEvent, Reason, Status
@@ -98,25 +98,36 @@ def test_the_key_is_verified_once_not_before_every_check(akismet_fake, run_tasks
     assert Counter(request.endpoint for request in akismet_fake.requests) == {"verify-key": 1, "comment-check": 5}
 
 
-def test_the_key_is_verified_again_after_akismet_calls_it_invalid(akismet_fake, run_tasks, post):
-    """Once Akismet answers a check with "invalid", the next check verifies the key first."""
+def test_an_invalid_key_holds_comments_for_a_person_and_sends_nothing_until_found_valid(akismet_fake, run_tasks, post):
+    """Once Akismet answers a check with "invalid", no check is sent, none retried, each comment held for a person;
+    the worker's next health read finds the key valid again, and checks resume."""
     submit(post)
     run_tasks()
     akismet_fake.mode = "invalid-key"
-    submit(post)
-    run_tasks()
+    answered_invalid = submit(post)
+    assert [result.return_value for result in run_tasks()] == ["held: the Akismet key is invalid"]
     akismet_fake.mode = "ham"
+    never_sent = submit(post)
+    assert [result.return_value for result in run_tasks()] == ["held: the Akismet key is invalid"]
+    assert run_tasks() == []  # nothing waits to be retried
+
+    akismet.refresh_health.enqueue()
+    assert [result.return_value for result in run_tasks()] == ["read"]
     submit(post)
     run_tasks()
 
     assert [request.endpoint for request in akismet_fake.requests] == [
         "verify-key",
         "comment-check",
-        "comment-check",  # answered "invalid": the key is no longer taken as verified
-        "verify-key",
+        "comment-check",  # answered "invalid"
+        "verify-key",  # the health read, which verifies even a key known to be invalid
+        "usage-limit",
+        "key-sites",
         "comment-check",
-        "comment-check",  # the comment left waiting by "invalid", asked again now that Akismet answers
     ]
+    for comment in (answered_invalid, never_sent):
+        comment.refresh_from_db()
+        assert (comment.status, comment.reason) == (Status.PENDING, Reason.AKISMET_KEY_INVALID)
 
 
 def test_ham_from_a_known_author_is_approved(akismet_fake, run_tasks, post, known_author):
@@ -148,13 +159,12 @@ def test_spam_and_discard_verdicts_mark_the_comment_spam(akismet_fake, run_tasks
     [
         ("error", ["verify-key", "comment-check"]),
         ("timeout", ["verify-key", "comment-check"]),
-        ("invalid-key", ["verify-key"]),
     ],
 )
 def test_an_unreachable_akismet_holds_the_comment_and_schedules_a_retry(
     settings, akismet_fake, run_tasks, post, mode, endpoints
 ):
-    """An HTTP 500, a time-out or an invalid key keeps the comment held as "Akismet unreachable" and retries later."""
+    """An HTTP 500 or a time-out keeps the comment held as "Akismet unreachable" and retries later."""
     settings.AKISMET_TIMEOUT = 0.3
     akismet_fake.mode = mode
     comment = submit(post)
@@ -171,7 +181,7 @@ def test_an_unreachable_akismet_holds_the_comment_and_schedules_a_retry(
     )
     assert [request.endpoint for request in akismet_fake.requests] == endpoints
     retry = DBTaskResult.objects.get(status="READY")
-    assert retry.args_kwargs["args"] == [comment.pk]
+    assert retry.args_kwargs["args"] == [comment.pk, "retry"]
     assert before + akismet_backoff().delay(1) <= retry.run_after <= after + akismet_backoff().delay(1)
     assert run_tasks() == []
 
@@ -317,6 +327,7 @@ def test_akismet_receives_what_it_needs_about_a_guest_comment(
         "blog_charset": ["UTF-8"],
         "user_role": ["guest"],
         "honeypot_field_name": ["address2"],
+        "address2": [""],
         "comment_context": ["Gardening", "pruning", "roses"],
     }
 
@@ -515,6 +526,6 @@ def test_a_check_waiting_out_a_back_off_goes_before_the_fresh_ones_once_akismet_
     assert due_now(pipeline.check_for_spam) == 1
 
     [first, *_] = DBTaskResult.objects.ready().filter(task_path=pipeline.check_for_spam.module_path)
-    assert first.args_kwargs["args"] == [held.pk]
+    assert first.args_kwargs["args"] == [held.pk, "retry"]
     waiting = DBTaskResult.objects.ready().filter(task_path=pipeline.check_for_spam.module_path)
     assert sorted(result.args_kwargs["args"][0] for result in waiting[1:]) == sorted(c.pk for c in fresh)

@@ -320,6 +320,11 @@ AKISMET_TIMEOUT = env.float("AKISMET_TIMEOUT", default=3.0)
 AKISMET_IS_TEST = env.bool("AKISMET_IS_TEST", default=False)
 AKISMET_RETRY_SECONDS = env.int("AKISMET_RETRY_SECONDS", default=30)
 AKISMET_RETRY_MAX_SECONDS = env.int("AKISMET_RETRY_MAX_SECONDS", default=3600)
+# Whether Akismet may call the site back (its webhook, at /comments/akismet/webhook/) with the final answer about a
+# provisional "not spam": turn it on when Akismet can reach SITE_URL. Without it the site asks again by itself.
+AKISMET_WEBHOOK = env.bool("AKISMET_WEBHOOK", default=False)
+# How often the worker verifies the key and reads the usage and sites on it, for the admin's health box.
+AKISMET_HEALTH_SECONDS = env.int("AKISMET_HEALTH_SECONDS", default=900)
 
 # Captcha for guests (django-simple-captcha); the audio version is spoken by Debian's flite.
 CAPTCHA_TIMEOUT = 30

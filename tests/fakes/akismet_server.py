@@ -5,7 +5,15 @@ It answers what the `akismet` package (25.10.x) asks, the way rest.akismet.com d
 - POST /1.1/verify-key      "valid", or "invalid" with an `X-akismet-debug-help` header;
 - POST /1.1/comment-check   "false" (ham), "true" (spam), "true" plus `X-akismet-pro-tip: discard`;
 - POST /1.1/submit-spam     "Thanks for making the web a better place."
-- POST /1.1/submit-ham      the same.
+- POST /1.1/submit-ham      the same;
+- GET  /1.2/usage-limit     JSON: {"limit", "usage", "percentage", "throttled"} (`usage`, `limit`);
+- GET  /1.2/key-sites       JSON: this month's sites on the key (`sites`).
+
+Every comment-check answer carries `X-akismet-guid` (a new one each time, listed in `guids` in
+order); a "not spam" answer carries `X-akismet-recheck-after` while `recheck_after` is set (seconds:
+Akismet is still checking); every answer carries `X-akismet-alert-code` and `-msg` while `alert`
+is set (a (code, message) pair). `send_webhook(url, ...)` calls the site back as Akismet's webhook
+does, with a JSON body {"key", "endpoint": "comment-check", "comments": [{"guid", "result"}]}.
 
 `mode` picks the answer:
 
@@ -13,7 +21,8 @@ It answers what the `akismet` package (25.10.x) asks, the way rest.akismet.com d
 - "error": HTTP 500 from comment-check and the submit calls;
 - "timeout": comment-check and the submit calls wait `timeout_sleep` seconds before answering,
   so a client with a shorter time-out gives up;
-- "invalid-key": every call answers "invalid" (as does any call with a key other than `key`).
+- "invalid-key": every call answers "invalid" (as does any call with a key other than `key`);
+- "nonsense": comment-check answers 200 with a word that is neither "true" nor "false".
 
 `latency` (seconds, 0 by default) is waited before every comment-check and submit answer, in
 every mode: Akismet's own answer time, for the benchmarks (bench/stack_load.py). `hold()` keeps
@@ -26,13 +35,17 @@ Every request is recorded (`requests`, in order of arrival) with its path and it
 as lists, so repeated keys such as `comment_context` keep all their values.
 """
 
+import json
 import threading
+import urllib.error
+import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
-MODES = ("ham", "spam", "discard", "error", "timeout", "invalid-key")
+MODES = ("ham", "spam", "discard", "error", "timeout", "invalid-key", "nonsense")
 THANKS = "Thanks for making the web a better place."
 DEBUG_HELP = "We were unable to verify the key you supplied."
 
@@ -77,7 +90,26 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(request)
 
     def do_GET(self):
-        self._send(HTTPStatus.NOT_FOUND, "not found")
+        fake = self.server.fake
+        request = AkismetRequest(
+            path=urlsplit(self.path).path,
+            data=parse_qs(urlsplit(self.path).query, keep_blank_values=True),
+            headers={name.lower(): value for name, value in self.headers.items()},
+        )
+        fake._record(request)
+        if request.endpoint not in ("usage-limit", "key-sites"):
+            self._send(HTTPStatus.NOT_FOUND, "not found")
+        elif fake.mode == "invalid-key" or request.get("api_key") != fake.key:
+            self._send(HTTPStatus.OK, "invalid")
+        elif fake.mode == "error":
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
+        elif request.endpoint == "usage-limit":
+            percentage = f"{100 * fake.usage / fake.limit:.2f}" if fake.limit else "0"
+            answer = {"limit": fake.limit, "usage": fake.usage, "percentage": percentage, "throttled": False}
+            self._send(HTTPStatus.OK, json.dumps(answer), content_type="application/json")
+        else:
+            answer = {"2026-12": fake.sites, "limit": 500, "offset": 0, "total": len(fake.sites)}
+            self._send(HTTPStatus.OK, json.dumps(answer), content_type="application/json")
 
     def _answer(self, request: AkismetRequest):
         fake = self.server.fake
@@ -105,20 +137,30 @@ class _Handler(BaseHTTPRequestHandler):
             fake._stopping.wait(fake.timeout_sleep)
         if request.endpoint != "comment-check":
             self._send(HTTPStatus.OK, THANKS)
-        elif mode == "spam":
-            self._send(HTTPStatus.OK, "true")
+            return
+        guid = fake._new_guid()
+        if mode == "spam":
+            self._send(HTTPStatus.OK, "true", {"X-akismet-guid": guid})
         elif mode == "discard":
-            self._send(HTTPStatus.OK, "true", {"X-akismet-pro-tip": "discard"})
+            self._send(HTTPStatus.OK, "true", {"X-akismet-pro-tip": "discard", "X-akismet-guid": guid})
+        elif mode == "nonsense":
+            self._send(HTTPStatus.OK, "perhaps", {"X-akismet-guid": guid})
+        elif fake.recheck_after is not None:
+            self._send(HTTPStatus.OK, "false", {"X-akismet-guid": guid, "X-akismet-recheck-after": fake.recheck_after})
         else:
-            self._send(HTTPStatus.OK, "false")
+            self._send(HTTPStatus.OK, "false", {"X-akismet-guid": guid})
 
-    def _send(self, status: HTTPStatus, text: str, headers: dict | None = None):
+    def _send(self, status: HTTPStatus, text: str, headers: dict | None = None, content_type: str = "text/plain"):
         body = text.encode()
+        headers = dict(headers or {})
+        alert = self.server.fake.alert
+        if alert:
+            headers.update({"X-akismet-alert-code": alert[0], "X-akismet-alert-msg": alert[1]})
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Type", f"{content_type}; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
@@ -147,6 +189,21 @@ class FakeAkismet:
         self.mode = mode
         self.timeout_sleep = timeout_sleep
         self.latency = latency
+        self.recheck_after: str | None = None  # a header's value, so tests may send nonsense too
+        self.alert: tuple[str, str] | None = None
+        self.limit, self.usage = 350_000, 7_463
+        self.sites: list[dict] = [
+            {
+                "site": "https://blog.example",
+                "api_calls": "2072",
+                "spam": "2069",
+                "ham": "3",
+                "missed_spam": "0",
+                "false_positives": "4",
+                "is_revoked": False,
+            }
+        ]
+        self.guids: list[str] = []
         self._requests: list[AkismetRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -185,6 +242,29 @@ class FakeAkismet:
         """The comment-check requests."""
         return self.requests_to("comment-check")
 
+    def _new_guid(self) -> str:
+        with self._lock:
+            self.guids.append(str(uuid.uuid4()))
+            return self.guids[-1]
+
+    def send_webhook(self, url: str, *, guid: str, spam: bool, key: str | None = None, body=None) -> int:
+        """Call the site back as Akismet's webhook does; `body` (bytes) replaces the JSON, for hostile cases.
+
+        Returns the HTTP status the site answered with."""
+        if body is None:
+            call = {
+                "key": self.key if key is None else key,
+                "endpoint": "comment-check",
+                "comments": [{"guid": guid, "result": "true" if spam else "false"}],
+            }
+            body = json.dumps(call).encode()
+        request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
     def hold(self):
         """From now on every comment-check waits, unanswered, until `release()`."""
         self._released.clear()
@@ -195,6 +275,7 @@ class FakeAkismet:
     def clear(self):
         with self._lock:
             self._requests.clear()
+            self.guids.clear()
 
     def _record(self, request: AkismetRequest):
         with self._lock:
