@@ -260,7 +260,8 @@ def _noted(endpoint: str, response: httpx.Response | None, **changes) -> None:
         changes.update(alert_code=code, alert_message=message, alert_at=now if code else None)
     if state.last_answer_at is None or state.last_answer_at < now - timedelta(seconds=60) or changes:
         changes["last_answer_at"] = now  # at most once a minute when nothing else changes: no hot row per check
-    AkismetState.objects.filter(pk=state.pk).update(**changes)
+    if changes:
+        AkismetState.objects.filter(pk=state.pk).update(**changes)
     if endpoint != VERIFY_KEY:
         AkismetCall.objects.create(endpoint=endpoint, answered=True)
 
