@@ -199,10 +199,13 @@ def test_an_alert_is_shown_until_a_call_succeeds_without_one(moderator_client, a
     assert "Akismet alert" not in text_of(moderator_client.get(INDEX))
 
 
-def test_a_hostile_alert_is_shown_as_text(moderator_client, akismet_fake, run_tasks):
-    """An alert whose code and message carry markup and control characters reaches the page as plain text: escaped,
-    the control characters gone."""
+def test_a_hostile_alert_and_hostile_sites_are_shown_as_text(moderator_client, akismet_fake, run_tasks):
+    """An alert whose code and message, and a site on the key whose name and counts, carry markup and control
+    characters reach the page as plain text: escaped, the control characters gone."""
     akismet_fake.alert = ("<b>x</b>", "<script>alert(1)</script>\tread <img src=x onerror=alert(2)>")
+    akismet_fake.sites.append(
+        {**akismet_fake.sites[0], "site": "<script>alert(3)</script>\x1b[31m\u202e", "spam": "<i>9</i>\x07"}
+    )
     read_by_the_worker(run_tasks)
 
     response = moderator_client.get(INDEX)
@@ -210,9 +213,25 @@ def test_a_hostile_alert_is_shown_as_text(moderator_client, akismet_fake, run_ta
 
     assert "<script>" not in response.text
     assert "<img src=x" not in response.text
+    assert "<i>9" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;read &lt;img src=x onerror=alert(2)&gt;" in banner
     assert "&lt;b&gt;x&lt;/b&gt;" in banner
     assert "\t" not in banner
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;[31m" in response.text
+    assert "&lt;i&gt;9&lt;/i&gt;</td>" in response.text
+    assert not {"\x1b", "\u202e", "\x07"} & set(response.text)
+
+
+def test_a_worker_that_stopped_reading_is_noticed(moderator_client, akismet_fake, run_tasks, settings):
+    """When what the worker read is older than twice AKISMET_HEALTH_SECONDS, the box asks whether it is running."""
+    read_by_the_worker(run_tasks)
+    AkismetState.objects.update(read_at=timezone.now() - timedelta(seconds=3 * settings.AKISMET_HEALTH_SECONDS))
+
+    box = box_of(moderator_client.get(INDEX))
+
+    assert re.search(
+        r"Read 45 minutes ago by the task worker, which reads it every 15 minutes: is the worker running", box
+    )
 
 
 def test_a_throttled_key_is_said_in_the_box(moderator_client, akismet_fake):
