@@ -77,7 +77,8 @@ def test_the_box_shows_usage_and_sites_and_check_the_queue_again_moves_spam(
     worker = workers(AKISMET_API_URL=akismet_fake.url, AKISMET_API_KEY=akismet_fake.key)
     read_by(worker, key_verified_at__isnull=False, usage__isnull=False)
 
-    for page in (make_page(), make_page(PHONE, mobile=True)):
+    pages = [make_page(), make_page(PHONE, mobile=True)]
+    for page in pages:
         log_in_to_admin(page, moderator)
         box = page.locator("section.akismet-health")
         expect(box).to_contain_text("341,250 of 350,000 calls (97.5%)")
@@ -92,16 +93,18 @@ def test_the_box_shows_usage_and_sites_and_check_the_queue_again_moves_spam(
         save_screenshot(page, "akismet-health-box")
         assert horizontal_overflow(page) <= 0, widest_elements(page)
 
+        page.goto("/admin/comments/comment/?status=pending")
+        button = page.get_by_role("button", name="Check the queue again")
+        expect(button).to_have_accessible_description(
+            "Ask Akismet again about every held comment; those it calls spam move to Spam."
+        )
+        assert_no_axe_violations(page)
+        save_screenshot(page, "akismet-check-again")
+        assert horizontal_overflow(page) <= 0, widest_elements(page)
+
     akismet_fake.mode = "spam"
-    page = make_page()
-    log_in_to_admin(page, moderator)
-    page.goto("/admin/comments/comment/?status=pending")
+    page = pages[0]
     button = page.get_by_role("button", name="Check the queue again")
-    expect(button).to_have_accessible_description(
-        "Ask Akismet again about every held comment; those it calls spam move to Spam."
-    )
-    assert_no_axe_violations(page)
-    save_screenshot(page, "akismet-check-again")
     button.focus()
     expect(button).to_be_focused()
     page.keyboard.press("Enter")
