@@ -31,7 +31,8 @@ from .forms import PlainTextField
 from .models import Ban, Comment, CommentEvent, CommentingClosure, Reason, Report, Status, TrustedCommenter
 from .moderation import DELETABLE_STATUSES, MODERATOR_ACTIONS, ReplyNotAllowed, TransitionNotAllowed
 from .moderators import MODERATE_PERMISSION
-from .templatetags.moderation_queue import remember_pending_count
+from .templatetags.akismet_health import health_for
+from .templatetags.moderation_queue import remember_pending_count, unreachable_url
 
 STATUS_TABS = [("", "All"), *Status.choices]
 SHOWN_IN_ALL = [Status.PENDING, Status.APPROVED]
@@ -540,6 +541,7 @@ class CommentAdmin(admin.ModelAdmin):
             ),
         )
         remember_pending_count(request, counts["pending"])
+        health = health_for(request)
         changelist_url = reverse("admin:comments_comment_changelist")
         current = request.GET.get("status", "")
         reviewing = request.GET.get(NotReviewedFilter.parameter_name) == "no"
@@ -570,9 +572,15 @@ class CommentAdmin(admin.ModelAdmin):
             "blatant_spam_hidden": current == Status.SPAM and request.GET.get("blatant") != "include",
             "blatant_spam_url": changelist_url + "?" + urlencode({"status": Status.SPAM, "blatant": "include"}),
             "unreachable_count": counts["unreachable"],
-            "unreachable_url": changelist_url
-            + "?"
-            + urlencode({"status": Status.PENDING, "reason__exact": Reason.AKISMET_UNREACHABLE}),
+            "unreachable_url": unreachable_url(),
+            "check_again_url": (
+                reverse("admin:comments_comment_check_again")
+                if health.configured
+                and not health.key_invalid
+                and counts["pending"]
+                and self.has_change_permission(request)
+                else ""
+            ),
         }
 
     # Actions: each goes through moderation.moderate, which writes the history
@@ -654,6 +662,7 @@ class CommentAdmin(admin.ModelAdmin):
             return self.admin_site.admin_view(require_POST(view))
 
         return [
+            path("check-again/", wrap(self.check_again_view), name="comments_comment_check_again"),
             path("<path:object_id>/moderate/<str:action>/", wrap(self.moderate_view), name="comments_comment_moderate"),
             path("<path:object_id>/reply/", wrap(self.reply_view), name="comments_comment_reply"),
             path("<path:object_id>/reviewed/", wrap(self.reviewed_view), name="comments_comment_reviewed"),
@@ -700,6 +709,21 @@ class CommentAdmin(admin.ModelAdmin):
         else:
             done = "pinned first on page 1 of its thread" if action == "pin" else "unpinned"
             self.message_user(request, f"The comment by {comment.author_name} was {done}.", messages.SUCCESS)
+        return self._back(request)
+
+    def check_again_view(self, request):
+        """The queue's "Check the queue again", as WordPress's "Check for Spam": every held comment goes back to
+        Akismet, in the worker (pipeline.check_the_queue_again)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if not akismet.is_configured() or akismet.key_is_invalid():
+            self.message_user(
+                request, "Akismet is not asked: no key is configured, or Akismet says it is invalid.", messages.WARNING
+            )
+            return self._back(request)
+        queued = pipeline.check_the_queue_again()
+        message = f"Akismet is asked again about {_plural(queued, 'held comment')}; those it calls spam move to Spam."
+        self.message_user(request, message, messages.SUCCESS)
         return self._back(request)
 
     def _back(self, request):

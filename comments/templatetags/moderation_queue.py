@@ -4,8 +4,9 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
-from comments.models import Comment
+from comments.models import Comment, Reason, Status
 
 register = template.Library()
 
@@ -26,6 +27,12 @@ def remember_pending_count(request, count: int) -> None:
 
 def pending_url() -> str:
     return reverse("admin:comments_comment_changelist") + "?status=pending"
+
+
+def unreachable_url() -> str:
+    """The queue showing only the comments held because Akismet could not be reached."""
+    query = urlencode({"status": Status.PENDING, "reason__exact": Reason.AKISMET_UNREACHABLE})
+    return reverse("admin:comments_comment_changelist") + "?" + query
 
 
 @register.simple_tag(takes_context=True)
