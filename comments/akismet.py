@@ -448,8 +448,8 @@ def refresh_health() -> str:
     changes = {"read_at": timezone.now()}
     try:
         with _client(extra, verify=True) as (client, transport):
-            changes["usage"] = client.usage_limit()
-            changes["key_sites"] = client.key_sites()
+            changes["usage"] = _storable(client.usage_limit())
+            changes["key_sites"] = _storable(client.key_sites())
     except akismet.APIKeyError:
         AkismetState.objects.filter(pk=AkismetState.current().pk).update(**changes)
         return "the key is invalid"
@@ -459,6 +459,17 @@ def refresh_health() -> str:
         return "could not read Akismet's usage"
     _noted(KEY_SITES, transport.last_response, **changes)
     return "read"
+
+
+def _storable(answer):
+    """Akismet's JSON answer as a JSON field can keep it: PostgreSQL refuses NUL in text, so NULs go."""
+    if isinstance(answer, str):
+        return answer.replace("\x00", "")
+    if isinstance(answer, list):
+        return [_storable(item) for item in answer]
+    if isinstance(answer, dict):
+        return {_storable(name): _storable(value) for name, value in answer.items()}
+    return answer
 
 
 def keep_health_fresh() -> bool:

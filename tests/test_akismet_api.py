@@ -602,3 +602,12 @@ def test_an_answer_that_makes_no_sense_holds_the_comment_and_asks_again(akismet_
 
     assert states(comment) == (Status.PENDING, Reason.FIRST_COMMENT)
     assert comment.events.filter(to_status=Status.PENDING, reason=Reason.FIRST_COMMENT).count() == 1
+
+
+def test_a_nul_in_akismets_answer_is_dropped_before_it_is_stored(akismet_fake, run_tasks):
+    """A NUL in key-sites' JSON (which PostgreSQL would refuse to store) is dropped; the read succeeds."""
+    akismet_fake.sites = [{"site": "https://evil\x00.example", "api_calls": "1\x002", "\x00": "x", "is_revoked": False}]
+    akismet.refresh_health.enqueue()
+
+    assert [result.return_value for result in run_tasks()] == ["read"]
+    assert [(site.site, site.api_calls) for site in akismet.health().sites] == [("https://evil.example", "12")]
