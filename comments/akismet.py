@@ -80,7 +80,7 @@ SENT_FIELDS = {
     settings.COMMENTS_HONEYPOT_FIELD: "what that hidden field held (empty, from a person)",
     "comment_context": "the article's categories and tags",
     "recheck_reason": "why a comment is checked again, if it is (an outage, an edit, a moderator asked)",
-    "guid": "Akismet's own name for its check of your comment, when a moderator tells it that it was wrong",
+    "guid": "Akismet's own name for its check of your comment, sent back when a moderator tells Akismet it was wrong",
     "callback": "the address where Akismet may send its final answer, if the site takes one",
 }
 
