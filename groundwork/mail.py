@@ -9,6 +9,13 @@ only on the emails a reader asked for (`unsubscribe=`, subscriptions/), `List-Un
 `language`, `home_url` and `data_url` (the "Your comments and data" page every email's footer
 links to).
 
+The headers the site writes (the subject and the headers above) go over the wire as written when they are ASCII,
+folded at their spaces only (`FoldedAtSpaces`). Python's email package would fold them its own way: a line too long
+for it (a List-Unsubscribe link longer than 78 characters) becomes RFC 2047 encoded words
+(`=?utf-8?q?=3Chttp...?=`), where a mail client looking for `<https://...>` finds nothing and offers no unsubscribe
+button; and a subject just over the line is folded straight after "Subject:", read back with a leading space. A
+subject with other characters must be encoded words anyway, and Python's folding is left to do it.
+
 `send_now(messages)` is the one place an email leaves the site: `send_email` below uses it, and so
 do the new-post announcements' batches (subscriptions/announcements.py), over one connection kept
 open for a batch (`open_connection`).
@@ -30,6 +37,7 @@ What the log says of an email names nobody (`ids_only`, `without_addresses`): th
 kept for days (the privacy page says how long), and an address in it would outlive its erasure.
 """
 
+import email.policy
 import logging
 import re
 import smtplib
@@ -93,7 +101,7 @@ def build_email(
     }
     one_click = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     headers = {**(one_click if unsubscribe else {}), "Auto-Submitted": "auto-generated"}
-    message = EmailMultiAlternatives(
+    message = SiteEmail(
         # One line, whatever a title holds. (Straight quotes: a subject that is all ASCII is never folded by Python's
         # email package into encoded words, which its parser then reads back with a doubled space.)
         subject=" ".join(f"[{settings.BLOG_TITLE}] {subject}".split()),
@@ -104,6 +112,36 @@ def build_email(
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
+
+
+class FoldedAtSpaces(str):
+    """An ASCII header value that folds only where it has a space, however long a word in it (a link) is."""
+
+    def __new__(cls, name: str, value: str):
+        header = super().__new__(cls, value)
+        header.name = name  # what Python's email package asks of a header it is given ready-made
+        return header
+
+    def fold(self, *, policy) -> str:
+        width, start = policy.max_line_length or sys.maxsize, f"{self.name}:"
+        lines = [start]
+        for word in self.split():
+            if lines[-1] not in (start, "") and len(lines[-1]) + 1 + len(word) > width:  # a long word stays whole
+                lines.append("")
+            lines[-1] += f" {word}"
+        return policy.linesep.join(lines) + policy.linesep
+
+
+class SiteEmail(EmailMultiAlternatives):
+    """An email whose subject and extra headers, when ASCII, are folded at their spaces only (see the module)."""
+
+    def message(self, *, policy=email.policy.default):
+        message = super().message(policy=policy)
+        for name in ("Subject", *self.extra_headers):
+            value = str(message[name])
+            if value.isascii():
+                message.replace_header(name, FoldedAtSpaces(name, value))
+        return message
 
 
 def open_connection():
