@@ -4,7 +4,9 @@ It never decides a comment's status and never calls the network. What it checks:
 fields (WordPress's sizes), the post accepts comments, the parent is an approved comment
 of this post and not too deep, the captcha (guests only), and a signed timestamp that ties
 the form to its post and says when it was handed out: too old is refused (the text is kept),
-implausibly fast is let through but flagged (`sent_too_fast`) so the pipeline holds it.
+implausibly fast is let through but flagged (`sent_too_fast`) so the pipeline holds it. A form handed
+back to correct (a wrong captcha, the captcha step of a cached page's form) carries the timestamp
+of the reader's first form, as long as it is good: the time counts from there, and so does its age.
 A hidden honeypot field is kept, not refused: a filled one marks the comment as spam.
 The two "Notify me" boxes (WordPress.com's wording and field names) only say what the reader
 asked to follow; the pipeline passes that on (signals.follow_requested).
@@ -39,9 +41,23 @@ def size(field: str) -> int:
     return Comment._meta.get_field(field).max_length
 
 
-def issue_timestamp(post) -> str:
-    """A signed token saying which post the form is for and when it was handed out."""
-    return signing.dumps({"post": post.pk, "at": time.time()}, salt=TIMESTAMP_SALT, compress=True)
+def issue_timestamp(post, *, kept: str | None = None) -> str:
+    """A signed token saying which post the form is for and when it was handed out: `kept`, the token of the form
+    the reader sent, while it is good (a retype is not "too fast" for the time already spent), or else a new one."""
+    try:
+        issued_at(kept or "", post)
+    except signing.BadSignature:
+        return signing.dumps({"post": post.pk, "at": time.time()}, salt=TIMESTAMP_SALT, compress=True)
+    return kept
+
+
+def issued_at(timestamp: str, post) -> float:
+    """When the form with this signed `timestamp` was handed out. Raises signing.SignatureExpired when that was
+    longer than COMMENTS_FORM_MAX_AGE ago, signing.BadSignature when it was not signed here for this post."""
+    issued = signing.loads(timestamp, salt=TIMESTAMP_SALT, max_age=settings.COMMENTS_FORM_MAX_AGE)
+    if not isinstance(issued, dict) or issued.get("post") != post.pk:
+        raise signing.BadSignature("A timestamp for another post.")
+    return issued["at"]
 
 
 class PlainTextField(forms.CharField):
@@ -143,16 +159,12 @@ class CommentForm(forms.Form):
 
     def clean_timestamp(self):
         try:
-            issued = signing.loads(
-                self.cleaned_data["timestamp"], salt=TIMESTAMP_SALT, max_age=settings.COMMENTS_FORM_MAX_AGE
-            )
+            handed_out = issued_at(self.cleaned_data["timestamp"], self.post)
         except signing.SignatureExpired:
             raise forms.ValidationError(self.error_messages["expired"], code="expired") from None
         except signing.BadSignature:
             raise forms.ValidationError(self.error_messages["tampered"], code="tampered") from None
-        if issued.get("post") != self.post.pk:
-            raise forms.ValidationError(self.error_messages["tampered"], code="tampered")
-        self.sent_too_fast = time.time() - issued["at"] < settings.COMMENTS_MIN_SECONDS
+        self.sent_too_fast = time.time() - handed_out < settings.COMMENTS_MIN_SECONDS
         return self.cleaned_data["timestamp"]
 
     def clean(self):
@@ -236,13 +248,14 @@ def form_context(request, post, form, *, reply_to=None, personal=True) -> dict:
     """What the "Leave a Reply" form's template needs, under an article or on a page of its own.
 
     `personal`: a page for this reader only, so the per-visitor values (the CSRF token, the signed
-    timestamp) may be in it; a page every reader shares gets them from the form-state endpoint.
+    timestamp) may be in it; a page every reader shares gets them from the form-state endpoint. A form the
+    reader sent keeps its timestamp (`issue_timestamp`).
     """
     return {
         "post": post,
         "form": form,
         "reply_to": reply_to,
-        "timestamp": issue_timestamp(post) if personal else "",
+        "timestamp": issue_timestamp(post, kept=form["timestamp"].value()) if personal else "",
         "form_csrf_token": get_token(request) if personal else "",
         "honeypot_field": settings.COMMENTS_HONEYPOT_FIELD,
         "uses_akismet": akismet.is_configured(),

@@ -26,7 +26,7 @@ from django.utils import timezone
 from blog.models import Post, Tag
 from comments import cookies, signals
 from comments.akismet import SENT_FIELDS
-from comments.forms import TIMESTAMP_SALT, issue_timestamp
+from comments.forms import TIMESTAMP_SALT, issue_timestamp, issued_at
 from comments.models import Actor, Comment, Reason, Status
 from comments.moderation import change_status
 from comments.rules import DUPLICATE_MESSAGE, FLOOD_MESSAGE
@@ -711,6 +711,75 @@ def test_form_sent_back_after_a_pause_is_not_too_fast(reader, post, settings, ak
 
     comment = Comment.objects.get()
     assert (comment.status, comment.reason) == (Status.APPROVED, Reason.RULES_PASSED)
+
+
+def signed_seconds_ago(post, seconds):
+    """A timestamp the site signed for a form handed out `seconds` ago (no waiting in the test)."""
+    return signing.dumps({"post": post.pk, "at": time.time() - seconds}, salt=TIMESTAMP_SALT, compress=True)
+
+
+def test_a_retype_after_a_wrong_captcha_is_timed_from_the_first_form(reader, post, settings, akismet_fake, run_tasks):
+    """The page after a wrong captcha carries the first form's timestamp: the quick retype is not held as too fast."""
+    settings.COMMENTS_MIN_SECONDS = 3
+    settings.COMMENTS_REQUIRE_KNOWN_AUTHOR = False
+    first = filled_in(reader, post, captcha_1="wrong")
+    first["timestamp"] = signed_seconds_ago(post, 10)
+    refused = send(reader, post, first)
+    assert refused.status_code == 400
+    assert page_of(refused).value("timestamp") == first["timestamp"]
+
+    assert send(reader, post, resubmitted(refused)).status_code == 302
+    run_tasks()
+
+    comment = Comment.objects.get()
+    assert (comment.status, comment.reason) == (Status.APPROVED, Reason.RULES_PASSED)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(expired_timestamp, id="expired"),
+        pytest.param(lambda post: signing.dumps({"post": post.pk, "at": time.time() - 10}, salt="x"), id="forged"),
+        pytest.param(lambda post: signed_seconds_ago(Post(pk=post.pk + 1), 10), id="other-post"),
+        pytest.param(lambda post: signing.dumps(["not", "a", "form"], salt=TIMESTAMP_SALT), id="not-a-form's"),
+    ],
+)
+def test_a_timestamp_that_is_not_good_is_not_carried_forward(reader, post, settings, akismet_fake, run_tasks, bad):
+    """A forged, expired or other post's timestamp buys no time: the page sent back has a new one, and a quick
+    retype from it is held as too fast."""
+    settings.COMMENTS_MIN_SECONDS = 3
+    settings.COMMENTS_REQUIRE_KNOWN_AUTHOR = False
+    first = {**filled_in(reader, post), "timestamp": bad(post)}
+    refused = send(reader, post, first)
+    assert refused.status_code == 400
+    carried = page_of(refused).value("timestamp")
+    assert carried != first["timestamp"] and issued_at(carried, post)
+
+    assert send(reader, post, resubmitted(refused)).status_code == 302
+    run_tasks()
+
+    comment = Comment.objects.get()
+    assert (comment.status, comment.reason) == (Status.PENDING, Reason.TOO_FAST)
+
+
+def test_the_captcha_step_without_javascript_keeps_its_timestamp_after_a_wrong_captcha(reader, post):
+    """Without script, the captcha step hands out the first timestamp, and a wrong answer there keeps it."""
+    confirm = send(reader, post, {"timestamp": "", **details()})
+    handed_out = page_of(confirm).value("timestamp")
+    assert issued_at(handed_out, post)
+
+    refused = send(reader, post, {**resubmitted(confirm), "captcha_1": "wrong"})
+
+    assert refused.status_code == 400
+    assert page_of(refused).value("timestamp") == handed_out
+
+
+def test_a_form_asked_to_confirm_keeps_its_timestamp(reader, post):
+    """A form whose CSRF token went stale is shown again to confirm with the timestamp it was sent with."""
+    data = {**filled_in(reader, post), "csrfmiddlewaretoken": "x" * 32, "timestamp": signed_seconds_ago(post, 10)}
+    response = send(reader, post, data)
+    assert response.status_code == 200
+    assert page_of(response).value("timestamp") == data["timestamp"]
 
 
 # Remember me
