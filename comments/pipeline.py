@@ -15,8 +15,9 @@
 5. Queue the spam check in the same transaction as the comment: the queue is a database
    table, so the comment and its check are stored together or not at all. If the reader ticked
    "Notify me of new comments / posts", say so (signals.follow_requested) in that transaction:
-   the subscriptions app records it and asks the address to confirm. A receiver that fails loses
-   only what it was asked (logged), never the comment.
+   the subscriptions app records it and asks the address to confirm (`comment.confirmation_emailed`
+   says whether it did, for the page after posting). A receiver that fails loses only what it was
+   asked (logged), never the comment.
 6. The check (check_for_spam, a task run by the worker): Akismet says spam or discard -> spam;
    not spam -> the rules' verdict; not spam "for now" (X-akismet-recheck-after: it is still
    checking links or images) -> held as provisional, no email yet, asked again after that delay,
@@ -77,8 +78,12 @@ class Submission:
 
 
 def submit_comment(*, post, form, submission: Submission) -> Comment:
-    """Store a validated comment and queue its spam check; raise CommentRefused if it may not be stored."""
+    """Store a validated comment and queue its spam check; raise CommentRefused if it may not be stored.
+
+    The comment returned says whether its author was emailed a link to confirm following (`confirmation_emailed`).
+    """
     comment = form.build_comment(post=post)
+    comment.confirmation_emailed = False
     comment.ip_address = submission.ip_address
     comment.user_agent = submission.user_agent
     comment.referrer = submission.referrer
@@ -103,19 +108,22 @@ def submit_comment(*, post, form, submission: Submission) -> Comment:
             check_for_spam.enqueue(comment.pk)
             new_comments, new_posts = form.follow_choices()
             if new_comments or new_posts:
-                _ask_to_follow(comment, new_comments, new_posts)
+                comment.confirmation_emailed = _ask_to_follow(comment, new_comments, new_posts)
     return comment
 
 
-def _ask_to_follow(comment, new_comments: bool, new_posts: bool) -> None:
-    """Say the reader asked to follow; a receiver that fails takes back only its own work, never the comment."""
+def _ask_to_follow(comment, new_comments: bool, new_posts: bool) -> bool:
+    """Say the reader asked to follow; whether a confirmation email is on its way to them. A receiver that fails
+    takes back only its own work, never the comment."""
     try:
         with transaction.atomic():  # a savepoint: what a failing receiver wrote goes, the comment stays
-            signals.follow_requested.send(
+            answers = signals.follow_requested.send(
                 sender=Comment, comment=comment, new_comments=new_comments, new_posts=new_posts
             )
     except Exception:  # whatever a receiver raises: following is an extra, the comment is what the reader sent
         logger.exception("Comment %s was kept, but what its author asked to follow could not be recorded.", comment.pk)
+        return False
+    return any(answer is True for _, answer in answers)
 
 
 AKISMET_VERDICT_REASONS = {akismet.Verdict.SPAM: Reason.AKISMET_SPAM, akismet.Verdict.DISCARD: Reason.AKISMET_DISCARD}

@@ -3,6 +3,8 @@
 - `follow_requested(comment, new_comments, new_posts)`: the reader ticked "Notify me of new
   comments via email." or "Notify me of new posts via email." under the form. Sent by
   `pipeline.submit_comment`, in the comment's transaction, for a comment that is not already spam.
+  A receiver returns True when it emailed the reader a link to confirm (the page they land on
+  then says "Check your inbox"), anything else when it did not (already following, nothing sent).
 - `comment_published(comment, event)`: a comment has just become approved, whatever approved it
   (the rules after the spam check, a moderator in the admin, a link in an email). Sent by
   `moderation.change_status`, in its transaction; `event` is the history row of that change.

@@ -12,6 +12,10 @@ page (comments in all, top-level comments) are counted in one query, the page's 
 in another; a reader's own held comments (signed cookie) are shown to them, under their
 parent, or at the end of the last page. Paging itself (which page is which) is in models.py.
 
+The page a reader lands on after posting (`landing_url`) says "Check your inbox" under their comment when ticking
+a "Notify me" box emailed them a link to confirm: the address carries a signed word of it, good for an hour, and
+only the browser whose cookie names the comment as its own is told (with the address partly shown).
+
 The thread is written by `render` with plain string formatting rather than a template per
 comment: a {% include %} per comment was most of the time spent on an article page (each one
 formats dates, numbers and URLs through the template machinery). Everything a reader wrote is
@@ -20,8 +24,10 @@ escaped here, or was made safe when stored (`body_html`).
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
@@ -73,6 +79,7 @@ class Thread:
     page_count: int
     default_number: int  # the page the article's own address shows
     own: list[int] = field(default_factory=list)  # the reader's own held comments (signed cookie)
+    confirming: int | None = None  # the reader's own comment whose author was just emailed a link to confirm
 
     def page_url(self, number: int) -> str:
         return comment_page_url(self.post, number, self.default_number)
@@ -180,7 +187,32 @@ def load_thread(post, request, number: int | None = None) -> Thread:
         default_number=default,
         own=own_comment_ids(request),
     )
+    asked = confirmation_emailed_for(request)
+    post._comment_thread.confirming = asked if asked in post._comment_thread.own else None
     return post._comment_thread
+
+
+CONFIRMING = "confirm-following"  # the query parameter of the page after posting
+CONFIRMING_SALT = "comments.confirm-following"
+CONFIRMING_SECONDS = 3600
+
+
+def landing_url(comment) -> str:
+    """Where the reader goes after posting: their comment, saying (signed) whether a confirmation email went out."""
+    url = comment.get_absolute_url()
+    if not getattr(comment, "confirmation_emailed", False):
+        return url
+    page, _, anchor = url.partition("#")
+    return f"{page}?{urlencode({CONFIRMING: signing.dumps(comment.pk, salt=CONFIRMING_SALT)})}#{anchor}"
+
+
+def confirmation_emailed_for(request) -> int | None:
+    """The comment whose author was emailed a link to confirm, as the address after posting says, or None."""
+    try:
+        comment_id = signing.loads(request.GET.get(CONFIRMING, ""), salt=CONFIRMING_SALT, max_age=CONFIRMING_SECONDS)
+    except signing.BadSignature:
+        return None
+    return comment_id if isinstance(comment_id, int) else None
 
 
 # Writing the page's thread as HTML.
@@ -188,7 +220,9 @@ def load_thread(post, request, number: int | None = None) -> Thread:
 
 def render(thread: Thread, *, closed: bool) -> SafeString:
     """The <li> of every comment on the page, nested as the thread is."""
-    writer = _Writer(reply_url=thread.url, max_depth=settings.COMMENTS_MAX_DEPTH, closed=closed)
+    writer = _Writer(
+        reply_url=thread.url, max_depth=settings.COMMENTS_MAX_DEPTH, closed=closed, confirming=thread.confirming
+    )
     return mark_safe("".join(writer.node(node) for node in thread.roots))  # noqa: S308 (escaped in _Writer)
 
 
@@ -197,6 +231,7 @@ class _Writer:
     reply_url: str
     max_depth: int
     closed: bool
+    confirming: int | None = None
 
     def node(self, node: Node) -> str:
         comment = node.comment
@@ -240,6 +275,11 @@ class _Writer:
         ]
         if waiting:
             parts.append('<p class="comment-awaiting-moderation"><em>Your comment is awaiting moderation.</em></p>')
+        if pk == self.confirming:
+            parts.append(
+                '<p class="comment-follow-notice" role="status">Check your inbox to confirm your subscription: '
+                f"we sent a link to {escape(partly_shown(comment.author_email))}.</p>"
+            )
         parts.append(f'<div class="comment-content">{comment.body_html}</div>')
         if not waiting:
             reply = ""
@@ -256,6 +296,12 @@ class _Writer:
             parts.append(f'<p class="reply">{reply}{report}</p>')
         parts.append("</article>")
         return "".join(parts)
+
+
+def partly_shown(email: str) -> str:
+    """An address as a page may show it to its owner: enough to spot a typo, not to read it off a screen."""
+    local, _, domain = email.rpartition("@")
+    return f"{local[:1]}\N{HORIZONTAL ELLIPSIS}@{domain}"
 
 
 PINNED_LABEL = ' <span class="comment-pinned-label">Pinned</span>'

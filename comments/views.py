@@ -21,7 +21,7 @@ from groundwork import csrf, limits
 from groundwork.links import opens_link, render_link_page
 from groundwork.site_url import absolute_url
 
-from . import akismet, cookies, links, moderation, pipeline, reports
+from . import akismet, cookies, links, moderation, pipeline, reports, thread
 from .forms import GuestCommentForm, ReportForm, comment_form_for, form_context, issue_timestamp
 from .models import Comment
 
@@ -118,7 +118,7 @@ def post_comment(request, post_id):
         form.add_error(None, refusal.message)
         return _render_form_page(request, post, form, status=400, refused=refusal.final)
 
-    response = redirect(comment.get_absolute_url())
+    response = redirect(thread.landing_url(comment))
     response["X-Comment-Id"] = comment.pk  # for the access log's line (deploy/gunicorn.conf.py)
     cookies.remember_own_comment(request, response, comment)
     if isinstance(form, GuestCommentForm):

@@ -36,13 +36,15 @@ from .models import Address, ConfirmationEmail, Subscription
 
 ASK_AGAIN_AFTER = timedelta(hours=1)
 KEEP_CONFIRMATION_EMAILS = timedelta(days=1)  # as long as the longest rate window
+ASKED_TO_CONFIRM = "asked to confirm"
 
 
-def follow_requested(sender, *, comment, new_comments: bool, new_posts: bool, **kwargs) -> None:
-    """Receiver of comments' `follow_requested`: record what the commenter asked to follow."""
+def follow_requested(sender, *, comment, new_comments: bool, new_posts: bool, **kwargs) -> bool:
+    """Receiver of comments' `follow_requested`: record what the commenter asked to follow; whether a confirmation
+    email is on its way (the page after posting says to check the inbox)."""
     if comment.status == Status.SPAM:
-        return
-    request_follow(
+        return False
+    happened = request_follow(
         email=comment.author_email,
         ip_address=comment.ip_address,
         post=comment.post if new_comments else None,
@@ -50,6 +52,7 @@ def follow_requested(sender, *, comment, new_comments: bool, new_posts: bool, **
         comment=comment,
         verified=verified_by_provider(comment),
     )
+    return happened == ASKED_TO_CONFIRM
 
 
 def verified_by_provider(comment) -> bool:
@@ -93,7 +96,7 @@ def request_follow(*, email, ip_address=None, post=None, new_posts=False, commen
     ConfirmationEmail.objects.create(address=address, ip_address=ip_address, queued_at=now)
     Subscription.objects.filter(pk__in=[sub.pk for sub in to_ask]).update(asked_at=now)
     mail.send_later(emails.compose_confirmation, address.pk, [sub.pk for sub in to_ask])
-    return "asked to confirm"
+    return ASKED_TO_CONFIRM
 
 
 def too_many_confirmations(address, ip_address) -> bool:

@@ -31,7 +31,8 @@ def mail_to_the_test_smtp_server(mail_through_smtp, comments_from_one_test_clien
 
 
 def comment_as_guest(client, post, *, email=None, name=None, comment=None, ip="192.0.2.10", honeypot="", **boxes):
-    """Post the comment form as a guest with JavaScript (token, timestamp, captcha fetched), ticking `boxes`."""
+    """Post the comment form as a guest with JavaScript (token, timestamp, captcha fetched), ticking `boxes`; the
+    comment, with `landing`, the address the reader is sent to."""
     number = next(_numbers)
     key = CaptchaStore.generate_key()
     data = {
@@ -46,7 +47,9 @@ def comment_as_guest(client, post, *, email=None, name=None, comment=None, ip="1
     }
     response = client.post(reverse("comments:post", args=[post.pk]), data, REMOTE_ADDR=ip)
     assert response.status_code == 302, response.content.decode()[:2000]
-    return Comment.objects.get(pk=int(response["Location"].rpartition("#comment-")[2]))
+    comment = Comment.objects.get(pk=int(response["Location"].rpartition("#comment-")[2]))
+    comment.landing = response["Location"]  # the page the browser goes to next
+    return comment
 
 
 def urls_in(received) -> list[str]:

@@ -9,6 +9,7 @@ from allauth.account.models import EmailAddress
 from captcha.models import CaptchaStore
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from comments.forms import issue_timestamp
 from comments.models import Comment, Status
@@ -21,6 +22,8 @@ pytestmark = pytest.mark.django_db
 
 NEW_COMMENTS = "Notify me of new comments via email."
 NEW_POSTS = "Notify me of new posts via email."
+CHECK_INBOX = "Check your inbox to confirm your subscription: we sent a link to {}\N{HORIZONTAL ELLIPSIS}@{}."
+CONFIRM_SUBJECT = "[The Quiet Margin] Please confirm your subscription"
 
 
 def test_the_form_has_both_boxes_unticked_and_the_same_for_every_guest(post):
@@ -46,6 +49,50 @@ def test_ticking_both_boxes_sends_one_confirmation_and_nothing_else(client, smtp
     assert subject(received) == "[The Quiet Margin] Please confirm your subscription"
     assert f'- new comments on "{post.title}"\n- new posts on The Quiet Margin' in received.text
     assert link(received, "confirm")
+
+
+def follow_notice(client, comment):
+    """The "Check your inbox" notice under `comment` on the page the reader lands on after posting, or None."""
+    page = client.get(comment.landing).content.decode()
+    item = re.search(rf'<li id="comment-{comment.pk}".*?</article>', page, re.DOTALL)
+    assert item, f"comment {comment.pk} not shown"
+    notice = re.search(r'<p class="comment-follow-notice" role="status">(.*?)</p>', item.group(0))
+    return notice and notice.group(1)
+
+
+def test_the_page_after_posting_says_to_check_the_inbox(client, smtp_server, run_tasks, post):
+    """Ticking a box lands the reader on their comment saying to confirm, the address partly shown; only to them."""
+    comment = comment_as_guest(client, post, email="marianne.north@example.net", subscribe_comments=True)
+
+    assert follow_notice(client, comment) == CHECK_INBOX.format("m", "example.net")
+    stranger = Client().get(comment.landing).content.decode()
+    assert "Check your inbox" not in stranger and "marianne" not in stranger
+    run_tasks()
+    assert subjects(smtp_server, "marianne.north@example.net") == [CONFIRM_SUBJECT]
+
+
+def test_a_forged_or_someone_elses_word_of_a_confirmation_shows_nothing(client, post):
+    """The notice needs the signed word of this reader's comment: forged, or another comment's, it says nothing."""
+    mine = comment_as_guest(client, post)
+    other = comment_as_guest(Client(), post, subscribe_comments=True)
+    page, _, anchor = mine.landing.partition("#")
+    for word in ["1", "garbage", other.landing.partition("confirm-following=")[2].partition("#")[0]]:
+        mine.landing = f"{page}?confirm-following={word}#{anchor}"
+        assert follow_notice(client, mine) is None, word
+
+
+@pytest.mark.parametrize("why", ["no box ticked", "already following", "asked within the hour"])
+def test_no_confirmation_email_no_notice(client, smtp_server, run_tasks, post, why):
+    """When no confirmation email was asked for (no box, already confirmed, asked an hour ago), nothing is said."""
+    email = "percy@example.net"
+    if why == "already following":
+        Subscription.objects.create(address=Address.objects.for_email(email), post=post, confirmed_at=timezone.now())
+    if why == "asked within the hour":
+        comment_as_guest(client, post, email=email, subscribe_comments=True)
+    comment = comment_as_guest(client, post, email=email, subscribe_comments=why != "no box ticked")
+
+    assert "confirm-following" not in comment.landing
+    assert follow_notice(client, comment) is None
 
 
 def test_an_unticked_form_subscribes_nobody(client, smtp_server, run_tasks, post):
@@ -109,6 +156,8 @@ def test_without_javascript_the_ticked_boxes_survive_the_confirm_page(smtp_serve
     answer = CaptchaStore.objects.get(hashkey=fields["captcha_0"]).response
     posted = browser.post(reverse("comments:post", args=[post.pk]), {**typed, **fields, "captcha_1": answer})
     assert posted.status_code == 302
+    landed = browser.get(posted["Location"]).content.decode()
+    assert CHECK_INBOX.format("a", "example.net") in landed
     run_tasks()
 
     assert [(sub.post_id, sub.confirmed) for sub in Subscription.objects.all()] == [(post.pk, False)]
