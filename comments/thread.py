@@ -276,9 +276,10 @@ class _Writer:
         if waiting:
             parts.append('<p class="comment-awaiting-moderation"><em>Your comment is awaiting moderation.</em></p>')
         if pk == self.confirming:
+            address = escape(partly_shown(comment.author_email))
             parts.append(
                 '<p class="comment-follow-notice" role="status">Check your inbox to confirm your subscription: '
-                f"we sent a link to {escape(partly_shown(comment.author_email))}.</p>"
+                f'we sent a link to <span class="comment-follow-address">{address}</span>.</p>'
             )
         parts.append(f'<div class="comment-content">{comment.body_html}</div>')
         if not waiting:

@@ -20,6 +20,7 @@ from .browser import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AWAITING = "Your comment is awaiting moderation."
+CHECK_INBOX = "Check your inbox to confirm your subscription: we sent a link to m\N{HORIZONTAL ELLIPSIS}@example.com."
 POSTED_URL = re.compile(r"#comment-(\d+)$")
 
 
@@ -172,13 +173,41 @@ def test_guest_comment_with_javascript(make_page, article):
     assert_page_clean(page)
 
 
+def notify_me_of_new_comments(page):
+    return page.locator("#commentform").get_by_role("checkbox", name="Notify me of new comments via email.")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_ticking_notify_me_lands_on_check_your_inbox(make_page, article, viewport):
+    """With JavaScript, a guest who ticks "Notify me of new comments" lands on their held comment told to confirm."""
+    page = make_page(viewport, mobile=viewport is PHONE)
+    page.goto(article.get_absolute_url())
+    form_field(page, "Comment").click()
+    answer = wait_for_captcha(page)
+    fill_guest_form(page, comment="Do the slugs eat your lettuces too?")
+    notify_me_of_new_comments(page).check()
+    answer.fill(captcha_answer(page))
+    post_comment_button(page).click()
+
+    comment = posted_comment(page)
+    notice = page.locator(f"#comment-{comment.pk}").get_by_role("status")
+    expect(notice).to_have_text(CHECK_INBOX)
+    expect(notice).to_be_in_viewport()
+    check_layout(page, "check your inbox")
+    save_screenshot(page, "leave-a-reply-check-your-inbox")
+    assert_no_axe_violations(page)
+    assert_page_clean(page)
+
+
 def test_guest_comment_without_javascript(make_page, article):
-    """Without JavaScript, Post Comment leads to a confirm page that keeps the text and asks for the captcha."""
+    """Without JavaScript, Post Comment leads to a confirm page that keeps the text and asks for the captcha; a wrong
+    answer there keeps the first timestamp; the comment lands saying to check the inbox for the ticked box."""
     page = make_page(java_script_enabled=False)
     page.goto(article.get_absolute_url())
     expect(page.locator("#comment-captcha")).to_contain_text("you'll be asked to type a few characters")
     fill_guest_form(page, comment="Carrots like sandy soil.\n\nMine sulk in clay.", website="https://north.example")
     page.locator("#commentform").get_by_role("checkbox", name=re.compile("^Save my name")).check()
+    notify_me_of_new_comments(page).check()
     post_comment_button(page).click()
 
     expect(page).to_have_url(re.compile(rf"/comments/post/{article.pk}/$"))
@@ -196,15 +225,24 @@ def test_guest_comment_without_javascript(make_page, article):
     from comments.models import Comment
 
     assert not Comment.objects.exists()
+    timestamp = page.locator("#commentform input[name=timestamp]")
+    first_form = timestamp.input_value()
 
+    form_field(page, "Characters in the picture").fill("not it")
+    post_comment_button(page).click()
+    expect(page.get_by_role("alert").first).to_contain_text("Your comment was not posted yet")
+    forgive_bad_request(page)
+    expect(timestamp).to_have_value(first_form)  # the time counts from the first form, not from this one
+    expect(notify_me_of_new_comments(page)).to_be_checked()
     form_field(page, "Characters in the picture").fill(captcha_answer(page))
     post_comment_button(page).click()
 
     comment = posted_comment(page)
-    assert article.get_absolute_url() + "#comment-" in page.url
+    assert article.get_absolute_url() + "?confirm-following=" in page.url
     assert comment.status == comment.Status.PENDING and comment.post_id == article.pk
     assert comment.body == "Carrots like sandy soil.\n\nMine sulk in clay."
     expect(page.locator(f"#comment-{comment.pk}")).to_contain_text(AWAITING)
+    expect(page.locator(f"#comment-{comment.pk}").get_by_role("status")).to_have_text(CHECK_INBOX)
     expect(page.locator(f"#comment-{comment.pk}")).to_contain_text("Mine sulk in clay.")
     expect(form_field(page, "Name")).to_have_value("Marianne North")  # remembered, as ticked
     assert_page_clean(page)
