@@ -23,6 +23,7 @@ lists (tags, authors, dates, their later pages) follow within FRONT_CACHE_SECOND
 
 import functools
 import logging
+import threading
 
 import httpx
 from django.conf import settings
@@ -64,7 +65,9 @@ def _purge_now(paths: list[str]) -> None:
                 logger.warning("The front cache at %s answered %s to purging %s", purge_url, response.status_code, path)
 
 
-menu_changed = Signal()  # after the menus of pages changed: every article's pages must go (comments connects it)
+# Sent once the menus of pages changed, with front caches to purge: every article's pages must go (comments
+# connects it).
+menu_changed = Signal()
 
 
 def post_paths(post) -> list[str]:
@@ -103,10 +106,22 @@ def purge_menus_if_listed(instance, **kwargs) -> None:
 
 
 def purge_menus() -> None:
-    """The menus changed: the stored one is forgotten (again once the transaction commits, in case a page drew
-    the old one meanwhile), and every page that shows them is purged."""
+    """The menus changed: the stored one is forgotten, now and again once the transaction commits (in case a page
+    drew the old one meanwhile), and then every page that shows them is purged, once however many pages the
+    transaction changed (an import of a hundred pages purges every page once, not a hundred times)."""
     invalidate_menu()
-    transaction.on_commit(invalidate_menu)
+    _menu_purge.done = False
+    transaction.on_commit(_purge_menu_pages)
+
+
+_menu_purge = threading.local()  # .done: whether this thread's last committed menu change was purged
+
+
+def _purge_menu_pages() -> None:
+    invalidate_menu()
+    if _menu_purge.done or not settings.FRONT_CACHE_PURGE_URLS:
+        return
+    _menu_purge.done = True
     categories = [category.get_absolute_url() for category in Category.objects.with_ancestors()]
     purge([reverse("blog:home"), reverse("blog:archives"), *categories])
     menu_changed.send(sender=Post)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.db import transaction
 
 from blog.models import Post
 from comments.models import Comment, Status
@@ -184,3 +185,17 @@ def test_a_pages_text_edited_leaves_the_other_cached_pages_alone(shared_front, p
     about.save()
     assert "Rewritten." in get(shared_front, "/about/").text
     assert get(shared_front, post.get_absolute_url()).headers["x-cache"] == "HIT"
+
+
+def test_pages_published_together_purge_each_article_once(shared_front, post, make_post):
+    """Three pages published in one transaction (an import, say) purge each article once, after the commit, and
+    every cached article then shows all three in its menu."""
+    get(shared_front, post.get_absolute_url())
+    purges_before = shared_front.access_log().count("GET /purge")
+    with transaction.atomic():
+        for title in ("About", "Contact", "Colophon"):
+            make_post(title, kind=Post.Kind.PAGE, slug=title.lower())
+    purged = [line for line in shared_front.access_log().splitlines() if "GET /purge" in line][purges_before:]
+    assert sum(f"GET /purge{post.get_absolute_url()} " in line for line in purged) == 1
+    menu = menu_at(shared_front, post.get_absolute_url())
+    assert all(f"<bdi>{title}</bdi>" in menu for title in ("About", "Contact", "Colophon"))
