@@ -171,7 +171,7 @@ def invalidate_posts_version(**kwargs) -> None:
     cache.delete(POSTS_VERSION_KEY)
 
 
-def invalidate_menu(**kwargs) -> None:
+def invalidate_menu() -> None:
     cache.delete(MENU_CACHE_KEY)
 
 
@@ -200,8 +200,8 @@ class PostQuerySet(models.QuerySet):
         return self.order_by("menu_order", "title", "pk")
 
     def menu(self) -> list[tuple[str, str]]:
-        """(title, address) of each published top-level page, for every page's header; kept in the cache, forgotten
-        when a page is saved or deleted (a protected page by its title, as WordPress's menus list it)."""
+        """(title, address) of each published top-level page, for every page's header (a protected page by its
+        title, as WordPress's menus list it); kept in the cache, forgotten when a page's `menu_entry` changes."""
         entries = cache.get(MENU_CACHE_KEY)
         if entries is None:
             pages = self.published().pages().filter(parent=None).in_menu_order().only("kind", "title", "slug", "parent")
@@ -366,7 +366,8 @@ class Post(models.Model):
 
     def published_children(self) -> list:
         """The page's published child pages, in menu order, their parent (this page) known without a query."""
-        children = list(Post.objects.published().pages().filter(parent=self).in_menu_order())
+        pages = Post.objects.published().pages().filter(parent=self).in_menu_order()
+        children = list(pages.only("kind", "title", "slug", "parent"))
         for child in children:
             child.parent = self
         return children
