@@ -8,6 +8,10 @@ Slugs are data, not derived from titles at every save: an imported WordPress slu
 character but "/" (WordPress percent-encodes Cyrillic, CJK or emoji; they are stored decoded), and
 it is what keeps the old address: every address is written as WordPress wrote it (slugs.py).
 
+Published top-level pages are the header's menu beside "Home" (`Post.objects.menu()`), ordered as
+WordPress's page menu orders them (menu_order, then title), and a page lists its published children:
+a protected page by its title, as WordPress lists it; drafts, scheduled and private pages never.
+
 A post or page with a password is protected as WordPress protects it (protection.py): listed
 with "Protected: " before its title, its text shown only to readers who give the password.
 """
@@ -19,7 +23,8 @@ from functools import cached_property
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -52,6 +57,13 @@ class CategoryQuerySet(models.QuerySet):
     def with_ancestors(self):
         """Load three levels of parents along, so `path` and `get_absolute_url` need no more queries."""
         return self.select_related("parent__parent__parent")
+
+    def with_post_counts(self):
+        """Categories filed under by a published post, each with `count`, how many (as WordPress's Categories
+        widget counts: the posts filed under the category itself)."""
+        return (
+            self.with_ancestors().annotate(count=Count("posts", filter=_published_posts("posts"))).filter(count__gt=0)
+        )
 
     def get_by_path(self, path):
         """The category whose full path ("parent/child") is `path`; DoesNotExist for any other path."""
@@ -116,6 +128,21 @@ class TagQuerySet(models.QuerySet):
         """Tags on at least one post a reader may see."""
         return self.filter(posts__in=Post.objects.published()).distinct()
 
+    def with_post_counts(self):
+        """Tags on a published post, each with `count`, how many."""
+        return self.annotate(count=Count("posts", filter=_published_posts("posts"))).filter(count__gt=0)
+
+
+def _published_posts(relation: str) -> Q:
+    """The condition on `relation` (a category's or tag's posts) that a reader may see the post."""
+    return Q(
+        **{
+            f"{relation}__kind": Post.Kind.POST,
+            f"{relation}__status": Post.Status.PUBLISHED,
+            f"{relation}__published_at__lte": timezone.now(),
+        }
+    )
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=100)
@@ -133,12 +160,19 @@ class Tag(models.Model):
         return address("blog:tag", slug=self.slug)
 
 
+MENU_CACHE_KEY = "blog.menu"
+MENU_CACHE_SECONDS = 300  # also how long a scheduled page may wait to join the menu once its time comes
+
 POSTS_VERSION_KEY = "blog.posts-version"
 POSTS_VERSION_SECONDS = 300
 
 
 def invalidate_posts_version(**kwargs) -> None:
     cache.delete(POSTS_VERSION_KEY)
+
+
+def invalidate_menu() -> None:
+    cache.delete(MENU_CACHE_KEY)
 
 
 class PostQuerySet(models.QuerySet):
@@ -160,6 +194,26 @@ class PostQuerySet(models.QuerySet):
 
     def pages(self):
         return self.filter(kind=Post.Kind.PAGE)
+
+    def in_menu_order(self):
+        """As WordPress's page menus order pages: menu_order, then title."""
+        return self.order_by("menu_order", "title", "pk")
+
+    def menu(self) -> list[tuple[str, str]]:
+        """(title, address) of each published top-level page, for every page's header (a protected page by its
+        title, as WordPress's menus list it); kept in the cache, forgotten when a page's `menu_entry` changes."""
+        entries = cache.get(MENU_CACHE_KEY)
+        if entries is None:
+            pages = self.published().pages().filter(parent=None).in_menu_order().only("kind", "title", "slug", "parent")
+            entries = [(page.title, page.get_absolute_url()) for page in pages]
+            cache.set(MENU_CACHE_KEY, entries, MENU_CACHE_SECONDS)
+        return entries
+
+    def months(self):
+        """The months with published posts, newest first, in the site's time zone: rows of `month` (a date) and
+        `count`."""
+        published = self.published().posts().annotate(month=TruncMonth("published_at"))
+        return published.values("month").annotate(count=Count("pk")).order_by("-month")
 
     def get_page_by_path(self, path):
         """The page whose address is /`path`/ ("parent/child"); DoesNotExist for any other path."""
@@ -309,6 +363,22 @@ class Post(models.Model):
             chain.insert(0, node.slug)
             node = node.parent
         return "/".join(chain)
+
+    def published_children(self) -> list:
+        """The page's published child pages, in menu order, their parent (this page) known without a query."""
+        pages = Post.objects.published().pages().filter(parent=self).in_menu_order()
+        children = list(pages.only("kind", "title", "slug", "parent"))
+        for child in children:
+            child.parent = self
+        return children
+
+    @property
+    def menu_entry(self):
+        """What the menus show of this page (the header's, its parent's list of children), None when they leave it
+        out: a change of it changes those lists on every page."""
+        if self.kind != self.Kind.PAGE or not self.is_public:
+            return None
+        return (self.title, self.slug, self.parent_id, self.menu_order)
 
     @property
     def local_published_at(self):

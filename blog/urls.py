@@ -80,6 +80,7 @@ urlpatterns = [
     path("feed/", feeds.LatestPostsFeed(), name="feed"),
     path("feed/atom/", feeds.LatestPostsAtomFeed(), name="feed_atom"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("archives/", views.ArchivesView.as_view(), name="archives"),
     path("posts/<int:post_id>/password/", views.enter_post_password, name="post-password"),
     *paged("<year:year>/", views.YearView.as_view(), "archive_year"),
     *paged("<year:year>/<two:month>/", views.MonthView.as_view(), "archive_month"),

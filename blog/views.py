@@ -7,7 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.dates import (
     ArchiveIndexView,
     DateDetailView,
@@ -134,6 +134,24 @@ class PageView(ArticleMixin, DetailView):
             return pages.select_related("author").get_page_by_path(self.kwargs["path"])
         except Post.DoesNotExist:
             raise Http404("No such page.") from None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(child_pages=self.object.published_children(), **kwargs)
+
+
+class ArchivesView(TemplateView):
+    """The archive index: the months with posts, the categories and the tags, each with how many published posts it
+    holds (WordPress's Archives, Categories and Tags widgets, on a page of their own). Three queries, however many."""
+
+    template_name = "blog/archives.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            months=Post.objects.months(),
+            categories=Category.objects.with_post_counts(),
+            tags=Tag.objects.with_post_counts(),
+            **kwargs,
+        )
 
 
 class CategoryView(PagedMixin, ListView):

@@ -7,6 +7,9 @@ class CommentsConfig(AppConfig):
 
     def ready(self):
         # Models may be imported only once the app registry is ready.
+        from blog.frontcache import menu_changed
+
+        from .closing import purge_every_article
         from .models import Comment
 
         # A deleted comment that was shown leaves its post's thread: the stored HTML must go, by the rule
@@ -17,3 +20,5 @@ class CommentsConfig(AppConfig):
             weak=False,
             dispatch_uid="comments.comment-deleted",
         )
+        # Every article shows the menus of pages: when they change, each page of each thread is purged.
+        menu_changed.connect(lambda **kwargs: purge_every_article(), weak=False, dispatch_uid="comments.menus-changed")

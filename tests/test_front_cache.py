@@ -11,7 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.db import transaction
 
+from blog.models import Post
 from comments.models import Comment, Status
 from comments.moderation import moderate
 from groundwork.shared_pages import PERSONAL_COOKIES
@@ -114,3 +116,86 @@ def test_only_the_app_servers_may_purge(front, post):
     with GuestBrowser(front.url, source_address="127.0.0.9") as stranger:
         assert stranger.http.get(f"/purge{post.get_absolute_url()}").status_code == 403
     assert get(front, post.get_absolute_url()).headers["x-cache"] == "HIT"
+
+
+@pytest.fixture
+def shared_front(front_cache, redis_server, settings):
+    """The front cache before a gunicorn sharing this process's cache (Redis), as the site's processes share it."""
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_server.url}}
+    return front_cache(COMMENTS_MIN_SECONDS="0", REDIS_URL=redis_server.url)
+
+
+def menu_at(front, path) -> str:
+    html = get(front, path).text
+    start = html.index('<nav class="site-nav"')
+    return html[start : html.index("</nav>", start)]
+
+
+def test_a_page_saved_changes_the_menu_on_every_cached_page_at_once(shared_front, post, make_post):
+    """A page published, renamed, moved up the menu, then made private: each time the next reader of a cached
+    article, page, home page or archive index gets the menu as it now is."""
+    about = make_post("About", kind=Post.Kind.PAGE, slug="about", menu_order=1)
+    colophon = make_post("Colophon", kind=Post.Kind.PAGE, slug="colophon", menu_order=2, status=Post.Status.DRAFT)
+    paths = [post.get_absolute_url(), about.get_absolute_url(), "/", "/archives/"]
+
+    def cache_every_path():
+        for path in paths:
+            get(shared_front, path)
+            assert get(shared_front, path).headers["x-cache"] == "HIT", path
+
+    cache_every_path()
+    colophon.status = Post.Status.PUBLISHED
+    colophon.save()
+    for path in paths:
+        menu = menu_at(shared_front, path)
+        assert menu.index("<bdi>About</bdi>") < menu.index("<bdi>Colophon</bdi>"), path
+
+    cache_every_path()
+    colophon.title, colophon.menu_order = "Imprint", 0
+    colophon.save()
+    for path in paths:
+        menu = menu_at(shared_front, path)
+        assert "Colophon" not in menu, path
+        assert menu.index("<bdi>Imprint</bdi>") < menu.index("<bdi>About</bdi>"), path
+
+    cache_every_path()
+    colophon.status = Post.Status.PRIVATE
+    colophon.save()
+    for path in paths:
+        assert "Imprint" not in menu_at(shared_front, path), path
+
+
+def test_a_child_page_published_is_listed_on_its_cached_parent_at_once(shared_front, make_post):
+    """A child page published shows in its parent's list of children at the parent's next request."""
+    about = make_post("About", kind=Post.Kind.PAGE, slug="about")
+    team = make_post("Team", kind=Post.Kind.PAGE, slug="team", parent=about, status=Post.Status.DRAFT)
+    get(shared_front, "/about/")
+    assert get(shared_front, "/about/").headers["x-cache"] == "HIT"
+    team.status = Post.Status.PUBLISHED
+    team.save()
+    assert 'href="/about/team/"' in get(shared_front, "/about/").text
+
+
+def test_a_pages_text_edited_leaves_the_other_cached_pages_alone(shared_front, post, make_post):
+    """Only what the menus show of a page purges every page: its text edited purges its own page, not the articles."""
+    about = make_post("About", kind=Post.Kind.PAGE, slug="about")
+    for path in (post.get_absolute_url(), "/about/"):
+        get(shared_front, path)
+    about.body = "<p>Rewritten.</p>"
+    about.save()
+    assert "Rewritten." in get(shared_front, "/about/").text
+    assert get(shared_front, post.get_absolute_url()).headers["x-cache"] == "HIT"
+
+
+def test_pages_published_together_purge_each_article_once(shared_front, post, make_post):
+    """Three pages published in one transaction (an import, say) purge each article once, after the commit, and
+    every cached article then shows all three in its menu."""
+    get(shared_front, post.get_absolute_url())
+    purges_before = shared_front.access_log().count("GET /purge")
+    with transaction.atomic():
+        for title in ("About", "Contact", "Colophon"):
+            make_post(title, kind=Post.Kind.PAGE, slug=title.lower())
+    purged = [line for line in shared_front.access_log().splitlines() if "GET /purge" in line][purges_before:]
+    assert sum(f"GET /purge{post.get_absolute_url()} " in line for line in purged) == 1
+    menu = menu_at(shared_front, post.get_absolute_url())
+    assert all(f"<bdi>{title}</bdi>" in menu for title in ("About", "Contact", "Colophon"))

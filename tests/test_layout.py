@@ -42,6 +42,8 @@ FORCED = {
     ("accounts/apps.py", "accounts.logins"),
     ("blog/apps.py", "blog.models"),
     ("blog/apps.py", "blog.frontcache"),
+    ("comments/apps.py", "blog.frontcache"),
+    ("comments/apps.py", "comments.closing"),
     ("comments/apps.py", "comments.models"),
     ("subscriptions/apps.py", "subscriptions.receivers"),
 }

@@ -14,7 +14,8 @@ from django.utils.safestring import mark_safe
 
 from groundwork.site_url import absolute_url
 
-from ..models import Category
+from ..models import Category, Post
+from ..slugs import percent_encoded
 
 register = template.Library()
 
@@ -46,6 +47,19 @@ def blog_language():
 @register.simple_tag
 def nav_categories():
     return Category.objects.nav()
+
+
+@register.simple_tag
+def nav_pages():
+    """(title, address) of each page in the header's menu."""
+    return Post.objects.menu()
+
+
+@register.simple_tag(takes_context=True)
+def current_address(context):
+    """The address of the page shown, written as the site writes its links (for aria-current); "" without a request."""
+    request = context.get("request")
+    return percent_encoded(request.path) if request else ""
 
 
 @register.simple_tag
