@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminFileWidget
+from django.db import models
 
 from .models import Category, Post, Tag
 
@@ -11,6 +13,13 @@ class ViewOnSiteMixin:
         return obj.get_absolute_url()
 
 
+class LabelledFileWidget(AdminFileWidget):
+    """The admin's file input under its field's own <label>: Django draws it in a fieldset, named only by a legend,
+    which leaves the input itself without a label when no file is set yet (axe: `label`)."""
+
+    use_fieldset = False
+
+
 @admin.register(Post)
 class PostAdmin(ViewOnSiteMixin, admin.ModelAdmin):
     list_display = ["title", "kind", "author", "status", "published_at", "is_public"]
@@ -20,6 +29,7 @@ class PostAdmin(ViewOnSiteMixin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["categories", "tags"]
+    formfield_overrides = {models.ImageField: {"widget": LabelledFileWidget}}
     fieldsets = [
         (None, {"fields": ["kind", "title", "slug", "body", "excerpt", "featured_image"]}),
         (
@@ -29,6 +39,9 @@ class PostAdmin(ViewOnSiteMixin, admin.ModelAdmin):
         ("Filing", {"fields": ["categories", "tags"]}),
         ("Pages", {"fields": ["parent", "menu_order"]}),
     ]
+
+    class Media:
+        js = [forms.Script("blog/admin.js", defer=True)]  # filter_horizontal's boxes named as ARIA allows
 
     @admin.display(boolean=True, description="Public")
     def is_public(self, post):

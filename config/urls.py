@@ -17,6 +17,11 @@ captcha_routes = [
     for route in captcha_urls.urlpatterns
 ]
 
+# The admin is the blog's, named after it: not "Django administration".
+admin.site.site_header = settings.BLOG_TITLE
+admin.site.site_title = f"{settings.BLOG_TITLE} admin"
+admin.site.index_title = f"{settings.BLOG_TITLE} administration"
+
 urlpatterns = [
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),

@@ -97,5 +97,6 @@ class PolicyView(TemplateView):
             details_cookie_days=cookies.YEAR // DAY,
             own_comments_cookie_days=cookies.OWN_COMMENTS_SECONDS // DAY,
             unconfirmed_days=settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE // DAY,
+            notifies_commenter_of_approval=settings.COMMENTS_NOTIFY_COMMENTER_OF_APPROVED,
             **kwargs,
         )

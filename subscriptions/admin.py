@@ -65,10 +65,10 @@ class SubscriptionAdmin(ReadOnlyRecordsMixin, admin.ModelAdmin):
     """Only their owner subscribes, through a confirmation email: read only."""
 
     list_display = ["address_link", "follows", "confirmed", "requested_at", "confirmed_at"]
+    list_display_links = ["follows"]  # the address is a link of its own (its subscriptions): no link in a link
     list_filter = [FollowedFilter, ConfirmedFilter, AddressFilter]
     list_select_related = ["address", "post"]
     search_fields = ["address__email"]
-    search_help_text = "Search by email address."
     readonly_fields = ["address", "post", "comment", "requested_at", "asked_at", "confirmed_at", "ip_address"]
     fields = readonly_fields
     list_per_page = 100

@@ -469,6 +469,29 @@ def test_a_site_that_keeps_erased_comments_offers_no_deletion(client, smtp_serve
     assert Comment.objects.get(body="Kept, whatever happens.").author_name == NAME
 
 
+def test_each_erasure_choice_says_beside_it_what_it_does(client, smtp_server, run_tasks, post, settings):
+    """The default keeps the text as Anonymous, the other deletes: each says so under it, tied to its radio button;
+    "disappear" is said of deletion only, and not at all where deletion is not offered."""
+    comment_as_guest(client, post, comment="Which shall it be?")
+    link = emailed_link(client, smtp_server, run_tasks)
+
+    page = client.get(link).content.decode()
+
+    choices = re.findall(r'<input type="radio" name="comments" value="(\w+)"([^>]*)>', page)
+    assert [value for value, _ in choices] == ["anonymize", "delete"] and "checked" in choices[0][1]
+    effects = {}
+    for value, attributes in choices:
+        described_by = re.search(r'aria-describedby="([^"]+)"', attributes).group(1)
+        effects[value] = re.search(rf'id="{described_by}">(.*?)</p>', page, re.S).group(1)
+    assert "“Anonymous” replaces the name" in effects["anonymize"] and "disappear" not in effects["anonymize"]
+    assert "The comments disappear from the articles at once." in effects["delete"]
+    assert page.count("disappear") == 1
+
+    settings.PRIVACY_ALLOW_DELETING_COMMENTS = False
+    page = client.get(link).content.decode()
+    assert "“Anonymous” replaces the name" in page and "disappear" not in page
+
+
 def test_erasing_without_ticking_the_box_changes_nothing(client, smtp_server, run_tasks, post):
     """The confirmation box is required: without it the page comes back with a message."""
     comment_as_guest(client, post, comment="Still mine.")
@@ -549,6 +572,18 @@ def test_the_privacy_page_says_how_long_each_detail_sent_to_akismet_is_kept(clie
     assert "all of it is forgotten after 2 days" in text
     assert "in your browser for 365 days" in text and "awaiting moderation, for 30 days" in text
     assert f'<a href="{reverse("privacy:request")}">Your comments and data</a>' in page
+
+
+@pytest.mark.parametrize("notifies", [True, False])
+def test_the_privacy_page_says_a_commenter_is_emailed_when_their_held_comment_is_approved(client, settings, notifies):
+    """With COMMENTS_NOTIFY_COMMENTER_OF_APPROVED on the page says the commenter is emailed; off, it does not."""
+    settings.COMMENTS_NOTIFY_COMMENTER_OF_APPROVED = notifies
+
+    text = " ".join(client.get(reverse("privacy:policy")).content.decode().split())
+
+    said = "you are emailed once, at the address you gave, when a moderator approves it"
+    assert (said in text) is notifies
+    assert ("is now published" in text) is notifies
 
 
 # Against real servers

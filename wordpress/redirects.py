@@ -7,9 +7,11 @@ keeps where it can). `OldAddressMiddleware` answers them:
   imported: `?p=12` (a post, a page or an attachment), `?page_id=3`, `?attachment_id=9` (the file
   itself, where WordPress 6.4 and later sends an attachment page's readers), `?cat=7` (with
   `&feed=rss2`: its feed), `?author=2`; and names: `?tag=bread`, `?m=202510` (a year, a month or a
-  day), `?s=rye`, `?paged=2`, `?feed=rss2` (`?feed=comments-rss2`: the comment feed). One that
-  names nothing a reader may see here answers 404, as WordPress does: whoever counts ids learns
-  no draft's, scheduled or private post's title or address (staff, who preview them, are sent on);
+  day), `?s=rye`, `?paged=2`, `?feed=rss2` or `?feed=atom` (`?feed=comments-rss2`, `?feed=comments-atom`:
+  the comment feed; `?p=12&feed=rss2`: that article's comment feed). One that names nothing a reader
+  may see here answers 404 at once, as WordPress does: whoever counts ids learns no draft's, scheduled
+  or private post's title or address. Staff, who preview them, are sent on, but by a redirect no
+  browser keeps: one that logs out later must not still be taken to a draft's address by it;
 - `?replytocom=N` on an article, N the WordPress id of a comment there: the site's own
   `?replytocom=` for it if it is published, else (held, spam) the article itself, where WordPress
   too shows its plain form; the site's own Reply links pass;
@@ -32,12 +34,14 @@ from urllib.parse import unquote
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db.models import Q
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from blog.models import Category, Post, Tag
 from blog.slugs import address, percent_encoded, servable_slug
+from comments.feeds import post_feed_path
 from comments.models import Comment
 
 from .models import Imported, OldAddress
@@ -57,6 +61,10 @@ class OldAddressMiddleware:
 
     def __call__(self, request):
         target = self.query_target(request)
+        if target and request.user.is_staff:
+            response = HttpResponseRedirect(target)  # perhaps a draft's address: for now, and for this browser only
+            add_never_cache_headers(response)
+            return response
         if target:
             return HttpResponsePermanentRedirect(target)
         response = self.get_response(request)
@@ -89,11 +97,13 @@ def home_query_target(request) -> str | None:
     query = request.GET
     given = {name: as_id(query.get(name, "")) for name in ("p", "page_id", "attachment_id", "cat", "author", "paged")}
     ids = {name: number for name, number in given.items() if number is not None}
+    feed = query.get("feed")
     if "p" in ids:
         found = Imported.objects.newest(Imported.Kind.POST, ids["p"])
-        return found_or_404(post_target(request, found) if found else attachment_target(ids["p"]))
+        return found_or_404(post_target(request, found, feed=feed) if found else attachment_target(ids["p"]))
     if "page_id" in ids:
-        return found_or_404(post_target(request, Imported.objects.newest(Imported.Kind.POST, ids["page_id"])))
+        found = Imported.objects.newest(Imported.Kind.POST, ids["page_id"])
+        return found_or_404(post_target(request, found, feed=feed))
     if "attachment_id" in ids:
         return found_or_404(attachment_target(ids["attachment_id"]))
     if "cat" in ids:
@@ -110,8 +120,8 @@ def home_query_target(request) -> str | None:
         return f"{reverse('blog:search')}?{urlencode({'q': query['s']})}"
     if "paged" in ids:
         return found_or_404(named_address("blog:home", page=ids["paged"]) if ids["paged"] > 1 else "/")
-    if "feed" in query:
-        return reverse(QUERY_FEEDS.get(query["feed"], "blog:feed"))
+    if feed is not None:
+        return reverse(QUERY_FEEDS.get(feed, "blog:feed"))
     return None
 
 
@@ -121,11 +131,19 @@ def found_or_404(target: str | None) -> str:
     return target
 
 
-def post_target(request, found: Imported | None) -> str | None:
-    """The address of an imported post or page a reader may see (staff may see any, to preview it)."""
+def post_target(request, found: Imported | None, *, feed: str | None = None) -> str | None:
+    """The address of an imported post or page a reader may see (staff may see any, to preview it).
+
+    With `feed` (`?p=12&feed=rss2`, any kind of feed, as WordPress), the article's comment feed where it has one (a
+    published post without a password); else the post or page itself.
+    """
     readable = Post.objects.all() if request.user.is_staff else Post.objects.published()
     post = readable.filter(pk=found.object_id).first() if found and found.object_id else None
-    return post.get_absolute_url() if post else None
+    if post is None:
+        return None
+    if feed is not None and post.kind == Post.Kind.POST and post.is_public and not post.password:
+        return post_feed_path(post, atom=feed.endswith("atom"))
+    return post.get_absolute_url()
 
 
 def attachment_target(wordpress_id: int) -> str | None:

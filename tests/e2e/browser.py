@@ -185,10 +185,11 @@ def widest_elements(page, limit: int = 5) -> list[str]:
 
 def log_in_to_admin(page, user, password: str = "pw-for-tests-only") -> None:
     """Log `user` in at the admin's login page (make_user's password) and wait for the admin's index."""
+    from django.contrib import admin
     from playwright.sync_api import expect
 
     page.goto("/admin/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    expect(page.get_by_role("heading", name=admin.site.index_title)).to_be_visible()

@@ -82,6 +82,8 @@ def test_a_reader_asks_opens_downloads_and_erases_in_the_browser(
     settings.AKISMET_API_KEY = "a-key"  # from here on, for the privacy page's list of what Akismet gets
     page.goto("/privacy/")
     expect(page.locator(".akismet-fields li").first).to_contain_text("Kept here:")
+    approved = "when a moderator approves it (“Your comment on … is now published”)"
+    expect(page.get_by_role("main")).to_contain_text(approved)
     check_page(page, "privacy")
     phone = make_page(PHONE, mobile=True)
     phone.goto("/privacy/")
@@ -106,6 +108,12 @@ def test_a_reader_asks_opens_downloads_and_erases_in_the_browser(
         expect(reader.get_by_role("heading", level=1)).to_have_text("Your comments and data")
         expect(reader.locator(".data-comment")).to_contain_text("Comfrey tea for the tomatoes")
         expect(reader.locator(".data-status")).to_have_text("Published")
+        keep = reader.get_by_role("radio", name="Keep their text, shown as “Anonymous”")
+        expect(keep).to_be_checked()
+        expect(keep).to_have_accessible_description(re.compile("^The comments stay on the articles with their text"))
+        delete = reader.get_by_role("radio", name="Delete them entirely")
+        expect(delete).to_have_accessible_description(re.compile("^The comments disappear from the articles at once"))
+        expect(reader.locator("#erase + p")).not_to_contain_text("disappear")
         check_page(reader, "your-data")
 
     page.goto(link)

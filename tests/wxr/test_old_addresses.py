@@ -50,12 +50,32 @@ def redirect_of(client, url, **query):
 def test_an_unpublished_posts_id_is_a_404_for_readers_and_a_preview_for_staff(
     client, admin_client, fixture_site, query, title
 ):
-    """As on WordPress: a reader gets a 404 that names nothing; staff are sent on to the post, to preview it."""
-    response = client.get(f"/?{query}")
-    assert response.status_code == 404
+    """As on WordPress: a reader gets a 404 at once that names nothing; staff are sent on to the post, to preview it,
+    by a redirect no browser keeps (one logged out later is not still taken to the draft's address)."""
     post = Post.objects.get(title=title)
-    assert title not in response.text and post.slug not in response.text
-    assert redirect_of(admin_client, f"/?{query}") == (301, post.get_absolute_url())
+    for path in ("/", "/index.php"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 404 and "Location" not in response
+        assert title not in response.text and post.slug not in response.text
+        assert post.slug not in str(response.headers)
+
+    preview = admin_client.get(f"/?{query}")
+    assert (preview.status_code, preview["Location"]) == (302, post.get_absolute_url())
+    assert {"no-store", "private"} <= {part.strip() for part in preview["Cache-Control"].split(",")}
+
+
+def test_a_page_unpublished_after_its_id_was_followed_is_a_404_at_once(client, fixture_site):
+    """A published page's ?page_id= redirects; once it is a draft again the same id answers 404, naming nothing."""
+    about = Post.objects.get(slug="about", kind=Post.Kind.PAGE)
+    about_id = wordpress_id("post", about)
+    assert redirect_of(client, "/", page_id=about_id) == (301, "/about/")
+    about.status = Post.Status.DRAFT
+    about.save()
+
+    for query in (f"page_id={about_id}", f"p={about_id}", f"page_id={about_id}&feed=rss2"):
+        response = client.get(f"/?{query}")
+        assert response.status_code == 404 and "Location" not in response, query
+        assert "/about/" not in response.text, query
 
 
 def test_an_id_that_names_nothing_here_is_a_404(client, fixture_site):
@@ -143,6 +163,32 @@ def test_feeds_by_query_and_by_path_reach_the_comment_feeds(client, fixture_site
         assert (response.status_code, response.get("Location")) == (301, target), path
         assert client.get(target).status_code == 200, target
     assert "Comments on: A loaf a day" in client.get(f"{LOAF}feed/").text
+
+
+def test_feed_queries_go_where_wordpress_answers_them(client, fixture_site):
+    """?feed= alone is the site's feed of that kind; beside ?p= or ?page_id= of a published post, that post's comment
+    feed, as WordPress; a page (which has no comment feed here) is its page; an unpublished post's is a 404."""
+    loaf_id = wordpress_id("post", Post.objects.get(slug="a-loaf-a-day"))
+    about_id = wordpress_id("post", Post.objects.get(slug="about", kind=Post.Kind.PAGE))
+    draft_id = wordpress_id("post", Post.objects.get(title="Half-written: starters"))
+    for query, target in (
+        ("feed=rss2", "/feed/"),
+        ("feed=rss", "/feed/"),
+        ("feed=rdf", "/feed/"),
+        ("feed=atom", "/feed/atom/"),
+        ("feed=comments-rss2", "/comments/feed/"),
+        ("feed=comments-atom", "/comments/feed/atom/"),
+        (f"p={loaf_id}&feed=rss2", f"{LOAF}feed/"),
+        (f"feed=comments-rss2&p={loaf_id}", f"{LOAF}feed/"),
+        (f"p={loaf_id}&feed=atom", f"{LOAF}feed/atom/"),
+        (f"p={loaf_id}&feed=comments-atom", f"{LOAF}feed/atom/"),
+        (f"page_id={about_id}&feed=rss2", "/about/"),
+    ):
+        assert redirect_of(client, f"/?{query}") == (301, target), query
+        assert client.get(target).status_code == 200, target
+    assert "Comments on: A loaf a day" in client.get(f"/?p={loaf_id}&feed=rss2", follow=True).text
+    assert "<title>Comments for " in client.get("/?feed=comments-rss2", follow=True).text
+    assert client.get(f"/?p={draft_id}&feed=rss2").status_code == 404
 
 
 # Comments that are not shown
